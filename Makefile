@@ -1,0 +1,46 @@
+# The two commands of the README: `make run` and `make test`. Everything installs into .venv.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint typecheck pytest bench install clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 2; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# A working hotline on a laptop: SQLite, embedded Redis, the Twilio emulator, web and worker.
+run: install
+	$(BIN)/hotline db upgrade
+	$(BIN)/hotline demo seed
+	$(BIN)/hotline demo banner
+	$(BIN)/honcho -f Procfile.dev start
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+# pytest on SQLite first, then on PostgreSQL when DATABASE_URL is set (.ci/run sets it when
+# one answers). Redis: REDIS_URL when set, else the embedded one.
+pytest: install
+	env -u DATABASE_URL $(BIN)/pytest -q
+	@if [ -n "$$DATABASE_URL" ]; then \
+	  echo "== again on $${DATABASE_URL%%://*}"; $(BIN)/pytest -q; \
+	else echo "DATABASE_URL not set: PostgreSQL pass skipped"; fi
+
+test: lint typecheck pytest
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,59 @@
+"""`hotline demo`: a line and counsellors to try the hotline with, on an empty database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from hotline import roster
+from hotline.centres import sync_centres
+from hotline.db import session_scope
+from hotline.directory import DIRECTORY_FILE, load_directory
+from hotline.keyring import get_keyring
+from hotline.models import DutyOverride, Line, Strategy
+
+DEMO_LINE = "+996312900100"
+DEMO_CALLER = "+996312512699"
+# Fictional numbers; the Twilio emulator answers for them.
+DEMO_COUNSELLORS = (
+    ("Aigul (demo)", "+996555000101", ["ky", "ru"]),
+    ("Dilnoza (demo)", "+996700000202", ["uz", "ru"]),
+    ("Sarah (demo)", "+996772000303", ["en", "ru"]),
+)
+
+demo = AppGroup("demo", help="Demo data for trying the hotline on a laptop.")
+
+
+@demo.command("seed")
+def seed() -> None:
+    """Add the centres, a national demo line and three on-duty counsellors, if there is no line."""
+    with session_scope() as session:
+        if session.scalar(select(Line.id).limit(1)) is not None:
+            click.echo("lines exist already: demo data not added")
+            return
+        directory = load_directory(Path(current_app.config["HOTLINE_CONFIG_DIR"]) / DIRECTORY_FILE)
+        sync_centres(session, directory)
+        roster.add_line(session, DEMO_LINE, "ky", None, Strategy.RRMEMORY)
+        for name, phone, languages in DEMO_COUNSELLORS:
+            roster.add_counsellor(
+                session, get_keyring(), name=name, phone=phone, languages=languages
+            )
+            session.flush()
+            roster.set_duty(session, name, DutyOverride.ON)
+    click.echo(f"demo line {DEMO_LINE} and {len(DEMO_COUNSELLORS)} counsellors on duty added")
+
+
+@demo.command("banner")
+def banner() -> None:
+    """Say where the hotline runs and how to call it."""
+    url = current_app.config["HOTLINE_PUBLIC_URL"]
+    click.echo(
+        f"\nThe hotline answers at {url} (web), with a worker and the Twilio emulator.\n"
+        f"Health: {url}/healthz\n"
+        "Call it from another terminal:\n"
+        f"  .venv/bin/hotline simulate call --from {DEMO_CALLER} --to {DEMO_LINE}\n"
+    )

@@ -1,0 +1,132 @@
+"""`hotline line|counsellor|shift`: the operator's commands. Phones are never printed whole."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline import roster
+from hotline.db import session_scope
+from hotline.keyring import get_keyring
+from hotline.languages import LANGUAGES, parse_languages
+from hotline.models import Counsellor, DutyOverride, Line, Shift, Strategy
+
+line = AppGroup("line", help="Hotline numbers on Twilio.")
+counsellor = AppGroup("counsellor", help="Counsellors who answer calls.")
+shift = AppGroup("shift", help="Weekly on-call shifts (Asia/Bishkek time).")
+
+
+@contextmanager
+def operator_change() -> Iterator[Session]:
+    """A committed session; a RosterError becomes a clean CLI error and nothing is written."""
+    try:
+        with session_scope() as session:
+            yield session
+    except roster.RosterError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _languages(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
+    try:
+        return parse_languages(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@line.command("add")
+@click.argument("number")
+@click.option("--language", type=click.Choice(LANGUAGES), default="ky", show_default=True)
+@click.option("--centre", "centre_slug", help="Centre slug; none for a national line.")
+@click.option(
+    "--strategy", type=click.Choice([s.value for s in Strategy]), default="rrmemory",
+    show_default=True,
+)
+def line_add(number: str, language: str, centre_slug: str | None, strategy: str) -> None:
+    """Register NUMBER (the Twilio number, E.164 or national form) as a line."""
+    with operator_change() as session:
+        added = roster.add_line(session, number, language, centre_slug, Strategy(strategy))
+        click.echo(f"line {added.number} added ({language}, {strategy})")
+
+
+@line.command("list")
+def line_list() -> None:
+    """List lines."""
+    with session_scope() as session:
+        for item in session.scalars(select(Line).order_by(Line.id)):
+            centre = item.centre.slug if item.centre else "national"
+            click.echo(f"{item.number}  {item.language}  {item.strategy.value}  {centre}")
+
+
+@counsellor.command("add")
+@click.option("--name", required=True)
+@click.option("--phone", required=True, help="Their own mobile; stored encrypted.")
+@click.option("--languages", required=True, callback=_languages, help="e.g. ky,ru")
+@click.option("--centre", "centre_slug")
+@click.option("--backup", is_flag=True, help="Rung when nobody on shift can answer.")
+def counsellor_add(
+    name: str, phone: str, languages: list[str], centre_slug: str | None, backup: bool
+) -> None:
+    """Register a counsellor."""
+    with operator_change() as session:
+        added = roster.add_counsellor(
+            session, get_keyring(), name=name, phone=phone, languages=languages,
+            centre_slug=centre_slug, backup=backup,
+        )
+        click.echo(f"counsellor {added.name} added ({added.phone_hint})")
+
+
+@counsellor.command("list")
+def counsellor_list() -> None:
+    """List counsellors with masked phones, languages, duty and shifts."""
+    with session_scope() as session:
+        for item in session.scalars(select(Counsellor).order_by(Counsellor.name)):
+            duty = item.duty.value if item.duty else "shifts"
+            shifts = ", ".join(roster.describe_shift(s) for s in item.shifts) or "no shifts"
+            centre = item.centre.slug if item.centre else "-"
+            flags = " backup" if item.backup else ""
+            click.echo(
+                f"{item.name}  {item.phone_hint}  {','.join(item.languages)}  {centre}  "
+                f"duty:{duty}{flags}  {shifts}"
+            )
+
+
+@counsellor.command("duty")
+@click.argument("name")
+@click.argument("state", type=click.Choice(["on", "off", "shifts"]))
+def counsellor_duty(name: str, state: str) -> None:
+    """Put NAME on or off call now, or back on their shifts."""
+    with operator_change() as session:
+        roster.set_duty(session, name, None if state == "shifts" else DutyOverride(state))
+        click.echo(f"{name}: {state}")
+
+
+@shift.command("add")
+@click.argument("name")
+@click.argument("spec")
+def shift_add(name: str, spec: str) -> None:
+    """Add a weekly shift: SPEC like 'mon 09:00-18:00', 'weekdays 09:00-18:00'."""
+    with operator_change() as session:
+        added = roster.add_shifts(session, name, spec)
+        click.echo(f"{len(added)} shift(s) added for {name}")
+
+
+@shift.command("list")
+def shift_list() -> None:
+    """List shifts with their ids."""
+    with session_scope() as session:
+        for item in session.scalars(select(Shift).order_by(Shift.counsellor_id, Shift.id)):
+            click.echo(f"{item.id}  {item.counsellor.name}  {roster.describe_shift(item)}")
+
+
+@shift.command("remove")
+@click.argument("shift_id", type=int)
+def shift_remove(shift_id: int) -> None:
+    """Remove a shift by id."""
+    with operator_change() as session:
+        roster.remove_shift(session, shift_id)
+        click.echo(f"shift {shift_id} removed")

@@ -1,0 +1,99 @@
+"""The database engine and the per-request session; the view or job owns the commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+EXTENSION = "hotline.db"
+
+
+def database_url(settings: dict[str, Any], instance_path: Path) -> str:
+    """DATABASE_URL, or SQLite under instance/ for a laptop."""
+    url = settings.get("DATABASE_URL")
+    if url:
+        # PaaS providers hand out postgres:// URLs; SQLAlchemy wants a driver name.
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return str(url)
+    instance_path.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{instance_path / 'hotline.sqlite3'}"
+
+
+def make_engine(url: str, connect_timeout: int = 3, statement_timeout_ms: int = 5000) -> Engine:
+    """An engine with short timeouts: a hung database must not hold a caller past Twilio's 15 s."""
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
+        engine = create_engine(url, connect_args={"timeout": connect_timeout})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    connect_args: dict[str, Any] = {}
+    if backend == "postgresql":
+        connect_args = {
+            "connect_timeout": connect_timeout,
+            "options": f"-c statement_timeout={statement_timeout_ms}",
+        }
+    return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    # WAL lets the web and the worker read while the other writes.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=3000")
+    cursor.close()
+
+
+def init_app(app: Flask) -> None:
+    """Create the engine and session factory and close the request's session at teardown."""
+    url = database_url(app.config, Path(app.instance_path))
+    engine = make_engine(
+        url,
+        app.config["HOTLINE_DB_CONNECT_TIMEOUT"],
+        app.config["HOTLINE_DB_STATEMENT_TIMEOUT_MS"],
+    )
+    app.extensions[EXTENSION] = sessionmaker(engine, expire_on_commit=False)
+    app.teardown_appcontext(_close_session)
+
+
+def session_factory(app: Flask | None = None) -> sessionmaker[Session]:
+    """The app's session factory (for jobs and commands that manage their own sessions)."""
+    factory: sessionmaker[Session] = (app or current_app).extensions[EXTENSION]
+    return factory
+
+
+def engine(app: Flask | None = None) -> Engine:
+    """The app's engine."""
+    bind = session_factory(app).kw["bind"]
+    assert isinstance(bind, Engine)
+    return bind
+
+
+def get_session() -> Session:
+    """The session of the current request or app context, made on first use."""
+    if "db_session" not in g:
+        g.db_session = session_factory()()
+    session: Session = g.db_session
+    return session
+
+
+@contextmanager
+def session_scope(app: Flask | None = None) -> Iterator[Session]:
+    """A session that commits on success and rolls back on error (jobs, CLI)."""
+    with session_factory(app)() as session, session.begin():
+        yield session
+
+
+def _close_session(exc: BaseException | None) -> None:
+    session: Session | None = g.pop("db_session", None)
+    if session is not None:
+        session.close()

@@ -1,0 +1,305 @@
+"""The crisis-centre directory: config/centres.yaml loaded into dataclasses, and its checker."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import yaml
+
+from hotline.privacy import MOBILE, OBLASTS, InvalidNumber, normalize_number, oblast_of
+
+DIRECTORY_FILE = "centres.yaml"
+LANGUAGES = ("ky", "ru", "uz", "en")
+SERVICES = (
+    "helpline",
+    "counselling",
+    "psychological",
+    "legal",
+    "medical",
+    "shelter",
+    "outreach",  # counselling at the woman's home
+    "material-aid",
+    "employment",
+    "children",
+    "information",
+    "perpetrator-programme",
+)
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_SHORT_NUMBER = re.compile(r"\d{2,4}")
+_TOP_FIELDS = {"centres", "national_numbers"}
+_CENTRE_FIELDS = {
+    "slug", "name", "oblast", "city", "publish", "languages", "services", "phones", "note",
+}
+_PHONE_FIELDS = {"source", "e164", "sms"}
+_NATIONAL_FIELDS = {"number", "name", "note"}
+
+
+class DirectoryError(Exception):
+    """The directory file cannot be read or is malformed; the message names file and entry."""
+
+
+@dataclass(frozen=True)
+class CentrePhone:
+    """A centre's public number: as printed in the source, and in E.164 when valid."""
+
+    source: str
+    e164: str | None
+    sms: bool = False
+
+
+@dataclass(frozen=True)
+class Centre:
+    """A crisis centre a caller may be referred to."""
+
+    slug: str
+    name: str
+    oblast: str | None
+    city: str | None
+    publish: bool
+    languages: tuple[str, ...]
+    services: tuple[str, ...]
+    phones: tuple[CentrePhone, ...]
+    note: str = ""
+
+    @property
+    def numbers(self) -> tuple[str, ...]:
+        """The centre's E.164 numbers (those the directory could normalise)."""
+        return tuple(phone.e164 for phone in self.phones if phone.e164)
+
+
+@dataclass(frozen=True)
+class NationalNumber:
+    """A short national number (police, ambulance, helplines): information only."""
+
+    number: str
+    name: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Directory:
+    """All centres and national numbers from one directory file."""
+
+    centres: tuple[Centre, ...]
+    national_numbers: tuple[NationalNumber, ...] = ()
+
+    def get(self, slug: str) -> Centre | None:
+        """The centre with this slug, if any."""
+        return next((centre for centre in self.centres if centre.slug == slug), None)
+
+    def published(self, oblast: str | None = None) -> tuple[Centre, ...]:
+        """Centres that may be given to callers and have a number, optionally in one oblast."""
+        return tuple(
+            centre
+            for centre in self.centres
+            if centre.publish and centre.numbers and (oblast is None or centre.oblast == oblast)
+        )
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the directory, named by entry and field."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+class _Fields:
+    """Typed access to one mapping from the YAML file; errors name file, entry and field."""
+
+    def __init__(self, data: object, where: str, allowed: set[str]) -> None:
+        self.where = where
+        if not isinstance(data, Mapping):
+            raise DirectoryError(f"{where}: must be a mapping of fields")
+        self.data: Mapping[str, Any] = data
+        unknown = sorted(str(name) for name in data if name not in allowed)
+        if unknown:
+            raise DirectoryError(f"{where}: unknown field '{unknown[0]}'")
+
+    def fail(self, name: str, message: str) -> NoReturn:
+        raise DirectoryError(f"{self.where}: field '{name}': {message}")
+
+    def text(self, name: str) -> str:
+        value = self.data.get(name)
+        if value is None:
+            self.fail(name, "is missing")
+        if not isinstance(value, str) or not value.strip():
+            self.fail(name, "must be non-empty text")
+        return value.strip()
+
+    def optional_text(self, name: str) -> str | None:
+        return self.text(name) if self.data.get(name) is not None else None
+
+    def flag(self, name: str, default: bool | None = None) -> bool:
+        value = self.data.get(name, default)
+        if value is None:
+            self.fail(name, "is missing")
+        if not isinstance(value, bool):
+            self.fail(name, "must be true or false")
+        return value
+
+    def items(self, name: str) -> list[Any]:
+        value = self.data.get(name)
+        if value is None:
+            self.fail(name, "is missing")
+        if not isinstance(value, list):
+            self.fail(name, "must be a list")
+        return value
+
+    def words(self, name: str) -> tuple[str, ...]:
+        values = self.items(name)
+        if not all(isinstance(value, str) for value in values):
+            self.fail(name, "must be a list of words")
+        return tuple(values)
+
+
+def load_directory(path: str | Path) -> Directory:
+    """Read a directory file; malformed content raises DirectoryError, never a traceback."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DirectoryError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise DirectoryError(f"{path}: not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        raise DirectoryError(f"{path}: not valid YAML: {_yaml_problem(exc)}") from None
+    top = _Fields(raw, str(path), _TOP_FIELDS)
+    centres = tuple(
+        _centre(entry, f"{path}: centre {index}")
+        for index, entry in enumerate(top.items("centres"), start=1)
+    )
+    national = tuple(
+        _national_number(entry, f"{path}: national number {index}")
+        for index, entry in enumerate(
+            top.items("national_numbers") if "national_numbers" in top.data else [], start=1
+        )
+    )
+    return Directory(centres=centres, national_numbers=national)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        mark = exc.problem_mark
+        return f"{exc.problem} (line {mark.line + 1}, column {mark.column + 1})"
+    return str(exc)
+
+
+def _centre(entry: object, where: str) -> Centre:
+    if isinstance(entry, Mapping) and isinstance(entry.get("slug"), str):
+        where = f"{where} ({entry['slug']})"
+    fields = _Fields(entry, where, _CENTRE_FIELDS)
+    return Centre(
+        slug=fields.text("slug"),
+        name=fields.text("name"),
+        oblast=fields.optional_text("oblast"),
+        city=fields.optional_text("city"),
+        publish=fields.flag("publish"),
+        languages=fields.words("languages"),
+        services=fields.words("services"),
+        phones=tuple(
+            _phone(phone, f"{where}: phone {index}")
+            for index, phone in enumerate(fields.items("phones"), start=1)
+        ),
+        note=fields.optional_text("note") or "",
+    )
+
+
+def _phone(entry: object, where: str) -> CentrePhone:
+    fields = _Fields(entry, where, _PHONE_FIELDS)
+    return CentrePhone(
+        source=fields.text("source"),
+        e164=fields.optional_text("e164"),
+        sms=fields.flag("sms", default=False),
+    )
+
+
+def _national_number(entry: object, where: str) -> NationalNumber:
+    fields = _Fields(entry, where, _NATIONAL_FIELDS)
+    return NationalNumber(
+        number=fields.text("number"),
+        name=fields.text("name"),
+        note=fields.optional_text("note") or "",
+    )
+
+
+def check_directory(directory: Directory) -> list[Problem]:
+    """Everything wrong in a loaded directory; centre numbers are public, so may be shown."""
+    problems: list[Problem] = []
+    slug_counts = Counter(centre.slug for centre in directory.centres)
+    for slug, count in sorted(slug_counts.items()):
+        if count > 1:
+            problems.append(Problem(slug, f"slug used by {count} centres"))
+    for centre in directory.centres:
+        problems.extend(_check_centre(centre))
+    problems.extend(_check_national_numbers(directory.national_numbers))
+    return problems
+
+
+def _check_centre(centre: Centre) -> list[Problem]:
+    where = centre.slug
+    problems: list[Problem] = []
+    if not _SLUG.fullmatch(centre.slug):
+        problems.append(Problem(where, "slug must be lowercase letters, digits and hyphens"))
+    if centre.oblast is not None and centre.oblast not in OBLASTS:
+        problems.append(Problem(where, f"unknown oblast {centre.oblast!r}"))
+    for language in centre.languages:
+        if language not in LANGUAGES:
+            problems.append(Problem(where, f"unknown language {language!r}"))
+    if not centre.languages:
+        problems.append(Problem(where, "no languages listed"))
+    for service in centre.services:
+        if service not in SERVICES:
+            problems.append(Problem(where, f"unknown service {service!r}"))
+    if centre.publish and not centre.phones:
+        problems.append(Problem(where, "published but has no phone"))
+    for index, phone in enumerate(centre.phones, start=1):
+        problems.extend(_check_phone(phone, centre, f"{where}: phone {index}"))
+    return problems
+
+
+def _check_phone(phone: CentrePhone, centre: Centre, where: str) -> list[Problem]:
+    try:
+        from_source: str | None = normalize_number(phone.source)
+        source_problem = ""
+    except InvalidNumber as exc:
+        from_source, source_problem = None, str(exc)
+    if phone.e164 is None:
+        if from_source is None:
+            return [Problem(where, f"{phone.source!r} is {source_problem}")]
+        return [Problem(where, f"e164 missing: {phone.source!r} reads as {from_source}")]
+    try:
+        number = normalize_number(phone.e164)
+    except InvalidNumber as exc:
+        return [Problem(where, f"e164 {phone.e164!r} is {exc}")]
+    if number != phone.e164:
+        return [Problem(where, f"e164 {phone.e164!r} is not in E.164 form ({number})")]
+    # A source printed without its area code does not parse alone: only a clash is wrong.
+    if from_source is not None and from_source != number:
+        return [Problem(where, f"{phone.source!r} reads as {from_source}, not {number}")]
+    area = oblast_of(number)
+    # An unknown oblast is reported once by _check_centre, not again for every number.
+    if centre.oblast in OBLASTS and area not in (None, MOBILE) and area != centre.oblast:
+        return [Problem(where, f"{number} is a {area} number but the centre is in {centre.oblast}")]
+    return []
+
+
+def _check_national_numbers(numbers: tuple[NationalNumber, ...]) -> list[Problem]:
+    problems: list[Problem] = []
+    counts = Counter(entry.number for entry in numbers)
+    for entry in numbers:
+        where = f"national number {entry.number}"
+        if not _SHORT_NUMBER.fullmatch(entry.number):
+            problems.append(Problem(where, "must be a short number of 2 to 4 digits"))
+    for number, count in sorted(counts.items()):
+        if count > 1:
+            problems.append(Problem(f"national number {number}", f"listed {count} times"))
+    return problems

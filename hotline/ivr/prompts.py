@@ -1,0 +1,143 @@
+"""The IVR's prompt catalog: public API (loading and lookup live in prompt_catalog), checks."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from hotline.ivr.prompt_audio import (
+    AUDIO_CONTENT_TYPES,
+    AudioError,
+    Manifest,
+    audio_content_type,
+    audio_seconds,
+)
+from hotline.ivr.prompt_catalog import (
+    PROMPT_KEYS,
+    CatalogError,
+    Language,
+    Prompt,
+    PromptCatalog,
+    spoken_number,
+)
+from hotline.ivr.prompt_synth import speech_items
+from hotline.languages import LANGUAGES
+
+__all__ = [
+    "AUDIO_CONTENT_TYPES",
+    "PROMPT_KEYS",
+    "SAY_CHARACTERS_PER_SECOND",
+    "AudioError",
+    "CatalogError",
+    "CheckReport",
+    "Language",
+    "Prompt",
+    "PromptCatalog",
+    "audio_content_type",
+    "check_catalog",
+    "listening_seconds",
+    "prompt_seconds",
+    "spoken_number",
+]
+
+# Speaking rate assumed for <Say>. Conversational English runs at about 150 words a minute
+# (the usual figure for speech and for TTS at its default rate), and an English word is
+# about 4.7 letters plus a space: 150 * 5.7 / 60 = 14.25 characters a second. Russian words
+# are longer but spoken at about the same syllable rate, so the same figure serves as an
+# estimate; shipped audio (ky, uz) is measured instead.
+SAY_CHARACTERS_PER_SECOND = 14.0
+
+
+@dataclass
+class CheckReport:
+    """What `hotline prompts check` found: problems, and listening time per language."""
+
+    problems: list[str] = field(default_factory=list)
+    listening: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when the catalog has no problem."""
+        return not self.problems
+
+
+def prompt_seconds(catalog: PromptCatalog, lang: str, prompt: Prompt) -> float:
+    """How long a prompt plays: measured for audio, estimated for a Twilio voice."""
+    if prompt.kind == "play" and prompt.audio_file is not None:
+        path = catalog.audio_path(lang, prompt.audio_file)
+        if path is None:
+            raise CatalogError(f"{lang}/{prompt.audio_file}: audio file is gone")
+        return audio_seconds(path)
+    return len(prompt.text) / SAY_CHARACTERS_PER_SECOND
+
+
+def listening_seconds(catalog: PromptCatalog, lang: str) -> float:
+    """What a caller hears before the first ring when choosing `lang` and a counsellor."""
+    # Twilio stops a prompt at the first key, but a caller who does not know the menu
+    # hears it all: welcome, every language's option, the main menu, then "connecting".
+    heard = [(lang, "welcome")]
+    heard += [(code, "language_option") for code in catalog.languages]
+    heard += [(lang, "main_menu"), (lang, "connecting")]
+    return sum(prompt_seconds(catalog, code, catalog.prompt(code, key)) for code, key in heard)
+
+
+def check_catalog(catalog: PromptCatalog) -> CheckReport:
+    """Every missing prompt or language, unplayable prompt, stale audio; listening times."""
+    report = CheckReport()
+    for code in LANGUAGES:
+        if code not in catalog.languages:
+            report.problems.append(f"{code}: no catalog file {code}.yaml")
+    digits = Counter(catalog.language(code).digit for code in catalog.languages)
+    for code in catalog.languages:
+        digit = catalog.language(code).digit
+        if digits[digit] > 1:
+            report.problems.append(f"{code}: menu digit {digit} is used by another language")
+        report.problems.extend(_language_problems(catalog, code))
+    for code in catalog.languages:
+        try:
+            report.listening[code] = listening_seconds(catalog, code)
+        except (CatalogError, AudioError):
+            pass  # already reported as a missing or unreadable prompt
+    return report
+
+
+def _language_problems(catalog: PromptCatalog, code: str) -> list[str]:
+    language = catalog.language(code)
+    problems = [f"{code}: prompt {key!r} is missing" for key in PROMPT_KEYS
+                if key not in language.prompts]
+    problems += [f"{code}: unknown prompt {key!r}" for key in language.prompts
+                 if key not in PROMPT_KEYS]
+    problems += [f"{code}: no spoken name for centre {centre.slug!r}" for centre in catalog.centres
+                 if centre.slug not in language.centres]
+    folder = catalog.audio_dir(code)
+    if language.voice is None and not any(folder.glob("*.wav")) and not any(folder.glob("*.mp3")):
+        hint = "run `hotline prompts synthesize` or add recordings"
+        return [*problems, f"{code}: no Twilio voice and no audio files ({hint})"]
+    return problems + _audio_problems(catalog, code)
+
+
+def _audio_problems(catalog: PromptCatalog, code: str) -> list[str]:
+    """Prompts that cannot be played, audio that cannot be read, synthesis older than text."""
+    language = catalog.language(code)
+    manifest = Manifest.read(catalog.audio_dir(code))
+    problems = []
+    for item in speech_items(catalog, code):
+        try:
+            prompt = catalog.resolve(code, item.stem, item.text)
+            prompt_seconds(catalog, code, prompt)
+        except CatalogError:
+            problems.append(f"{code}/{item.stem}: no audio file and no Twilio voice")
+            continue
+        except AudioError as exc:
+            problems.append(f"{code}/{prompt.audio_file}: audio file unreadable: {exc}")
+            continue
+        wav = catalog.audio_dir(code) / item.wav
+        if (
+            language.synthesized
+            and prompt.audio_file == item.wav
+            and manifest.is_synthesized(wav)
+            and not manifest.is_current(wav, item.fingerprint)
+        ):
+            problems.append(f"{code}/{item.wav}: older than its text; run `hotline prompts synthesize`")
+    return problems
+

@@ -1,0 +1,53 @@
+"""This deployment's privacy keys, bound together: pseudonyms and sealed numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app
+
+from hotline.privacy import NumberBox, pseudonymize
+
+EXTENSION = "hotline.keyring"
+
+
+@dataclass(frozen=True)
+class Keyring:
+    """Pseudonymizes and seals numbers with the configured keys."""
+
+    pseudonym_key: str
+    pseudonym_version: int
+    box: NumberBox
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Keyring:
+        """Build from HOTLINE_PSEUDONYM_KEY(_VERSION) and HOTLINE_ENCRYPTION_KEY."""
+        return cls(
+            config["HOTLINE_PSEUDONYM_KEY"],
+            int(config["HOTLINE_PSEUDONYM_KEY_VERSION"]),
+            NumberBox(config["HOTLINE_ENCRYPTION_KEY"]),
+        )
+
+    def pseudonym(self, e164: str) -> str:
+        """The caller's keyed pseudonym."""
+        return pseudonymize(e164, self.pseudonym_key, self.pseudonym_version)
+
+    def seal(self, e164: str) -> str:
+        """Encrypt a number we must dial later."""
+        return self.box.seal(e164)
+
+    def unseal(self, token: str) -> str:
+        """Decrypt a sealed number, just before dialling it."""
+        return self.box.unseal(token)
+
+
+def init_app(app: Flask) -> None:
+    """Attach the keyring to the app."""
+    app.extensions[EXTENSION] = Keyring.from_config(app.config)
+
+
+def get_keyring(app: Flask | None = None) -> Keyring:
+    """The app's keyring."""
+    keyring: Keyring = (app or current_app).extensions[EXTENSION]
+    return keyring

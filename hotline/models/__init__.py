@@ -1,0 +1,42 @@
+"""Every table of the hotline, importable from one place."""
+
+from hotline.models.audit import AuditEntry, Block
+from hotline.models.base import Base, utcnow
+from hotline.models.callbacks import Callback
+from hotline.models.calls import Call, CallAttempt
+from hotline.models.directory import Centre, Line
+from hotline.models.enums import (
+    AttemptResult,
+    CallbackState,
+    CallOutcome,
+    Direction,
+    DutyOverride,
+    SafeWindow,
+    Strategy,
+)
+from hotline.models.messages import Conversation, Message
+from hotline.models.people import Counsellor, Shift, User
+
+__all__ = [
+    "AttemptResult",
+    "AuditEntry",
+    "Base",
+    "Block",
+    "Call",
+    "CallAttempt",
+    "Callback",
+    "CallbackState",
+    "CallOutcome",
+    "Centre",
+    "Conversation",
+    "Counsellor",
+    "Direction",
+    "DutyOverride",
+    "Line",
+    "Message",
+    "SafeWindow",
+    "Shift",
+    "Strategy",
+    "User",
+    "utcnow",
+]

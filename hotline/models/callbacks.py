@@ -1,0 +1,38 @@
+"""Callbacks the hotline owes a caller: the database is the state machine's source of truth."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hotline.models.base import Base, str_enum, utcnow
+from hotline.models.enums import CallbackState, SafeWindow
+
+
+class Callback(Base):
+    """A caller's request to be called back; the sealed number is erased at a terminal state."""
+
+    __tablename__ = "callback"
+    __table_args__ = (Index("ix_callback_state_due", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int | None] = mapped_column(ForeignKey("line.id"))
+    caller: Mapped[str | None] = mapped_column(String(80))  # keyed pseudonym
+    number_sealed: Mapped[str | None] = mapped_column(String(255))
+    language: Mapped[str] = mapped_column(String(8))
+    consent: Mapped[bool] = mapped_column(default=False)
+    safe_window: Mapped[SafeWindow] = mapped_column(str_enum(SafeWindow), default=SafeWindow.ASAP)
+    state: Mapped[CallbackState] = mapped_column(
+        str_enum(CallbackState), default=CallbackState.PENDING
+    )
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    source_call_sid: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    counsellor_id: Mapped[int | None] = mapped_column(ForeignKey("counsellor.id"))
+    counsellor_call_sid: Mapped[str | None] = mapped_column(String(64))
+    caller_call_sid: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    closed_at: Mapped[datetime | None]

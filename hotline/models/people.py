@@ -1,0 +1,68 @@
+"""Counsellors, their weekly shifts, and supervisor console users."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from sqlalchemy import JSON, ForeignKey, String, Time
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hotline.models.base import Base, str_enum, utcnow
+from hotline.models.directory import Centre
+from hotline.models.enums import DutyOverride
+
+
+class Counsellor(Base):
+    """A person who answers calls on their own phone; the phone is sealed at rest."""
+
+    __tablename__ = "counsellor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    phone_sealed: Mapped[str] = mapped_column(String(255))
+    # A keyed pseudonym of the phone: finds a counsellor texting "on"/"off" without decrypting.
+    phone_pseudonym: Mapped[str] = mapped_column(String(80), unique=True)
+    phone_hint: Mapped[str] = mapped_column(String(24))  # masked, for listings
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    centre_id: Mapped[int | None] = mapped_column(ForeignKey("centre.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    backup: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+    duty: Mapped[DutyOverride | None] = mapped_column(str_enum(DutyOverride))
+    on_call_sid: Mapped[str | None] = mapped_column(String(64))  # the call they are on now
+    last_offered_at: Mapped[datetime | None]
+    last_answered_at: Mapped[datetime | None]
+    wrap_up_until: Mapped[datetime | None]
+
+    centre: Mapped[Centre | None] = relationship()
+    shifts: Mapped[list[Shift]] = relationship(
+        back_populates="counsellor", cascade="all, delete-orphan", order_by="Shift.id"
+    )
+
+
+class Shift(Base):
+    """A weekly on-call window in Asia/Bishkek time; end <= start crosses midnight."""
+
+    __tablename__ = "shift"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellor.id", ondelete="CASCADE"))
+    weekday: Mapped[int]  # 0 = Monday
+    start: Mapped[time] = mapped_column(Time)
+    end: Mapped[time] = mapped_column(Time)
+
+    counsellor: Mapped[Counsellor] = relationship(back_populates="shifts")
+
+
+class User(Base):
+    """A supervisor console account."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="supervisor")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

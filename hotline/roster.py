@@ -1,0 +1,138 @@
+"""Lines, counsellors and shifts: the operator's changes, shared by the CLI and the console."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.keyring import Keyring
+from hotline.models import Centre, Counsellor, DutyOverride, Line, Shift, Strategy
+from hotline.privacy import InvalidNumber, mask_number, normalize_number
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_GROUPS = {"daily": range(7), "weekdays": range(5), "weekend": range(5, 7)}
+_SHIFT = re.compile(r"^\s*(\w+)\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+class RosterError(ValueError):
+    """An operator's change cannot be made; the message says why, never with a number."""
+
+
+def find_centre(session: Session, slug: str | None) -> Centre | None:
+    """The centre with `slug`, None for no slug; RosterError for an unknown slug."""
+    if not slug:
+        return None
+    centre = session.scalar(select(Centre).where(Centre.slug == slug))
+    if centre is None:
+        raise RosterError(f"no centre {slug!r}; load the directory with `hotline centres sync`")
+    return centre
+
+
+def add_line(
+    session: Session, number: str, language: str, centre_slug: str | None, strategy: Strategy
+) -> Line:
+    """Register a Twilio number as a line."""
+    e164 = _normalize(number, "line number")
+    if session.scalar(select(Line).where(Line.number == e164)) is not None:
+        raise RosterError("that line number is already registered")
+    line = Line(number=e164, language=language, strategy=strategy)
+    line.centre = find_centre(session, centre_slug)
+    session.add(line)
+    return line
+
+
+def add_counsellor(
+    session: Session,
+    keyring: Keyring,
+    *,
+    name: str,
+    phone: str,
+    languages: list[str],
+    centre_slug: str | None = None,
+    backup: bool = False,
+) -> Counsellor:
+    """Register a counsellor; the phone is sealed, with a pseudonym to recognise their SMS."""
+    e164 = _normalize(phone, "counsellor phone")
+    pseudonym = keyring.pseudonym(e164)
+    if session.scalar(select(Counsellor).where(Counsellor.name == name)) is not None:
+        raise RosterError(f"a counsellor named {name!r} already exists")
+    if session.scalar(select(Counsellor).where(Counsellor.phone_pseudonym == pseudonym)):
+        raise RosterError("that phone is already registered to another counsellor")
+    counsellor = Counsellor(
+        name=name,
+        phone_sealed=keyring.seal(e164),
+        phone_pseudonym=pseudonym,
+        phone_hint=mask_number(e164),
+        languages=languages,
+        backup=backup,
+    )
+    counsellor.centre = find_centre(session, centre_slug)
+    session.add(counsellor)
+    return counsellor
+
+
+def find_counsellor(session: Session, name: str) -> Counsellor:
+    """The counsellor called `name`."""
+    counsellor = session.scalar(select(Counsellor).where(Counsellor.name == name))
+    if counsellor is None:
+        raise RosterError(f"no counsellor named {name!r}")
+    return counsellor
+
+
+def set_duty(session: Session, name: str, duty: DutyOverride | None) -> Counsellor:
+    """Force a counsellor on or off call; None returns them to their shifts."""
+    counsellor = find_counsellor(session, name)
+    counsellor.duty = duty
+    return counsellor
+
+
+def parse_shift(spec: str) -> list[tuple[int, time, time]]:
+    """'mon 09:00-18:00', 'weekdays 09:00-18:00', 'sun 20:00-08:00' -> weekly windows."""
+    match = _SHIFT.match(spec.lower())
+    if not match:
+        raise RosterError("a shift looks like 'mon 09:00-18:00' (Asia/Bishkek time)")
+    day, h1, m1, h2, m2 = match.groups()
+    if day in DAY_GROUPS:
+        days = list(DAY_GROUPS[day])
+    elif day[:3] in WEEKDAYS:
+        days = [WEEKDAYS.index(day[:3])]
+    else:
+        raise RosterError(f"unknown day {day!r}: use mon..sun, daily, weekdays or weekend")
+    try:
+        start, end = time(int(h1), int(m1)), time(int(h2) % 24, int(m2))
+    except ValueError:
+        raise RosterError("shift times must be HH:MM between 00:00 and 24:00") from None
+    if start == end:
+        raise RosterError("a shift must not start and end at the same time")
+    return [(weekday, start, end) for weekday in days]
+
+
+def add_shifts(session: Session, name: str, spec: str) -> list[Shift]:
+    """Add weekly shifts to a counsellor."""
+    counsellor = find_counsellor(session, name)
+    shifts = [Shift(weekday=d, start=s, end=e) for d, s, e in parse_shift(spec)]
+    counsellor.shifts.extend(shifts)
+    return shifts
+
+
+def remove_shift(session: Session, shift_id: int) -> None:
+    """Delete one shift by its id (as `hotline shift list` shows it)."""
+    shift = session.get(Shift, shift_id)
+    if shift is None:
+        raise RosterError(f"no shift {shift_id}")
+    session.delete(shift)
+
+
+def describe_shift(shift: Shift) -> str:
+    """'mon 09:00-18:00'."""
+    return f"{WEEKDAYS[shift.weekday]} {shift.start:%H:%M}-{shift.end:%H:%M}"
+
+
+def _normalize(number: str, what: str) -> str:
+    try:
+        return normalize_number(number)
+    except InvalidNumber as exc:
+        raise RosterError(f"{what}: {exc}") from None

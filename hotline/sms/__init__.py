@@ -1,0 +1,1 @@
+"""The SMS channel (keywords, replies and the anonymous relay come with the SMS issue)."""

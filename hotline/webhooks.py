@@ -1,0 +1,51 @@
+"""The guard every Twilio webhook passes, and the one way we answer with TwiML."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+from flask import Response, abort, current_app, request
+from twilio.request_validator import RequestValidator
+from twilio.twiml import TwiML
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+log = logging.getLogger(__name__)
+
+
+def public_request_url() -> str:
+    """The URL Twilio signed: HOTLINE_PUBLIC_URL + path + query, as Twilio called it."""
+    url = current_app.config["HOTLINE_PUBLIC_URL"] + request.path
+    if request.query_string:
+        url += "?" + request.query_string.decode()
+    return url
+
+
+def signature_is_valid() -> bool:
+    """Check X-Twilio-Signature over the public URL and every POST parameter that arrived."""
+    validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
+    # A missing header must be "" (None makes twilio raise TypeError, i.e. a 500).
+    signature = request.headers.get("X-Twilio-Signature", "")
+    return bool(validator.validate(public_request_url(), request.form, signature))
+
+
+def twilio_webhook(view: Callable[P, R]) -> Callable[P, R]:
+    """Reject (403, nothing written) any request not signed by our Twilio account."""
+
+    @wraps(view)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        if not signature_is_valid():
+            log.warning("rejected a webhook with a bad signature on %s", request.path)
+            abort(403)
+        return view(*args, **kwargs)
+
+    return guarded
+
+
+def twiml(document: TwiML | str) -> Response:
+    """A TwiML document as a text/xml response."""
+    return Response(str(document), mimetype="text/xml")
