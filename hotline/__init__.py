@@ -16,7 +16,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the hotline app from the environment, then `config` overrides (tests)."""
     config = dict(config or {})
     instance_path = config.pop("INSTANCE_PATH", None) or os.environ.get("HOTLINE_INSTANCE_PATH")
-    app = Flask(__name__, instance_path=str(Path(instance_path).resolve()) if instance_path else None)
+    app = Flask(
+        __name__, instance_path=str(Path(instance_path).resolve()) if instance_path else None
+    )
     settings = load_settings(os.environ, Path(app.instance_path))
     app.config.update(settings)
     app.config.update(config)

@@ -19,8 +19,13 @@ WINDOW_KEYS = {
 
 
 def request_callback(
-    session: Session, keyring: Keyring, call: Call, number: str, language: str,
-    window: SafeWindow, now: datetime,
+    session: Session,
+    keyring: Keyring,
+    call: Call,
+    number: str,
+    language: str,
+    window: SafeWindow,
+    now: datetime,
 ) -> Callback:
     """Record a consented callback to `number` (sealed at once), pending delivery."""
     callback = Callback(

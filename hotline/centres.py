@@ -32,9 +32,7 @@ def sync_centres(session: Session, directory: Directory) -> tuple[int, int]:
     return added, updated
 
 
-def centres_near(
-    session: Session, areas: list[str | None], limit: int = 3
-) -> list[Centre]:
+def centres_near(session: Session, areas: list[str | None], limit: int = 3) -> list[Centre]:
     """Published centres, those in `areas` (then their neighbours) first, at most `limit`."""
     wanted = [a for a in areas if a]
     wanted += [NEIGHBOURS[a] for a in wanted if a in NEIGHBOURS]
@@ -42,7 +40,5 @@ def centres_near(
     published = session.scalars(
         select(Centre).where(Centre.publish.is_(True)).order_by(Centre.id)
     ).all()
-    nearby = sorted(
-        (c for c in published if c.oblast in rank), key=lambda c: rank[c.oblast or ""]
-    )
+    nearby = sorted((c for c in published if c.oblast in rank), key=lambda c: rank[c.oblast or ""])
     return nearby[:limit] if nearby else list(published[:limit])

@@ -17,7 +17,7 @@ EXTENSION = "hotline.db"
 
 def database_url(settings: dict[str, Any], instance_path: Path) -> str:
     """DATABASE_URL, or SQLite under instance/ for a laptop."""
-    url = settings.get("DATABASE_URL")
+    url = str(settings.get("DATABASE_URL") or "")
     if url:
         # PaaS providers hand out postgres:// URLs; SQLAlchemy wants a driver name.
         for prefix in ("postgres://", "postgresql://"):

@@ -33,7 +33,15 @@ _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _SHORT_NUMBER = re.compile(r"\d{2,4}")
 _TOP_FIELDS = {"centres", "national_numbers"}
 _CENTRE_FIELDS = {
-    "slug", "name", "oblast", "city", "publish", "languages", "services", "phones", "note",
+    "slug",
+    "name",
+    "oblast",
+    "city",
+    "publish",
+    "languages",
+    "services",
+    "phones",
+    "note",
 }
 _PHONE_FIELDS = {"source", "e164", "sms"}
 _NATIONAL_FIELDS = {"number", "name", "note"}

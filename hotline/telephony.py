@@ -35,7 +35,10 @@ class ApiUrlHttpClient(TwilioHttpClient):  # type: ignore[misc]
 
 
 def make_client(
-    account_sid: str, auth_token: str, api_url: str, timeout: float,
+    account_sid: str,
+    auth_token: str,
+    api_url: str,
+    timeout: float,
     http_client: HttpClient | None = None,
 ) -> Client:
     """A REST client; tests pass the emulator's `http_client`."""

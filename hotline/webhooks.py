@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 def public_request_url() -> str:
     """The URL Twilio signed: HOTLINE_PUBLIC_URL + path + query, as Twilio called it."""
-    url = current_app.config["HOTLINE_PUBLIC_URL"] + request.path
+    url = str(current_app.config["HOTLINE_PUBLIC_URL"]) + request.path
     if request.query_string:
         url += "?" + request.query_string.decode()
     return url

@@ -16,14 +16,19 @@ from redis import Redis
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from hotline import create_app, migrate
-from hotline.db import make_engine, session_factory
-from hotline.models import Base
+from hotline import create_app, migrate, roster, telephony
+from hotline.centres import sync_centres
+from hotline.db import make_engine, session_factory, session_scope
+from hotline.directory import load_directory
+from hotline.keyring import get_keyring
+from hotline.models import Base, DutyOverride, Strategy
 from hotline.queueing import connect, embedded_redis_url
+from hotline.simulator import Behaviour, TwilioEmulator, WsgiTransport
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 ACCOUNT_SID = "AC" + "0" * 32
 PUBLIC_URL = "https://hotline.example.org"
+LINE = "+996312900100"
 
 
 @pytest.fixture(scope="session")
@@ -79,9 +84,7 @@ def config(tmp_path: Path, database_url: str, redis_url: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def app(
-    config: dict[str, Any], migrated_engine: Engine, redis: Redis
-) -> Iterator[Flask]:
+def app(config: dict[str, Any], migrated_engine: Engine, redis: Redis) -> Iterator[Flask]:
     """The app on the migrated database; every table is emptied after the test."""
     app = create_app(config)
     yield app
@@ -111,3 +114,60 @@ def _drop_everything(engine: Engine) -> None:
     with engine.begin() as connection:
         Base.metadata.drop_all(connection)
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture
+def emulator(app: Flask) -> TwilioEmulator:
+    """Twilio, emulated: drives the app's webhooks and serves the app's REST calls."""
+    emulator = TwilioEmulator(WsgiTransport(app), ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL)
+    # The REST client is made at start-up; hand it the emulator's HTTP client instead.
+    app.config["TWILIO_HTTP_CLIENT"] = emulator.http_client
+    telephony.init_app(app)
+    # The app keeps the emulator's time: rings and prompts advance it, nothing sleeps.
+    app.config["HOTLINE_CLOCK"] = emulator.clock.now
+    return emulator
+
+
+class Hotline:
+    """Arranges lines and counsellors the way an operator would, through the roster."""
+
+    def __init__(self, app: Flask, emulator: TwilioEmulator) -> None:
+        self.app = app
+        self.emulator = emulator
+
+    def line(
+        self, number: str = LINE, language: str = "ky", centre: str | None = None,
+        strategy: Strategy = Strategy.LINEAR, **settings: int,
+    ) -> str:
+        with session_scope(self.app) as session:
+            line = roster.add_line(session, number, language, centre, strategy)
+            for name, value in settings.items():
+                setattr(line, name, value)
+        self.emulator.add_line(number)
+        return number
+
+    def counsellor(
+        self, name: str, phone: str, languages: str = "ky,ru,uz,en",
+        behaviour: Behaviour = Behaviour.ANSWER_ACCEPT, centre: str | None = None,
+        on_duty: bool = True, position: int = 0,
+    ) -> str:
+        with session_scope(self.app) as session:
+            added = roster.add_counsellor(
+                session, get_keyring(self.app), name=name, phone=phone,
+                languages=languages.split(","), centre_slug=centre,
+            )
+            added.position = position
+            added.duty = DutyOverride.ON if on_duty else None
+        self.emulator.add_phone(phone, behaviour)
+        return phone
+
+    def centres(self) -> None:
+        with session_scope(self.app) as session:
+            sync_centres(session, load_directory(Path(self.app.config["HOTLINE_CONFIG_DIR"])
+                                                 / "centres.yaml"))
+
+
+@pytest.fixture
+def hotline(app: Flask, emulator: TwilioEmulator) -> Hotline:
+    """Helper to set up lines and counsellors."""
+    return Hotline(app, emulator)

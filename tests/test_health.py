@@ -19,7 +19,10 @@ def test_healthy_only_with_a_live_worker(app: Flask, redis: Redis) -> None:
     before = client.get("/healthz")
     assert before.status_code == 503
     assert before.json == {
-        "status": "degraded", "database": "ok", "redis": "ok", "worker": "missing"
+        "status": "degraded",
+        "database": "ok",
+        "redis": "ok",
+        "worker": "missing",
     }
     worker = Worker([QUEUE_NAME], connection=redis, serializer=JSONSerializer)
     worker.register_birth()
@@ -43,9 +46,7 @@ def test_redis_down_is_reported_quickly(config: dict[str, Any], app: Flask) -> N
 
 
 def test_database_down_is_reported(config: dict[str, Any], app: Flask) -> None:
-    broken = create_app(
-        {**config, "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
-    )
+    broken = create_app({**config, "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
     response = broken.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json is not None and response.json["database"] == "down"

@@ -71,9 +71,7 @@ def test_unknown_language_is_a_usage_error(runner: FlaskCliRunner) -> None:
     assert "unknown: fr" in result.output
 
 
-def test_duty_override_on_off_and_back_to_shifts(
-    runner: FlaskCliRunner, session: Session
-) -> None:
+def test_duty_override_on_off_and_back_to_shifts(runner: FlaskCliRunner, session: Session) -> None:
     add_counsellor(runner)
     for state, expected in (("on", DutyOverride.ON), ("off", DutyOverride.OFF), ("shifts", None)):
         assert runner.invoke(args=["counsellor", "duty", "Aigul", state]).exit_code == 0

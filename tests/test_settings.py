@@ -25,12 +25,18 @@ PRODUCTION_ENV = {
 }
 
 
-def run_hotline(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_hotline(
+    args: list[str], env: dict[str, str], cwd: Path
+) -> subprocess.CompletedProcess[str]:
     """The real console script in a clean environment."""
     base = {"PATH": os.environ["PATH"], "HOME": str(cwd), "HOTLINE_INSTANCE_PATH": str(cwd / "i")}
     return subprocess.run(
         [sys.executable, "-m", "hotline.cli", *args],
-        env={**base, **env}, cwd=cwd, capture_output=True, text=True, timeout=60,
+        env={**base, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -58,13 +64,17 @@ def test_bad_encryption_key_is_explained(tmp_path: Path) -> None:
 def test_development_generates_secrets_once_and_keeps_them(
     tmp_path: Path, database_url: str, redis_url: str
 ) -> None:
-    config = {"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": database_url,
-              "REDIS_URL": redis_url}
+    config = {"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": database_url, "REDIS_URL": redis_url}
     first = create_app(dict(config))
     second = create_app(dict(config))
     stored = json.loads((tmp_path / "secrets.json").read_text())
-    for name in ("HOTLINE_SECRET_KEY", "HOTLINE_PSEUDONYM_KEY", "HOTLINE_ENCRYPTION_KEY",
-                 "TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID"):
+    for name in (
+        "HOTLINE_SECRET_KEY",
+        "HOTLINE_PSEUDONYM_KEY",
+        "HOTLINE_ENCRYPTION_KEY",
+        "TWILIO_AUTH_TOKEN",
+        "TWILIO_ACCOUNT_SID",
+    ):
         assert first.config[name] == second.config[name] == stored[name]
     assert stat.S_IMODE((tmp_path / "secrets.json").stat().st_mode) == 0o600
     assert first.config["HOTLINE_ENV"] == "development"

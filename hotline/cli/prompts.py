@@ -51,6 +51,8 @@ def check_command(config_dir: Path | None) -> None:
     for code in catalog.languages:
         if code in report.listening:
             click.echo(f"{code}: {report.listening[code]:.1f} s before the first ring")
+        else:
+            click.echo(f"{code}: listening time unknown: a prompt before the first ring is missing")
     for problem in report.problems:
         click.echo(f"problem: {problem}")
     count = len(report.problems)
@@ -79,7 +81,8 @@ def synthesize_command(languages: tuple[str, ...], force: bool, config_dir: Path
         for code in chosen:
             language = catalog.language(code)
             if not language.synthesized:
-                click.echo(f"{code}: has a Twilio voice ({language.voice}); nothing to synthesize")
+                why = f"Twilio voice {language.voice}" if language.voice else "no espeak_voice"
+                click.echo(f"{code}: {why}; nothing to synthesize")
                 continue
             made += _synthesize_language(catalog, code, force, click.echo)
     except (CatalogError, SynthesisError) as exc:

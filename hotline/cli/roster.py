@@ -43,7 +43,9 @@ def _languages(ctx: click.Context, param: click.Parameter, value: str) -> list[s
 @click.option("--language", type=click.Choice(LANGUAGES), default="ky", show_default=True)
 @click.option("--centre", "centre_slug", help="Centre slug; none for a national line.")
 @click.option(
-    "--strategy", type=click.Choice([s.value for s in Strategy]), default="rrmemory",
+    "--strategy",
+    type=click.Choice([s.value for s in Strategy]),
+    default="rrmemory",
     show_default=True,
 )
 def line_add(number: str, language: str, centre_slug: str | None, strategy: str) -> None:
@@ -74,8 +76,13 @@ def counsellor_add(
     """Register a counsellor."""
     with operator_change() as session:
         added = roster.add_counsellor(
-            session, get_keyring(), name=name, phone=phone, languages=languages,
-            centre_slug=centre_slug, backup=backup,
+            session,
+            get_keyring(),
+            name=name,
+            phone=phone,
+            languages=languages,
+            centre_slug=centre_slug,
+            backup=backup,
         )
         click.echo(f"counsellor {added.name} added ({added.phone_hint})")
 

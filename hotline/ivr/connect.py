@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, request, url_for
+from flask import Response, current_app, request, url_for
+from twilio.twiml.voice_response import VoiceResponse
 
 from hotline import call_log, hunting
 from hotline.db import get_session
 from hotline.ivr import bp, twiml
-from hotline.ivr.context import TwilioForm, language_of, now, this_call, voice
+from hotline.ivr.context import TwilioForm, language_of, now, setting, this_call, voice
 from hotline.keyring import get_keyring
 from hotline.models import AttemptResult, CallAttempt, CallOutcome
 from hotline.webhooks import twilio_webhook
@@ -31,7 +32,9 @@ def hunt() -> Response:
         return xml(twiml.menu(voice(), lang, ["no_counsellor"], url_for("ivr.after_hunt")))
     keyring = get_keyring()
     legs = [
-        twiml.CounsellorLeg(keyring.unseal(r.phone_sealed), url_for("ivr.screen", attempt=r.attempt_id))
+        twiml.CounsellorLeg(
+            keyring.unseal(r.phone_sealed), url_for("ivr.screen", attempt=r.attempt_id)
+        )
         for r in rings
     ]
     prompt = "connecting" if call.attempts == len(rings) else "hold"
@@ -54,7 +57,7 @@ def dial_done() -> Response:
     answered = hunting.settle_dial(session, call, form.dial_status, now())
     if answered:
         hunting.release_counsellor(
-            session, call.call_sid, now(), int(request_config("HOTLINE_WRAP_UP_SECONDS"))
+            session, call.call_sid, now(), setting("HOTLINE_WRAP_UP_SECONDS")
         )
     session.commit()
     lang = language_of(call, line)
@@ -86,7 +89,7 @@ def screen_answer() -> Response:
     lang = attempt.call.language or "ru"
     if form.digits == "1" and hunting.accept_offer(session, attempt.id, now()):
         session.commit()
-        response = twiml.VoiceResponse()
+        response = VoiceResponse()
         voice().speak(response, lang, "screen_accepted")
         return xml(response)  # the document ends here and Twilio bridges the caller
     hunting.decline_offer(session, attempt.id, now())
@@ -109,18 +112,10 @@ def after_hunt() -> Response:
         return xml(twiml.say_then(voice(), lang, [], url_for(target)))
     call_log.settle(call, CallOutcome.BACKUP)
     session.commit()
-    backup = request_config("HOTLINE_BACKUP_NUMBER")
+    backup = current_app.config.get("HOTLINE_BACKUP_NUMBER")
     return xml(twiml.connect_backup(voice(), [lang], backup, line.number))
 
 
 def _attempt() -> CallAttempt | None:
     raw = request.args.get("attempt", "")
     return get_session().get(CallAttempt, int(raw)) if raw.isdigit() else None
-
-
-def request_config(name: str) -> str | None:
-    """A setting of the running app."""
-    from flask import current_app
-
-    value = current_app.config.get(name)
-    return None if value is None else str(value)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask import Response, url_for
+from twilio.twiml.voice_response import VoiceResponse
 
 from hotline import call_log, centres
 from hotline.db import get_session
 from hotline.ivr import bp, twiml
 from hotline.ivr.context import TwilioForm, catalog, language_of, this_call, voice
-from hotline.models import Call, CallOutcome, Centre, Direction, Line, Message
+from hotline.models import Call, CallOutcome, Direction, Line, Message
 from hotline.privacy import caller_number
 from hotline.sms.segments import segments
 from hotline.telephony import get_twilio
@@ -28,12 +29,12 @@ def centres_menu() -> Response:
     lang = language_of(call, line)
     call_log.settle(call, CallOutcome.INFORMATION)
     session.commit()
-    response = twiml.VoiceResponse()
+    response = VoiceResponse()
     node = twiml.gather(url_for("ivr.centres_sms"))
     speaker = voice()
     speaker.speak(node, lang, "centres_intro")
-    for centre in _nearby(call, line):
-        speaker.add(node, lang, catalog().centre_prompt(lang, centre.slug, centre.public_phone))
+    for slug, phone in _nearby(call, line):
+        speaker.add(node, lang, catalog().centre_prompt(lang, slug, phone))
     if caller_number(form.from_) is not None:  # a hidden number cannot receive an SMS
         speaker.speak(node, lang, "centres_sms_offer")
     response.append(node)
@@ -56,8 +57,13 @@ def centres_sms() -> Response:
     sent = get_twilio().messages.create(to=number, from_=line.number, body=body)
     session.add(
         Message(
-            message_sid=sent.sid, line_id=line.id, direction=Direction.OUTBOUND,
-            party=call.caller, language=lang, intent="centres", segments=segments(body),
+            message_sid=sent.sid,
+            line_id=line.id,
+            direction=Direction.OUTBOUND,
+            party=call.caller,
+            language=lang,
+            intent="centres",
+            segments=segments(body),
             status=sent.status,
         )
     )
@@ -79,15 +85,17 @@ def emergency() -> Response:
     return xml(twiml.say_then(voice(), lang, ["emergency_numbers"], url_for("ivr.menu")))
 
 
-def _nearby(call: Call, line: Line) -> list[Centre]:
+def _nearby(call: Call, line: Line) -> list[tuple[str, str]]:
+    """(slug, phone) of the centres to read out; a centre the catalog cannot name is left out."""
+    named = catalog().language(language_of(call, line)).centres
     line_area = line.centre.oblast if line.centre else None
     found = centres.centres_near(get_session(), [call.caller_area, line_area], CENTRES_READ_OUT)
-    return [c for c in found if c.public_phone]
+    return [(c.slug, c.public_phone) for c in found if c.public_phone and c.slug in named]
 
 
 def _centres_text(lang: str, call: Call, line: Line) -> str:
     language = catalog().language(lang)
     entries = [
-        f"{language.centres.get(c.slug, c.name)}: {c.public_phone}" for c in _nearby(call, line)
+        f"{language.centres.get(slug, slug)}: {phone}" for slug, phone in _nearby(call, line)
     ]
     return "\n".join([language.prompts["centres_intro"], *entries])

@@ -50,11 +50,13 @@ def _wav_seconds(data: bytes) -> float:
     if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
         raise AudioError("not a WAV file")
     byte_rate, offset = 0, 12
+    chunk_id: bytes
+    size: int
     while offset + 8 <= len(data):
         chunk_id, size = struct.unpack_from("<4sI", data, offset)
         body = offset + 8
         if chunk_id == b"fmt " and size >= 16:
-            byte_rate = struct.unpack_from("<I", data, body + 8)[0]
+            byte_rate = int(struct.unpack_from("<I", data, body + 8)[0])
         elif chunk_id == b"data":
             if byte_rate <= 0:
                 raise AudioError("WAV data before a usable format chunk")
@@ -125,11 +127,11 @@ class Manifest:
         entry = self.entries.get(audio.name)
         return entry is not None and audio.is_file() and entry.get("audio") == file_hash(audio)
 
-    def is_current(self, audio: Path, spoken: str) -> bool:
+    def is_current(self, audio: Path, fingerprint: str) -> bool:
         """True when the file is our synthesis of exactly this voice, rate and text."""
         entry = self.entries.get(audio.name)
-        return self.is_synthesized(audio) and entry is not None and entry.get("text") == spoken
+        return self.is_synthesized(audio) and entry is not None and entry.get("text") == fingerprint
 
-    def record(self, audio: Path, spoken: str) -> None:
-        """Remember that `audio` was synthesized from `spoken` (a text_hash)."""
-        self.entries[audio.name] = {"text": spoken, "audio": file_hash(audio)}
+    def record(self, audio: Path, fingerprint: str) -> None:
+        """Remember that `audio` was synthesized from the text with this text_hash."""
+        self.entries[audio.name] = {"text": fingerprint, "audio": file_hash(audio)}

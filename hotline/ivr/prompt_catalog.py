@@ -44,10 +44,19 @@ PROMPT_KEYS = (
     "callback_screen",
 )
 CENTRE_AUDIO_PREFIX = "centre-"
-DEFAULT_ESPEAK_RATE = 140  # words per minute; espeak-ng's 175 is too hurried for a crisis line
+DEFAULT_ESPEAK_RATE = 150  # words per minute; espeak-ng's 175 is too hurried for a crisis line
 _FIELDS = {
-    "language", "name", "digit", "voice", "say_language", "espeak_voice", "espeak_rate",
-    "espeak_spellings", "prompts", "digits", "centres",
+    "language",
+    "name",
+    "digit",
+    "voice",
+    "say_language",
+    "espeak_voice",
+    "espeak_rate",
+    "espeak_spellings",
+    "prompts",
+    "digits",
+    "centres",
 }
 # Uzbek Latin's okina and its look-alikes become ASCII ' (one SMS alphabet, one spelling).
 _APOSTROPHES = str.maketrans({"\u02bb": "'", "\u2018": "'", "\u2019": "'", "\u02bc": "'"})
@@ -95,7 +104,9 @@ class Prompt:
 class PromptCatalog:
     """All languages' prompts, loaded from a config directory; read-only after loading."""
 
-    def __init__(self, root: Path, languages: Mapping[str, Language], centres: tuple[Centre, ...]):
+    def __init__(
+        self, root: Path, languages: Mapping[str, Language], centres: tuple[Centre, ...]
+    ) -> None:
         self.root = root
         self._languages = dict(languages)
         self.centres = centres

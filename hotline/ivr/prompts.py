@@ -103,12 +103,17 @@ def check_catalog(catalog: PromptCatalog) -> CheckReport:
 
 def _language_problems(catalog: PromptCatalog, code: str) -> list[str]:
     language = catalog.language(code)
-    problems = [f"{code}: prompt {key!r} is missing" for key in PROMPT_KEYS
-                if key not in language.prompts]
-    problems += [f"{code}: unknown prompt {key!r}" for key in language.prompts
-                 if key not in PROMPT_KEYS]
-    problems += [f"{code}: no spoken name for centre {centre.slug!r}" for centre in catalog.centres
-                 if centre.slug not in language.centres]
+    problems = [
+        f"{code}: prompt {key!r} is missing" for key in PROMPT_KEYS if key not in language.prompts
+    ]
+    problems += [
+        f"{code}: unknown prompt {key!r}" for key in language.prompts if key not in PROMPT_KEYS
+    ]
+    problems += [
+        f"{code}: no spoken name for centre {centre.slug!r}"
+        for centre in catalog.centres
+        if centre.slug not in language.centres
+    ]
     folder = catalog.audio_dir(code)
     if language.voice is None and not any(folder.glob("*.wav")) and not any(folder.glob("*.mp3")):
         hint = "run `hotline prompts synthesize` or add recordings"
@@ -138,6 +143,7 @@ def _audio_problems(catalog: PromptCatalog, code: str) -> list[str]:
             and manifest.is_synthesized(wav)
             and not manifest.is_current(wav, item.fingerprint)
         ):
-            problems.append(f"{code}/{item.wav}: older than its text; run `hotline prompts synthesize`")
+            problems.append(
+                f"{code}/{item.wav}: older than its text; run `hotline prompts synthesize`"
+            )
     return problems
-

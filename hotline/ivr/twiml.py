@@ -92,8 +92,13 @@ class CounsellorLeg:
 
 
 def ring_counsellors(
-    voice: Voice, lang: str, prompt_key: str, legs: Sequence[CounsellorLeg],
-    caller_id: str, timeout: int, action: str,
+    voice: Voice,
+    lang: str,
+    prompt_key: str,
+    legs: Sequence[CounsellorLeg],
+    caller_id: str,
+    timeout: int,
+    action: str,
 ) -> str:
     """Hold prompt, then one <Dial> ringing the counsellors; the line's number as caller ID."""
     response = VoiceResponse()

@@ -36,8 +36,6 @@ class Line(Base):
     max_wait_seconds: Mapped[int] = mapped_column(default=90)
     ring_seconds: Mapped[int] = mapped_column(default=20)
     # rrmemory: the counsellor last offered a call on this line.
-    last_offered_counsellor_id: Mapped[int | None] = mapped_column(
-        ForeignKey("counsellor.id")
-    )
+    last_offered_counsellor_id: Mapped[int | None] = mapped_column(ForeignKey("counsellor.id"))
 
     centre: Mapped[Centre | None] = relationship()

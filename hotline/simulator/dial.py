@@ -13,7 +13,8 @@ from typing import Protocol
 from urllib.parse import urljoin
 
 from hotline.simulator.clock import Clock, new_sid, whole_seconds
-from hotline.simulator.legs import DialOutcome, Fetch, Interpreter, KeyScript, Leg, LegEnd
+from hotline.simulator.legs import DialOutcome, Fetch, Interpreter, Leg, LegEnd
+from hotline.simulator.parties import KeyScript
 from hotline.simulator.records import (
     Behaviour,
     DialLeg,
@@ -56,8 +57,13 @@ class DialBoard(Protocol):
         ...
 
     def report_leg(
-        self, leg: Leg, url: str, events: Collection[str], params: dict[str, str],
-        statuses: list[str], duration: int | None,
+        self,
+        leg: Leg,
+        url: str,
+        events: Collection[str],
+        params: dict[str, str],
+        statuses: list[str],
+        duration: int | None,
     ) -> None:
         """Send a called leg's `<Number statusCallback>` requests."""
         ...
@@ -87,7 +93,9 @@ def ring(
         return _outcome(dial, caller_id, [], winner=None, talk=0)
     clock = board.clock
     start = clock.now()
-    attempts = [_Attempt(number, board.phone(number.number), new_sid("CA")) for number in dial.numbers]
+    attempts = [
+        _Attempt(number, board.phone(number.number), new_sid("CA")) for number in dial.numbers
+    ]
     pickups = [a for a in attempts if a.phone.answers and a.phone.ring_seconds < dial.timeout]
     winner = None
     for attempt in sorted(pickups, key=lambda a: a.phone.ring_seconds):
@@ -181,7 +189,7 @@ def _report(
         return
     statuses = ["initiated", "ringing"]
     if attempt.answered is not None:
-        statuses.append("answered")
+        statuses.append("in-progress")
     statuses.append(LEG_STATUS[attempt.result])
     params = _leg_params(parent, attempt, caller_id)
     duration = whole_seconds(attempt.answered, attempt.ended) if attempt.ended else 0

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from collections import deque
 from collections.abc import Callable, Collection, Iterable
-from urllib.parse import urlencode, urljoin, urlsplit
-
-import phonenumbers
-from twilio.request_validator import RequestValidator
 
 from hotline.simulator import dial as dialling
 from hotline.simulator import outbound, sms
 from hotline.simulator.callbacks import StatusFeed
 from hotline.simulator.clock import Clock, SimClock, new_sid, whole_seconds
 from hotline.simulator.errors import SimulatorError, UnknownLine
-from hotline.simulator.legs import DialOutcome, Fetch, Interpreter, KeyScript, Leg, LegEnd, Party
+from hotline.simulator.legs import DialOutcome, Fetch, Interpreter, Leg, LegEnd
+from hotline.simulator.parties import KeyScript, Party
 from hotline.simulator.records import (
     Behaviour,
     CallRecord,
@@ -25,13 +21,12 @@ from hotline.simulator.records import (
     Notification,
     Phone,
     SmsMessage,
-    WebhookRequest,
 )
 from hotline.simulator.rest import EmulatorHttpClient, RestApi
 from hotline.simulator.transports import Transport, WebhookResponse
 from hotline.simulator.twiml import Dial
+from hotline.simulator.webhooks import WebhookSender, call_params
 
-API_VERSION = "2010-04-01"
 # run_pending stops a chain of jobs that keep queuing more jobs.
 MAX_PENDING_JOBS = 1000
 END_STATUS = {LegEnd.REJECTED: "no-answer", LegEnd.REJECTED_BUSY: "busy"}
@@ -54,17 +49,17 @@ class TwilioEmulator:
         public_url: str,
         clock: Clock | None = None,
     ) -> None:
-        self.transport = transport
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.public_url = public_url.rstrip("/")
+        self.webhooks = WebhookSender(transport, auth_token, self.public_url)
+        self.requests = self.webhooks.requests  # every exchange with the app, oldest first
         self._clock = clock or SimClock()
         self.lines: dict[str, Line] = {}
         self.phones: dict[str, Phone] = {}
         self.unknown_phone_behaviour = Behaviour.IGNORE
         self.calls: dict[str, CallRecord] = {}
         self.messages: dict[str, SmsMessage] = {}
-        self.requests: list[WebhookRequest] = []
         self.notifications: list[Notification] = []  # errors outside any call (SMS)
         self.opted_out: set[str] = set()
         self.duplicate_status_callbacks = False
@@ -72,7 +67,6 @@ class TwilioEmulator:
         self.on_call_end: Callable[[CallRecord], None] | None = None
         self.on_message: Callable[[SmsMessage], None] | None = None
         self.http_client = EmulatorHttpClient(RestApi(self))
-        self._validator = RequestValidator(auth_token)
         self._interpreter = Interpreter(self)
         self._pending: deque[Job] = deque()
         self._live: dict[str, Leg] = {}
@@ -86,7 +80,9 @@ class TwilioEmulator:
     @property
     def outbox(self) -> list[SmsMessage]:
         """Every SMS the account sent (REST and `<Message>` replies), oldest first."""
-        return [m for m in self.messages.values() if m.direction != "inbound"]
+        with self._lock:  # the HTTP server adds messages from other threads
+            messages = list(self.messages.values())
+        return [m for m in messages if m.direction != "inbound"]
 
     def add_line(
         self,
@@ -151,17 +147,19 @@ class TwilioEmulator:
             new_sid("CA"), self.account_sid, "inbound", from_, to, now, "ringing", started=now
         )
         self.register(record)
-        fallback = self.absolute(line.voice_fallback_url) if line.voice_fallback_url else None
+        fallback = (
+            self.webhooks.absolute(line.voice_fallback_url) if line.voice_fallback_url else None
+        )
         leg = Leg(
             record,
             record.call_sid,
-            self.call_params(record),
+            call_params(record),
             party or KeyScript(keys),
             record.transcript,
             fallback_url=fallback,
             listener=listener,
         )
-        end = self._interpreter.run(leg, Fetch(self.absolute(line.voice_url)))
+        end = self._interpreter.run(leg, Fetch(self.webhooks.absolute(line.voice_url)))
         status = END_STATUS.get(end, "completed")
         self.finish_call(record, status, self.status_feed(record, line.status_callback), leg.params)
         return record
@@ -193,6 +191,11 @@ class TwilioEmulator:
             else:
                 self.messages[record.message_sid] = record
 
+    def forget(self, message_sid: str) -> None:
+        """Delete a message (REST DELETE)."""
+        with self._lock:
+            self.messages.pop(message_sid, None)
+
     def queue(self, job: Job) -> None:
         """Run `job` at the next run_pending (never inside the request that caused it)."""
         with self._lock:
@@ -203,41 +206,10 @@ class TwilioEmulator:
         """True when run_pending has work."""
         return bool(self._pending)
 
-    # Webhooks ---------------------------------------------------------------------------
-
-    def absolute(self, url: str) -> str:
-        """`url` resolved against the public URL (where the app is reached)."""
-        return urljoin(self.public_url + "/", url)
-
-    def post(
-        self, url: str, method: str, params: dict[str, str], log: list[WebhookRequest] | None = None
-    ) -> WebhookResponse:
-        """Sign `params` as Twilio does, deliver them, record the exchange."""
-        url = self.absolute(url)
-        form = params
-        if method == "GET":  # Twilio puts the parameters in the query string, then signs
-            url += ("&" if "?" in url else "?") + urlencode(params)
-            form = {}
-        signature = self._validator.compute_signature(url, form)
-        headers = {
-            "X-Twilio-Signature": signature,
-            "User-Agent": "TwilioProxy/1.1",
-            "I-Twilio-Idempotency-Token": str(uuid.uuid4()),
-        }
-        response = self.transport.deliver(method, url, form, headers)
-        exchange = WebhookRequest(
-            url, urlsplit(url).path, method, dict(params), signature,
-            response.status, response.content_type, response.body,
-        )
-        self.requests.append(exchange)
-        if log is not None:
-            log.append(exchange)
-        return response
-
     def fetch(self, leg: Leg, request: Fetch) -> WebhookResponse:
         """Request a TwiML document for `leg`."""
         params = {**leg.params, "CallStatus": leg.call_status, **request.extra}
-        return self.post(request.url, request.method, params, leg.record.requests)
+        return self.webhooks.post(request.url, request.method, params, leg.record.requests)
 
     def status_feed(
         self, record: CallRecord, url: str | None, events: Collection[str] = ("completed",)
@@ -245,33 +217,17 @@ class TwilioEmulator:
         """A feed for one call's status callbacks, set up as the emulator is configured."""
 
         def post(target: str, method: str, params: dict[str, str]) -> WebhookResponse:
-            return self.post(target, method, params, record.requests)
+            return self.webhooks.post(target, method, params, record.requests)
 
         return StatusFeed(
-            post, self.clock, self.absolute(url) if url else None, record.notifications,
-            events=events, reverse=self.reverse_status_callbacks,
+            post,
+            self.clock,
+            self.webhooks.absolute(url) if url else None,
+            record.notifications,
+            events=events,
+            reverse=self.reverse_status_callbacks,
             duplicate=self.duplicate_status_callbacks,
         )
-
-    # Calls --------------------------------------------------------------------------------
-
-    def call_params(self, record: CallRecord) -> dict[str, str]:
-        """The parameters Twilio sends with every request about `record`."""
-        params = {
-            "AccountSid": self.account_sid,
-            "ApiVersion": API_VERSION,
-            "CallSid": record.call_sid,
-            "Direction": record.direction,
-            "From": record.from_,
-            "To": record.to,
-            "Caller": record.from_,
-            "Called": record.to,
-        }
-        for name, number in (("FromCountry", record.from_), ("ToCountry", record.to)):
-            country = _country(number)
-            if country:
-                params[name] = country
-        return params
 
     def finish_call(
         self, record: CallRecord, status: str, feed: StatusFeed, params: dict[str, str]
@@ -298,8 +254,13 @@ class TwilioEmulator:
         return not self.lines or caller_id in self.lines or caller_id == leg.params.get("From")
 
     def report_leg(
-        self, leg: Leg, url: str, events: Collection[str], params: dict[str, str],
-        statuses: list[str], duration: int | None,
+        self,
+        leg: Leg,
+        url: str,
+        events: Collection[str],
+        params: dict[str, str],
+        statuses: list[str],
+        duration: int | None,
     ) -> None:
         """Send a called leg's `<Number statusCallback>` reports (duration on the last)."""
         feed = self.status_feed(leg.record, url, events)
@@ -323,10 +284,3 @@ class TwilioEmulator:
     def place_call(self, to: str, from_: str, spec: outbound.OutboundCall) -> CallRecord:
         """Queue a REST-created call (run by run_pending)."""
         return outbound.place(self, to, from_, spec)
-
-
-def _country(number: str) -> str:
-    try:
-        return phonenumbers.region_code_for_number(phonenumbers.parse(number)) or ""
-    except phonenumbers.NumberParseException:
-        return ""

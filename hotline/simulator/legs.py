@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 from urllib.parse import urljoin
 
 from hotline.simulator.clock import Clock
+from hotline.simulator.parties import Party, gathered_digits
 from hotline.simulator.records import (
-    DTMF_KEYS,
     HANGUP,
     CallRecord,
     Event,
@@ -68,28 +68,6 @@ class LegEnd(StrEnum):
 
 
 Step = Fetch | LegEnd
-
-
-class Party(Protocol):
-    """Whoever is on a leg: asked for keys at each `<Gather>`."""
-
-    def press(self, gather: Gather) -> str | None:
-        """DTMF keys, None for no input, or HANGUP."""
-        ...
-
-
-class KeyScript:
-    """A party pressing scripted keys, one entry per Gather; nothing once they run out."""
-
-    def __init__(self, keys: Iterable[str | None]) -> None:
-        self.keys = list(keys)
-        for entry in self.keys:
-            if entry is not None and entry != HANGUP and not set(entry) <= DTMF_KEYS:
-                raise ValueError("a key script entry must be DTMF keys, None or HANGUP")
-
-    def press(self, gather: Gather) -> str | None:
-        """The next scripted entry."""
-        return self.keys.pop(0) if self.keys else None
 
 
 @dataclass(eq=False)
@@ -191,30 +169,35 @@ class Interpreter:
             return parse_voice(document)
         except TwimlError as problem:
             leg.record.notifications.append(Notification(problem.code, problem.message, url))
-            return self._application_error(leg, problem)
+            self._application_error(leg, problem)
+            return None
 
     def _load(self, leg: Leg, request: Fetch) -> list[Verb] | None:
         loaded = self._fetch_verbs(leg, request)
         if not isinstance(loaded, TwimlError):
             return loaded
         if leg.fallback_url is None or request.url == leg.fallback_url:
-            return self._application_error(leg, loaded)
+            self._application_error(leg, loaded)
+            return None
         extra = {**request.extra, "ErrorCode": str(loaded.code), "ErrorUrl": request.url}
         loaded = self._fetch_verbs(leg, Fetch(leg.fallback_url, "POST", extra))
         if not isinstance(loaded, TwimlError):
             return loaded
-        return self._application_error(leg, loaded)
+        self._application_error(leg, loaded)
+        return None
 
     def _fetch_verbs(self, leg: Leg, request: Fetch) -> list[Verb] | TwimlError:
         try:
             return self._verbs(leg, self.board.fetch(leg, request))
         except TwimlError as problem:
-            leg.record.notifications.append(Notification(problem.code, problem.message, request.url))
+            leg.record.notifications.append(
+                Notification(problem.code, problem.message, request.url)
+            )
             return problem
 
     def _application_error(self, leg: Leg, problem: TwimlError) -> None:
+        """What the caller hears when Twilio has no TwiML to run: the call then ends."""
         leg.emit(Event(EventKind.ERROR, text=APPLICATION_ERROR, code=problem.code))
-        return None
 
     def _verbs(self, leg: Leg, response: WebhookResponse) -> list[Verb]:
         if response.status == 0:
@@ -309,16 +292,3 @@ class Interpreter:
         if dial.action is None:
             return None  # without an action the call goes on with the next verb
         return Fetch(urljoin(document_url, dial.action), dial.method, outcome.action_params)
-
-
-def gathered_digits(pressed: str | None, gather: Gather) -> tuple[str, str]:
-    """Digits Twilio would submit for what was pressed, and the finishOnKey if it ended it."""
-    if not pressed:
-        return "", ""
-    finished_on = ""
-    if gather.finish_on_key and gather.finish_on_key in pressed:
-        pressed = pressed[: pressed.index(gather.finish_on_key)]
-        finished_on = gather.finish_on_key
-    if gather.num_digits is not None:
-        pressed = pressed[: gather.num_digits]
-    return pressed, finished_on

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING
 
 from hotline.simulator.clock import new_sid
 from hotline.simulator.errors import ApiError
-from hotline.simulator.legs import Fetch, KeyScript, Leg, LegEnd
+from hotline.simulator.legs import Fetch, Leg, LegEnd
+from hotline.simulator.parties import KeyScript
 from hotline.simulator.records import Behaviour, CallRecord
+from hotline.simulator.webhooks import call_params
 
 if TYPE_CHECKING:
     from hotline.simulator.emulator import TwilioEmulator
@@ -49,7 +51,7 @@ def run(emulator: TwilioEmulator, record: CallRecord, spec: OutboundCall) -> Cal
     """Ring the scripted phone; when it answers, run the call's TwiML on that leg."""
     clock = emulator.clock
     feed = emulator.status_feed(record, spec.status_callback, spec.status_callback_events)
-    params = emulator.call_params(record)
+    params = call_params(record)
     if record.status == "canceled":  # updated before it ever rang
         emulator.finish_call(record, "canceled", feed, params)
         return record
@@ -78,10 +80,10 @@ def run(emulator: TwilioEmulator, record: CallRecord, spec: OutboundCall) -> Cal
         params,
         KeyScript(phone.key_script()),
         record.transcript,
-        fallback_url=emulator.absolute(spec.fallback_url) if spec.fallback_url else None,
+        fallback_url=emulator.webhooks.absolute(spec.fallback_url) if spec.fallback_url else None,
         answered=True,
     )
-    first = Fetch(emulator.absolute(spec.url or "/"), spec.method)
+    first = Fetch(emulator.webhooks.absolute(spec.url or "/"), spec.method)
     emulator.run_leg(leg, first, inline=spec.twiml)
     emulator.finish_call(record, "completed", feed, params)
     return record
@@ -103,5 +105,5 @@ def update(
     if status is not None:
         leg.update = LegEnd.HANGUP
     elif url is not None:
-        leg.update = Fetch(emulator.absolute(url), method)
+        leg.update = Fetch(emulator.webhooks.absolute(url), method)
     return record

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 from typing import Final
@@ -119,6 +119,15 @@ class Event:
     status: str = ""  # DIAL: DialCallStatus; REJECT: reason
     legs: tuple[DialLeg, ...] = ()
     code: int = 0  # ERROR: Twilio's error code
+
+    def __repr__(self) -> str:
+        # Only what is set: a transcript in a failing assertion stays readable.
+        shown = [
+            f"{item.name}={getattr(self, item.name)!r}"
+            for item in fields(self)[1:]
+            if getattr(self, item.name) != item.default
+        ]
+        return f"Event({', '.join([self.kind.value, *shown])})"
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ class WsgiTransport:
         )
         try:
             return WebhookResponse(
-                response.status_code, response.mimetype, response.get_data(as_text=True)
+                response.status_code, response.mimetype or "", response.get_data(as_text=True)
             )
         finally:
             response.close()

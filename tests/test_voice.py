@@ -1,0 +1,236 @@
+"""Whole calls through the emulator: languages, rotation, screening, and the call log."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.models import AttemptResult, Block, Call, CallAttempt, CallOutcome, Counsellor, utcnow
+from hotline.simulator import (
+    HANGUP,
+    Behaviour,
+    CallRecord,
+    EventKind,
+    LegResult,
+    TwilioEmulator,
+)
+from tests.conftest import LINE, Hotline
+
+CALLER = "+996700123456"
+AIGUL, BAKYT, CHOLPON = "+996555000101", "+996555000202", "+996555000303"
+BACKUP = "+996312000111"  # HOTLINE_BACKUP_NUMBER in the test config
+DIGIT = {"ky": "1", "ru": "2", "uz": "3", "en": "4"}
+
+
+def the_call(session: Session, record: CallRecord) -> Call:
+    session.expire_all()
+    return session.scalars(select(Call).where(Call.call_sid == record.call_sid)).one()
+
+
+def attempts(session: Session, call: Call) -> list[tuple[str, AttemptResult]]:
+    rows = session.scalars(
+        select(CallAttempt).where(CallAttempt.call_id == call.id).order_by(CallAttempt.id)
+    )
+    return [(session.get_one(Counsellor, a.counsellor_id).name, a.result) for a in rows]
+
+
+def dials(record: CallRecord) -> list[list[tuple[str, LegResult]]]:
+    return [[(leg.number, leg.result) for leg in e.legs] for e in record.events(EventKind.DIAL)]
+
+
+@pytest.mark.parametrize("lang", ["ky", "ru", "uz", "en"])
+def test_caller_picks_a_language_and_reaches_a_counsellor_who_speaks_it(
+    lang: str, hotline: Hotline, emulator: TwilioEmulator, session: Session
+) -> None:
+    hotline.line(language="ky")
+    hotline.counsellor("Aigul", AIGUL, languages="ru" if lang != "ru" else "ky")
+    hotline.counsellor("Bakyt", BAKYT, languages=lang)
+    record = emulator.call(CALLER, LINE, keys=[DIGIT[lang], "1"])
+
+    assert dials(record) == [[(BAKYT, LegResult.ACCEPTED)]]
+    dial = record.events(EventKind.DIAL)[0]
+    assert dial.number == LINE  # the caller sees the line's number, never a counsellor's
+    connected = record.events(EventKind.CONNECTED)
+    assert [e.number for e in connected] == [BAKYT]
+    # The menu after the language choice speaks that language: audio for ky/uz, a voice else.
+    menu_request = record.requests_to("/voice/language")[0]
+    if lang in ("ky", "uz"):
+        assert f"/voice/prompts/{lang}/main_menu.wav" in menu_request.body
+    else:
+        assert "<Say" in menu_request.body and "main_menu" not in menu_request.body
+    hunt = record.requests_to("/voice/hunt")[0].body
+    assert 'answerOnBridge="true"' in hunt and 'record="do-not-record"' in hunt
+    assert f'callerId="{LINE}"' in hunt
+
+    call = the_call(session, record)
+    assert (call.language, call.outcome, call.menu_path) == (
+        lang, CallOutcome.ANSWERED, f"L{DIGIT[lang]} M1"
+    )
+    assert call.counsellor_id is not None and call.answered_at is not None
+    assert call.ended_at is not None and call.duration_seconds == record.duration
+    assert attempts(session, call) == [("Bakyt", AttemptResult.ACCEPTED)]
+
+
+def test_voicemail_never_takes_the_call_and_the_next_counsellor_does(
+    hotline: Hotline, emulator: TwilioEmulator, session: Session
+) -> None:
+    hotline.line()
+    hotline.counsellor("Aigul", AIGUL, behaviour=Behaviour.VOICEMAIL, position=1)
+    hotline.counsellor("Bakyt", BAKYT, position=2)
+    record = emulator.call(CALLER, LINE, keys=["2", "1"])
+
+    assert dials(record) == [[(AIGUL, LegResult.SCREEN_DECLINED)], [(BAKYT, LegResult.ACCEPTED)]]
+    call = the_call(session, record)
+    assert attempts(session, call) == [
+        ("Aigul", AttemptResult.DECLINED), ("Bakyt", AttemptResult.ACCEPTED)
+    ]
+    assert call.outcome == CallOutcome.ANSWERED and call.attempts == 2
+    # Between attempts the caller hears the hold prompt, in Russian, from a Twilio voice.
+    assert "<Say" in record.requests_to("/voice/hunt")[1].body
+
+
+def test_busy_counsellor_is_skipped(
+    hotline: Hotline, emulator: TwilioEmulator, session: Session
+) -> None:
+    hotline.line()
+    hotline.counsellor("Aigul", AIGUL, behaviour=Behaviour.BUSY, position=1)
+    hotline.counsellor("Bakyt", BAKYT, position=2)
+    record = emulator.call(CALLER, LINE, keys=["1", "1"])
+    assert dials(record) == [[(AIGUL, LegResult.BUSY)], [(BAKYT, LegResult.ACCEPTED)]]
+    assert attempts(session, the_call(session, record)) == [
+        ("Aigul", AttemptResult.BUSY), ("Bakyt", AttemptResult.ACCEPTED)
+    ]
+
+
+def test_counsellor_in_wrap_up_is_skipped_and_gets_wrap_up_after_a_call(
+    hotline: Hotline, emulator: TwilioEmulator, session: Session
+) -> None:
+    hotline.line()
+    hotline.counsellor("Aigul", AIGUL, position=1)
+    hotline.counsellor("Bakyt", BAKYT, position=2)
+    first = emulator.call(CALLER, LINE, keys=["1", "1"])
+    assert dials(first) == [[(AIGUL, LegResult.ACCEPTED)]]
+    session.expire_all()
+    aigul = session.scalars(select(Counsellor).where(Counsellor.name == "Aigul")).one()
+    assert aigul.on_call_sid is None and aigul.wrap_up_until is not None
+    assert aigul.wrap_up_until > utcnow() + timedelta(seconds=100)  # two minutes by default
+
+    second = emulator.call("+996700999888", LINE, keys=["1", "1"])
+    assert dials(second) == [[(BAKYT, LegResult.ACCEPTED)]]
+
+
+def test_nobody_on_shift_offers_a_callback_and_never_rings_forever(
+    hotline: Hotline, emulator: TwilioEmulator, session: Session
+) -> None:
+    hotline.line()
+    hotline.counsellor("Aigul", AIGUL, on_duty=False)  # no shifts, no duty: not on call
+    emulator.add_phone(BACKUP)
+    record = emulator.call(CALLER, LINE, keys=["2", "1", None])
+
+    assert dials(record) == [[(BACKUP, LegResult.ACCEPTED)]]
+    assert AIGUL not in str(record.transcript)
+    after_hunt = record.requests_to("/voice/hunt")[0].body
+    assert "<Gather" in after_hunt and "/voice/after-hunt" in after_hunt
+    assert the_call(session, record).outcome == CallOutcome.BACKUP
+    assert len(record.requests) < 12
+
+
+def test_every_counsellor_unavailable_ends_within_the_wait_bound(
+    hotline: Hotline, emulator: TwilioEmulator, session: Session
+) -> None:
+    hotline.line(max_wait_seconds=50, ring_seconds=20)
+    for i, phone in enumerate((AIGUL, BAKYT, CHOLPON)):
+        hotline.counsellor(f"C{i}", phone, behaviour=Behaviour.IGNORE, position=i)
+    record = emulator.call(CALLER, LINE, keys=["2", "1", "3", HANGUP])  # 3: emergency numbers
+    hunts = record.requests_to("/voice/hunt")
+    offered = [int(re.search(r'timeout="(\d+)"', h.body).group(1)) for h in hunts[:-1]]  # type: ignore[union-attr]
+    assert len(offered) >= 2 and sum(offered) <= 50  # the bound holds, prompts included
+    assert len(dials(record)) == len(offered)
+    assert "/voice/after-hunt" in hunts[-1].body  # then the callback / information menu
+    assert "<Say" in record.requests_to("/voice/emergency")[0].body  # Russian: a voice
+    call = the_call(session, record)
+    assert [r for _, r in attempts(session, call)] == [AttemptResult.NO_ANSWER] * len(offered)
+    assert call.outcome == CallOutcome.INFORMATION
+
+
+def test_blocked_caller_hears_a_short_message_and_the_call_ends(
+    hotline: Hotline, emulator: TwilioEmulator, session: Session, app: object
+) -> None:
+    from hotline.keyring import get_keyring
+
+    hotline.line()
+    hotline.counsellor("Aigul", AIGUL)
+    session.add(Block(caller=get_keyring(app).pseudonym(CALLER), reason="abuse"))  # type: ignore[arg-type]
+    session.commit()
+    record = emulator.call(CALLER, LINE, keys=["1", "1"])
+    assert dials(record) == []
+    assert record.events(EventKind.HANGUP)
+    assert "/voice/prompts/ky/blocked.wav" in record.requests_to("/voice/incoming")[0].body
+    assert the_call(session, record).outcome == CallOutcome.BLOCKED
+
+
+def test_invalid_keys_repeat_the_menu_twice_then_go_to_a_counsellor(
+    hotline: Hotline, emulator: TwilioEmulator, session: Session
+) -> None:
+    hotline.line()
+    hotline.counsellor("Aigul", AIGUL)
+    record = emulator.call(CALLER, LINE, keys=["2", "9", "7"])
+    assert dials(record) == [[(AIGUL, LegResult.ACCEPTED)]]
+    call = the_call(session, record)
+    assert call.invalid_keys == 2 and call.outcome == CallOutcome.ANSWERED
+
+
+def test_returning_caller_hears_their_language_first(
+    hotline: Hotline, emulator: TwilioEmulator
+) -> None:
+    hotline.line(language="ky")
+    hotline.counsellor("Aigul", AIGUL)
+    emulator.call(CALLER, LINE, keys=["3", "1"])  # Uzbek
+    again = emulator.call(CALLER, LINE, keys=[None, None])
+    body = again.requests_to("/voice/incoming")[0].body
+    options = [body.index(f"/voice/prompts/{lang}/language_option") for lang in ("uz", "ky")]
+    assert options[0] < options[1]
+    stranger = emulator.call("+996700555444", LINE, keys=[None])
+    body = stranger.requests_to("/voice/incoming")[0].body
+    assert body.index("/prompts/ky/language_option") < body.index("/prompts/uz/language_option")
+
+
+def test_national_line_rings_the_osh_centre_first_for_an_osh_landline(
+    hotline: Hotline, emulator: TwilioEmulator, session: Session
+) -> None:
+    hotline.centres()
+    hotline.line(centre=None)
+    hotline.counsellor("Bishkek", AIGUL, centre="sezim", position=1)
+    hotline.counsellor("Osh", BAKYT, centre="ak-jurok", position=2)
+    record = emulator.call("+996322255608", LINE, keys=["1", "1"])  # an Osh city landline
+    assert dials(record) == [[(BAKYT, LegResult.ACCEPTED)]]
+    assert the_call(session, record).caller_area == "osh-city"
+    mobile = emulator.call(CALLER, LINE, keys=["1", "1"])
+    assert dials(mobile) == [[(AIGUL, LegResult.ACCEPTED)]]
+
+
+def test_duplicate_and_reordered_status_callbacks_are_harmless(
+    hotline: Hotline, emulator: TwilioEmulator, session: Session
+) -> None:
+    hotline.line()
+    hotline.counsellor("Aigul", AIGUL)
+    emulator.duplicate_status_callbacks = True
+    emulator.reverse_status_callbacks = True
+    record = emulator.call(CALLER, LINE, keys=["1", "1"])
+    assert len(record.requests_to("/voice/status")) >= 2
+    call = the_call(session, record)
+    assert call.outcome == CallOutcome.ANSWERED and call.duration_seconds == record.duration
+    assert len(session.scalars(select(Call)).all()) == 1
+
+
+def test_caller_hanging_up_in_the_menu_is_logged_as_abandoned(
+    hotline: Hotline, emulator: TwilioEmulator, session: Session
+) -> None:
+    hotline.line()
+    record = emulator.call(CALLER, LINE, keys=["1", HANGUP])
+    call = the_call(session, record)
+    assert call.outcome == CallOutcome.ABANDONED_IN_MENU and call.ended_at is not None
