@@ -136,8 +136,12 @@ class Hotline:
         self.emulator = emulator
 
     def line(
-        self, number: str = LINE, language: str = "ky", centre: str | None = None,
-        strategy: Strategy = Strategy.LINEAR, **settings: int,
+        self,
+        number: str = LINE,
+        language: str = "ky",
+        centre: str | None = None,
+        strategy: Strategy = Strategy.LINEAR,
+        **settings: int,
     ) -> str:
         with session_scope(self.app) as session:
             line = roster.add_line(session, number, language, centre, strategy)
@@ -147,14 +151,23 @@ class Hotline:
         return number
 
     def counsellor(
-        self, name: str, phone: str, languages: str = "ky,ru,uz,en",
-        behaviour: Behaviour = Behaviour.ANSWER_ACCEPT, centre: str | None = None,
-        on_duty: bool = True, position: int = 0,
+        self,
+        name: str,
+        phone: str,
+        languages: str = "ky,ru,uz,en",
+        behaviour: Behaviour = Behaviour.ANSWER_ACCEPT,
+        centre: str | None = None,
+        on_duty: bool = True,
+        position: int = 0,
     ) -> str:
         with session_scope(self.app) as session:
             added = roster.add_counsellor(
-                session, get_keyring(self.app), name=name, phone=phone,
-                languages=languages.split(","), centre_slug=centre,
+                session,
+                get_keyring(self.app),
+                name=name,
+                phone=phone,
+                languages=languages.split(","),
+                centre_slug=centre,
             )
             added.position = position
             added.duty = DutyOverride.ON if on_duty else None
@@ -163,8 +176,10 @@ class Hotline:
 
     def centres(self) -> None:
         with session_scope(self.app) as session:
-            sync_centres(session, load_directory(Path(self.app.config["HOTLINE_CONFIG_DIR"])
-                                                 / "centres.yaml"))
+            sync_centres(
+                session,
+                load_directory(Path(self.app.config["HOTLINE_CONFIG_DIR"]) / "centres.yaml"),
+            )
 
 
 @pytest.fixture

@@ -32,6 +32,8 @@ from hotline.simulator import (
     WsgiTransport,
     count_segments,
 )
+from hotline.simulator.parties import gathered_digits
+from hotline.simulator.twiml import Gather
 
 ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "emulator-test-token"
@@ -112,6 +114,15 @@ def tiny_hotline(public_url: str | None = PUBLIC_URL) -> Flask:
     @app.post("/voice/unknown-verb")
     def unknown_verb() -> Response:
         return xml("<Enqueue>waiting</Enqueue>")
+
+    @app.post("/voice/empty-gather")
+    def empty_gather() -> Response:
+        return xml('<Gather actionOnEmptyResult="true" action="after-dial"/><Say>skipped</Say>')
+
+    @app.post("/voice/foreign-caller-id")
+    def foreign_caller_id() -> Response:
+        # Showing a counsellor's own number to a caller: Twilio refuses an unowned callerId.
+        return xml(f'<Dial callerId="{SECOND}" action="after-dial"><Number>{FIRST}</Number></Dial>')
 
     @app.post("/voice/reject")
     def reject() -> Response:
@@ -328,6 +339,39 @@ def test_reject_ends_an_unanswered_call_as_busy(app: Flask, emulator: TwilioEmul
     assert (status["CallStatus"], status["CallDuration"]) == ("busy", "0")
 
 
+def test_action_on_empty_result_posts_empty_digits(app: Flask, emulator: TwilioEmulator) -> None:
+    emulator.add_line("+996312000200", voice_url="/voice/empty-gather")
+
+    record = emulator.call(CALLER, "+996312000200", keys=[None])
+
+    assert received(app, "/voice/after-dial")[0]["Digits"] == ""
+    assert record.said() == ["Goodbye"]
+
+
+def test_dial_refuses_a_caller_id_the_account_does_not_own(
+    app: Flask, emulator: TwilioEmulator
+) -> None:
+    emulator.add_line("+996312000200", voice_url="/voice/foreign-caller-id")
+    emulator.add_phone(FIRST, Behaviour.ANSWER_ACCEPT)
+
+    record = emulator.call(CALLER, "+996312000200")
+
+    [after] = received(app, "/voice/after-dial")
+    assert (after["DialCallStatus"], after["DialBridged"]) == ("failed", "false")
+    assert [n.code for n in record.notifications] == [13214]
+    assert record.events(EventKind.CONNECTED) == []
+
+
+@pytest.mark.parametrize(
+    ("pressed", "num_digits", "digits", "finished_on"),
+    [("12#", None, "12", "#"), ("123", 1, "1", ""), ("#", None, "", "#"), (None, None, "", "")],
+)
+def test_gathered_digits(
+    pressed: str | None, num_digits: int | None, digits: str, finished_on: str
+) -> None:
+    assert gathered_digits(pressed, Gather(num_digits=num_digits)) == (digits, finished_on)
+
+
 def test_get_requests_carry_signed_parameters_in_the_query(
     app: Flask, emulator: TwilioEmulator
 ) -> None:
@@ -442,6 +486,8 @@ def test_messages_are_sent_reported_redacted_and_deleted(
     assert [s["MessageStatus"] for s in statuses] == ["queued", "sent", "delivered"]
     assert "Body" not in statuses[0] and statuses[0]["MessageSid"] == message.sid
     assert emulator.outbox[0].body == "Кризисный центр: 0312 000"
+    assert [m.sid for m in client.messages.list(to=CALLER)] == [message.sid]
+    assert client.messages.list(to=FIRST) == []
     assert client.messages(message.sid).update(body="").body == ""
     assert emulator.outbox[0].body == ""
     assert client.messages(message.sid).delete() is True

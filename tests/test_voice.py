@@ -68,7 +68,9 @@ def test_caller_picks_a_language_and_reaches_a_counsellor_who_speaks_it(
 
     call = the_call(session, record)
     assert (call.language, call.outcome, call.menu_path) == (
-        lang, CallOutcome.ANSWERED, f"L{DIGIT[lang]} M1"
+        lang,
+        CallOutcome.ANSWERED,
+        f"L{DIGIT[lang]} M1",
     )
     assert call.counsellor_id is not None and call.answered_at is not None
     assert call.ended_at is not None and call.duration_seconds == record.duration
@@ -86,7 +88,8 @@ def test_voicemail_never_takes_the_call_and_the_next_counsellor_does(
     assert dials(record) == [[(AIGUL, LegResult.SCREEN_DECLINED)], [(BAKYT, LegResult.ACCEPTED)]]
     call = the_call(session, record)
     assert attempts(session, call) == [
-        ("Aigul", AttemptResult.DECLINED), ("Bakyt", AttemptResult.ACCEPTED)
+        ("Aigul", AttemptResult.DECLINED),
+        ("Bakyt", AttemptResult.ACCEPTED),
     ]
     assert call.outcome == CallOutcome.ANSWERED and call.attempts == 2
     # Between attempts the caller hears the hold prompt, in Russian, from a Twilio voice.
@@ -102,7 +105,8 @@ def test_busy_counsellor_is_skipped(
     record = emulator.call(CALLER, LINE, keys=["1", "1"])
     assert dials(record) == [[(AIGUL, LegResult.BUSY)], [(BAKYT, LegResult.ACCEPTED)]]
     assert attempts(session, the_call(session, record)) == [
-        ("Aigul", AttemptResult.BUSY), ("Bakyt", AttemptResult.ACCEPTED)
+        ("Aigul", AttemptResult.BUSY),
+        ("Bakyt", AttemptResult.ACCEPTED),
     ]
 
 

@@ -225,10 +225,15 @@ def _print_call(record: CallRecord) -> None:
         f"call {mask_number(record.from_)} -> {mask_number(record.to)}: "
         f"{record.status}, {record.duration} s"
     )
+    _print_notifications(record)
 
 
 def _print_outcome(record: CallRecord) -> None:
     click.echo(f"call ended: {record.status} after {record.duration} s")
+    _print_notifications(record)
+
+
+def _print_notifications(record: CallRecord) -> None:
     for notice in record.notifications:
         path = urlsplit(notice.url).path
         click.echo(f"Twilio error {notice.code}: {notice.message} ({path})", err=True)

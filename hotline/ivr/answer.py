@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from hotline import call_log
 from hotline.db import get_session
+from hotline.hunting import release_counsellor
 from hotline.ivr import bp, twiml
 from hotline.ivr.context import (
     TwilioForm,
@@ -17,7 +18,6 @@ from hotline.ivr.context import (
     this_call,
     voice,
 )
-from hotline.hunting import release_counsellor
 from hotline.ivr.prompt_audio import audio_content_type
 from hotline.keyring import get_keyring
 from hotline.models import CallOutcome
@@ -26,7 +26,12 @@ from hotline.webhooks import twiml as xml
 
 # A menu heard this many times without a valid key sends the caller to a counsellor.
 MENU_REPEATS = 2
-MAIN_MENU = {"1": "ivr.hunt", "2": "ivr.callback_consent", "3": "ivr.centres", "4": "ivr.emergency"}
+MAIN_MENU = {
+    "1": "ivr.hunt",
+    "2": "ivr.callback_consent",
+    "3": "ivr.centres_menu",
+    "4": "ivr.emergency",
+}
 TERMINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 

@@ -14,7 +14,7 @@ from hotline.models import AttemptResult, CallAttempt, CallOutcome
 from hotline.webhooks import twilio_webhook
 from hotline.webhooks import twiml as xml
 
-AFTER_HUNT_MENU = {"1": "ivr.callback_consent", "2": "ivr.centres", "3": "ivr.emergency"}
+AFTER_HUNT_MENU = {"1": "ivr.callback_consent", "2": "ivr.centres_menu", "3": "ivr.emergency"}
 
 
 @bp.post("/hunt")

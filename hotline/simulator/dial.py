@@ -7,7 +7,7 @@ the order they pick up (ring_seconds), so a second screen starts when the first 
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 from urllib.parse import urljoin
@@ -86,48 +86,74 @@ def ring(
     """Ring every number of `dial` from `parent`, screen the answers, connect the first."""
     caller_id = dial.caller_id or parent.params["From"]
     if dial.record != "do-not-record":
-        parent.record.notifications.append(Notification(0, f"<Dial record={dial.record!r}>"))
+        message = f"the app asked Twilio to record the call (<Dial record={dial.record!r}>)"
+        parent.record.notifications.append(Notification(0, message))
     if not board.may_present(caller_id, parent):
         message = "Dial: invalid callerId (not a number of this account)"
         parent.record.notifications.append(Notification(INVALID_CALLER_ID, message))
         return _outcome(dial, caller_id, [], winner=None, talk=0)
-    clock = board.clock
-    start = clock.now()
+    start = board.clock.now()
     attempts = [
         _Attempt(number, board.phone(number.number), new_sid("CA")) for number in dial.numbers
     ]
+    winner = _answer_in_turn(board.clock, interpreter, parent, attempts, dial, document_url)
+    interrupted = parent.take_update()
+    if interrupted is not None:
+        winner = None  # the app sent the call elsewhere: nobody gets connected
+    _settle(board.clock, attempts, dial, start, over=winner is not None or interrupted is not None)
+    talk = _talk(board.clock, winner, dial, caller_id)
+    for attempt in attempts:
+        _report(board, parent, attempt, caller_id, document_url)
+    outcome = _outcome(dial, caller_id, attempts, winner, talk, interrupted is not None)
+    return replace(outcome, interrupted=interrupted)
+
+
+def _answer_in_turn(
+    clock: Clock,
+    interpreter: Interpreter,
+    parent: Leg,
+    attempts: list[_Attempt],
+    dial: Dial,
+    document_url: str,
+) -> _Attempt | None:
+    """Screen the phones that pick up, in pickup order; the first to accept wins."""
+    start = clock.now()
+    caller_id = dial.caller_id or parent.params["From"]
     pickups = [a for a in attempts if a.phone.answers and a.phone.ring_seconds < dial.timeout]
-    winner = None
     for attempt in sorted(pickups, key=lambda a: a.phone.ring_seconds):
         if parent.update is not None:
-            break
+            return None
         _advance_to(clock, start + timedelta(seconds=attempt.phone.ring_seconds))
         attempt.answered = clock.now()
         attempt.result = _screen(interpreter, parent, attempt, caller_id, document_url)
         attempt.ended = clock.now()
         if attempt.result is LegResult.ACCEPTED:
-            winner = attempt
-            break
-    interrupted = parent.take_update()
+            return attempt
+    return None
+
+
+def _settle(
+    clock: Clock, attempts: list[_Attempt], dial: Dial, start: datetime, over: bool
+) -> None:
+    """Give the legs that never answered their result; ring out the Dial when nobody won."""
     for attempt in attempts:
         if attempt.result is None:
-            attempt.result = _unanswered(attempt.phone, canceled=bool(winner or interrupted))
-    if winner is None and interrupted is None:
+            attempt.result = _unanswered(attempt.phone, canceled=over)
+    if not over:
         ringing = any(a.result is LegResult.NO_ANSWER for a in attempts)
         seconds = dial.timeout if ringing else QUICK_FAILURE_SECONDS
         _advance_to(clock, start + timedelta(seconds=seconds))
-    talk = 0
-    if winner is not None:
-        talk = min(winner.phone.talk_seconds, dial.time_limit)
-        clock.advance(talk)
-        winner.ended = clock.now()
-        winner.transcript.append(Event(EventKind.CONNECTED, number=caller_id, seconds=talk))
-    for attempt in attempts:
-        _report(board, parent, attempt, caller_id, document_url)
-    outcome = _outcome(dial, caller_id, attempts, winner, talk)
-    if interrupted is not None:
-        return DialOutcome(outcome.event, outcome.action_params, None, interrupted)
-    return outcome
+
+
+def _talk(clock: Clock, winner: _Attempt | None, dial: Dial, caller_id: str) -> int:
+    """The connected counsellor talks, then hangs up; returns the seconds talked."""
+    if winner is None:
+        return 0
+    talk = min(winner.phone.talk_seconds, dial.time_limit)
+    clock.advance(talk)
+    winner.ended = clock.now()
+    winner.transcript.append(Event(EventKind.CONNECTED, number=caller_id, seconds=talk))
+    return talk
 
 
 def _screen(
@@ -199,7 +225,12 @@ def _report(
 
 
 def _outcome(
-    dial: Dial, caller_id: str, attempts: list[_Attempt], winner: _Attempt | None, talk: int
+    dial: Dial,
+    caller_id: str,
+    attempts: list[_Attempt],
+    winner: _Attempt | None,
+    talk: int,
+    interrupted: bool = False,
 ) -> DialOutcome:
     legs = tuple(
         DialLeg(
@@ -211,7 +242,7 @@ def _outcome(
         )
         for a in attempts
     )
-    status = _dial_call_status(legs, bridged=winner is not None)
+    status = "canceled" if interrupted else _dial_call_status(legs, bridged=winner is not None)
     params = {"DialCallStatus": status, "DialBridged": "true" if winner else "false"}
     answered = [leg for leg, a in zip(legs, attempts, strict=True) if a.answered is not None]
     # Twilio names the connected leg, else one that answered, else one it rang.
@@ -232,8 +263,6 @@ def _dial_call_status(legs: tuple[DialLeg, ...], bridged: bool) -> str:
     results = {leg.result for leg in legs}
     if bridged or LegResult.SCREEN_DECLINED in results:
         return "completed"
-    if LegResult.CANCELED in results:
-        return "canceled"
     if results == {LegResult.BUSY}:
         return "busy"
     if not results or results == {LegResult.FAILED}:

@@ -201,11 +201,6 @@ class TwilioEmulator:
         with self._lock:
             self._pending.append(job)
 
-    @property
-    def has_pending(self) -> bool:
-        """True when run_pending has work."""
-        return bool(self._pending)
-
     def fetch(self, leg: Leg, request: Fetch) -> WebhookResponse:
         """Request a TwiML document for `leg`."""
         params = {**leg.params, "CallStatus": leg.call_status, **request.extra}

@@ -157,7 +157,9 @@ class Interpreter:
             if verbs is None:
                 return LegEnd.ERROR
             step = self._perform(leg, verbs, request.url)
-            step = leg.take_update() or step
+            update = leg.take_update()  # a REST update overrides where the TwiML led
+            if update is not None:
+                step = update
             if isinstance(step, LegEnd):
                 return step
             request = step
@@ -246,6 +248,7 @@ class Interpreter:
             leg.answered = True
             if leg.call_sid == leg.record.call_sid:
                 leg.record.answered = self.board.clock.now()
+                leg.record.status = "in-progress"
 
     def _hear(self, leg: Leg, prompt: Prompt) -> None:
         clock = self.board.clock

@@ -55,9 +55,35 @@ class RestApi:
         if sid is None and method == "POST":
             created = self._create_call(form) if kind == "Calls" else self._create_message(form)
             return 201, json.dumps(created)
+        if sid is None and method == "GET":
+            return 200, json.dumps(self._list(kind, path, form))
         if kind == "Calls":
             return self._call(method, path, sid, form)
         return self._message(method, path, sid, form)
+
+    def _list(self, kind: str, path: str, query: Form) -> dict[str, Any]:
+        """One page holding every match (filters: To, From, Status), newest first."""
+        if kind == "Calls":
+            records = [call_json(r) for r in list(self.emulator.calls.values())]
+        else:
+            records = [message_json(m) for m in list(self.emulator.messages.values())]
+        wanted = {
+            field: _one(query, name)
+            for name, field in (("To", "to"), ("From", "from"), ("Status", "status"))
+            if _one(query, name) is not None
+        }
+        found = [r for r in reversed(records) if all(r[k] == v for k, v in wanted.items())]
+        return {
+            kind.lower(): found,
+            "uri": path,
+            "first_page_uri": path,
+            "next_page_uri": None,
+            "previous_page_uri": None,
+            "page": 0,
+            "page_size": len(found),
+            "start": 0,
+            "end": max(0, len(found) - 1),
+        }
 
     def _create_call(self, form: Form) -> dict[str, Any]:
         to, from_ = _one(form, "To"), _one(form, "From")
@@ -136,7 +162,8 @@ class EmulatorHttpClient(HttpClient):  # type: ignore[misc]
         allow_redirects: bool = False,
     ) -> Response:
         """Answer one request of twilio-python."""
-        form = {name: _as_list(value) for name, value in (data or {}).items()}
+        fields = params if method.upper() == "GET" else data  # GET filters travel in the query
+        form = {name: _as_list(value) for name, value in (fields or {}).items()}
         status, text = self.api.handle(method, urlsplit(uri).path, form, auth)
         return Response(status, text, {"Content-Type": "application/json"})
 

@@ -30,7 +30,8 @@ def rest_app(api: RestApi) -> WSGIApplication:
         auth = None
         if credentials is not None and credentials.type == "basic":
             auth = (credentials.username or "", credentials.password or "")
-        form = request.form.to_dict(flat=False)
+        fields = request.args if request.method == "GET" else request.form
+        form = fields.to_dict(flat=False)
         status, text = api.handle(request.method, request.path, form, auth)
         return Response(text, status=status, content_type="application/json")
 

@@ -58,19 +58,7 @@ def receive(emulator: TwilioEmulator, line: Line, from_: str, body: str) -> list
         emulator.opted_out.add(from_)
     elif keyword in OPT_IN_WORDS:
         emulator.opted_out.discard(from_)
-    params = {
-        "MessageSid": message.message_sid,
-        "SmsSid": message.message_sid,
-        "SmsMessageSid": message.message_sid,
-        "AccountSid": emulator.account_sid,
-        "From": from_,
-        "To": line.number,
-        "Body": body,
-        "NumSegments": str(message.num_segments),
-        "NumMedia": "0",
-        "SmsStatus": "received",
-        "ApiVersion": "2010-04-01",
-    }
+    params = _inbound_params(message)
     url = emulator.webhooks.absolute(line.sms_url)
     replies: list[SmsMessage] = []
     for _ in range(MAX_REDIRECTS):
@@ -86,6 +74,23 @@ def receive(emulator: TwilioEmulator, line: Line, from_: str, body: str) -> list
         url = urljoin(url, redirect.url)
     emulator.notifications.append(Notification(0, "SMS webhook redirects without end", url))
     return replies
+
+
+def _inbound_params(message: SmsMessage) -> dict[str, str]:
+    """What Twilio posts to a number's SMS webhook."""
+    return {
+        "MessageSid": message.message_sid,
+        "SmsSid": message.message_sid,
+        "SmsMessageSid": message.message_sid,
+        "AccountSid": message.account_sid,
+        "From": message.from_,
+        "To": message.to,
+        "Body": message.body,
+        "NumSegments": str(message.num_segments),
+        "NumMedia": "0",
+        "SmsStatus": "received",
+        "ApiVersion": "2010-04-01",
+    }
 
 
 def _replies(

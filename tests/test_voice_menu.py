@@ -1,0 +1,111 @@
+"""The main menu's other options: crisis centres (read out, and by SMS), callbacks, ringall."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.keyring import get_keyring
+from hotline.models import (
+    AttemptResult,
+    Call,
+    CallAttempt,
+    Callback,
+    CallbackState,
+    CallOutcome,
+    Direction,
+    Message,
+    SafeWindow,
+    Strategy,
+)
+from hotline.simulator import HANGUP, Behaviour, EventKind, LegResult, TwilioEmulator
+from tests.conftest import LINE, Hotline
+
+OSH_CALLER = "+996322255608"
+MOBILE_CALLER = "+996700123456"
+
+
+def test_centres_near_an_osh_caller_are_read_out_and_sent_by_sms_on_request(
+    hotline: Hotline, emulator: TwilioEmulator, session: Session
+) -> None:
+    hotline.centres()
+    hotline.line(language="ru")
+    record = emulator.call(OSH_CALLER, LINE, keys=["2", "3", "1", HANGUP])
+    read_out = record.requests_to("/voice/centres")[0].body
+    assert "Ак-Журок" in read_out  # an Osh centre, in Russian, with its number in words
+    assert "Сезим" not in read_out  # Bishkek is not near Osh
+    assert len(emulator.outbox) == 1
+    sms = emulator.outbox[0]
+    assert (sms.to, sms.from_) == (OSH_CALLER, LINE)
+    assert "+99632222975" in sms.body  # Ak-Jurok's number, as listed
+    message = session.scalars(select(Message)).one()
+    assert (message.direction, message.intent, message.language) == (
+        Direction.OUTBOUND,
+        "centres",
+        "ru",
+    )
+    assert (message.message_sid, message.segments) == (sms.message_sid, sms.num_segments)
+
+
+def test_centres_are_not_texted_unless_the_caller_asks(
+    hotline: Hotline, emulator: TwilioEmulator, session: Session
+) -> None:
+    hotline.centres()
+    hotline.line(language="ru")
+    emulator.call(OSH_CALLER, LINE, keys=["2", "3", None, HANGUP])
+    assert emulator.outbox == []
+    assert session.scalars(select(Message)).all() == []
+
+
+def test_callback_needs_consent_then_is_recorded_with_the_number_sealed(
+    app: Flask, hotline: Hotline, emulator: TwilioEmulator, session: Session
+) -> None:
+    hotline.line()
+    record = emulator.call(MOBILE_CALLER, LINE, keys=["1", "2", "1", "4"])  # safe; evening
+    callback = session.scalars(select(Callback)).one()
+    assert (callback.consent, callback.safe_window, callback.state, callback.language) == (
+        True,
+        SafeWindow.EVENING,
+        CallbackState.PENDING,
+        "ky",
+    )
+    assert callback.number_sealed and MOBILE_CALLER not in callback.number_sealed
+    assert get_keyring(app).unseal(callback.number_sealed) == MOBILE_CALLER
+    call = session.scalars(select(Call)).one()
+    assert call.outcome == CallOutcome.CALLBACK_REQUESTED and call.call_sid == record.call_sid
+    assert "callback_registered.wav" in record.requests_to("/voice/callback/when")[0].body
+
+
+def test_no_consent_no_callback(
+    hotline: Hotline, emulator: TwilioEmulator, session: Session
+) -> None:
+    hotline.line()
+    record = emulator.call(MOBILE_CALLER, LINE, keys=["1", "2", "2", HANGUP])  # not safe
+    assert session.scalars(select(Callback)).all() == []
+    assert "callback_not_created.wav" in record.requests_to("/voice/callback/safe")[0].body
+
+
+def test_a_hidden_number_cannot_ask_for_a_callback(
+    hotline: Hotline, emulator: TwilioEmulator, session: Session
+) -> None:
+    hotline.line()
+    emulator.call("anonymous", LINE, keys=["1", "2", "1", "1", HANGUP])
+    assert session.scalars(select(Callback)).all() == []
+    assert session.scalars(select(Call)).one().caller is None
+
+
+def test_ringall_rings_everyone_and_the_first_to_accept_gets_the_call(
+    hotline: Hotline, emulator: TwilioEmulator, session: Session
+) -> None:
+    hotline.line(strategy=Strategy.RINGALL)
+    hotline.counsellor("Aigul", "+996555000101", behaviour=Behaviour.IGNORE)
+    hotline.counsellor("Bakyt", "+996555000202", behaviour=Behaviour.VOICEMAIL)
+    hotline.counsellor("Cholpon", "+996555000303")
+    record = emulator.call(MOBILE_CALLER, LINE, keys=["1", "1"])
+    dial = record.events(EventKind.DIAL)[0]
+    assert {leg.number for leg in dial.legs} == {"+996555000101", "+996555000202", "+996555000303"}
+    accepted = [leg.number for leg in dial.legs if leg.result is LegResult.ACCEPTED]
+    assert accepted == ["+996555000303"]
+    results = {a.result for a in session.scalars(select(CallAttempt))}
+    assert AttemptResult.ACCEPTED in results and AttemptResult.RINGING not in results

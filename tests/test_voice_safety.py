@@ -1,0 +1,138 @@
+"""A caller never hears an application error, and a forged webhook writes nothing."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from twilio.request_validator import RequestValidator
+
+from hotline import create_app
+from hotline.models import Call
+from hotline.simulator import (
+    APPLICATION_ERROR,
+    Behaviour,
+    EventKind,
+    LegResult,
+    TwilioEmulator,
+    WsgiTransport,
+)
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE, PUBLIC_URL, Hotline
+
+CALLER = "+996700123456"
+AIGUL = "+996555000101"
+BACKUP = "+996312000111"
+FORM = {
+    "CallSid": "CA" + "1" * 32,
+    "AccountSid": ACCOUNT_SID,
+    "From": CALLER,
+    "To": LINE,
+    "CallStatus": "ringing",
+    "Direction": "inbound",
+    "ApiVersion": "2010-04-01",
+}
+
+
+def signed(path: str, form: dict[str, str], token: str = AUTH_TOKEN) -> dict[str, str]:
+    return {
+        "X-Twilio-Signature": RequestValidator(token).compute_signature(PUBLIC_URL + path, form)
+    }
+
+
+def calls(session: Session) -> int:
+    session.expire_all()
+    return session.scalar(select(func.count()).select_from(Call)) or 0
+
+
+def test_signed_webhook_is_answered_and_forged_ones_get_403_and_write_nothing(
+    app: Flask, hotline: Hotline, session: Session
+) -> None:
+    hotline.line()
+    client = app.test_client()
+    forged = [
+        {},  # no signature header at all: 403, not a 500
+        {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"},
+        signed("/voice/incoming", FORM, token="someone-elses-token"),
+        signed("/voice/incoming", {**FORM, "From": "+996700000000"}),  # form altered after signing
+    ]
+    for headers in forged:
+        response = client.post("/voice/incoming", data=FORM, headers=headers)
+        assert response.status_code == 403
+    assert calls(session) == 0
+    good = client.post("/voice/incoming", data=FORM, headers=signed("/voice/incoming", FORM))
+    assert good.status_code == 200 and good.mimetype == "text/xml"
+    assert "<Gather" in good.get_data(as_text=True)
+    assert calls(session) == 1
+
+
+def test_with_redis_down_the_caller_still_reaches_a_counsellor(
+    config: dict[str, Any], app: Flask, session: Session
+) -> None:
+    no_redis = create_app({**config, "REDIS_URL": "redis://127.0.0.1:1/0"})
+    emulator = TwilioEmulator(WsgiTransport(no_redis), ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL)
+    no_redis.config["HOTLINE_CLOCK"] = emulator.clock.now
+    Hotline(no_redis, emulator).line()
+    Hotline(no_redis, emulator).counsellor("Aigul", AIGUL)
+    record = emulator.call(CALLER, LINE, keys=["1", "1"])
+    legs = [(leg.number, leg.result) for e in record.events(EventKind.DIAL) for leg in e.legs]
+    assert legs == [(AIGUL, LegResult.ACCEPTED)]
+
+
+def test_with_the_database_down_the_caller_reaches_the_backup_number_within_a_second(
+    config: dict[str, Any], app: Flask
+) -> None:
+    no_db = create_app({**config, "DATABASE_URL": "postgresql+psycopg://x@127.0.0.1:1/none"})
+    emulator = TwilioEmulator(WsgiTransport(no_db), ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL)
+    emulator.add_line(LINE)
+    emulator.add_phone(BACKUP, Behaviour.ANSWER_ACCEPT)
+    started = time.monotonic()
+    record = emulator.call(CALLER, LINE)
+    first_answer = record.requests[0]
+    assert time.monotonic() - started < 1.0
+    assert first_answer.path == "/voice/incoming" and first_answer.status == 200
+    assert f"<Number>{BACKUP}</Number>" in first_answer.body
+    assert [e.number for e in record.events(EventKind.CONNECTED)] == [BACKUP]
+    assert APPLICATION_ERROR not in str(record.transcript)
+    assert not record.requests_to("/voice/fallback")  # our own answer sufficed
+
+
+def test_fallback_url_dials_the_backup_without_the_database(
+    config: dict[str, Any], app: Flask
+) -> None:
+    no_db = create_app({**config, "DATABASE_URL": "postgresql+psycopg://x@127.0.0.1:1/none"})
+    form = {**FORM, "ErrorCode": "11200", "ErrorUrl": PUBLIC_URL + "/voice/incoming"}
+    response = no_db.test_client().post(
+        "/voice/fallback", data=form, headers=signed("/voice/fallback", form)
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.mimetype == "text/xml"
+    assert f'<Dial callerId="{LINE}"' in body and f"<Number>{BACKUP}</Number>" in body
+    # Spoken in Kyrgyz (audio) and Russian (a voice) before the reserve line rings.
+    assert "/voice/prompts/ky/backup_connecting.wav" in body and "<Say" in body
+
+
+def test_without_a_backup_number_the_emergency_numbers_are_read(
+    config: dict[str, Any], app: Flask
+) -> None:
+    no_db = create_app(
+        {**config, "HOTLINE_BACKUP_NUMBER": None, "DATABASE_URL": "sqlite:////nonexistent/x.db"}
+    )
+    response = no_db.test_client().post(
+        "/voice/incoming", data=FORM, headers=signed("/voice/incoming", FORM)
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<Dial" not in body and "emergency_numbers.wav" in body and "<Hangup" in body
+
+
+def test_prompt_audio_is_served_with_its_type_and_cacheable(app: Flask) -> None:
+    response = app.test_client().get("/voice/prompts/ky/welcome.wav")
+    assert response.status_code == 200 and response.mimetype == "audio/wav"
+    assert response.data[:4] == b"RIFF"
+    assert "max-age=86400" in response.headers["Cache-Control"]
+    response.close()
+    assert app.test_client().get("/voice/prompts/ky/..%2Fky.yaml").status_code == 404
+    assert app.test_client().get("/voice/prompts/xx/welcome.wav").status_code == 404
