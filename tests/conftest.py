@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 
 from hotline import create_app, migrate, roster, telephony
 from hotline.centres import sync_centres
-from hotline.db import make_engine, session_factory, session_scope
+from hotline.db import engine, make_engine, session_factory, session_scope
 from hotline.directory import load_directory
 from hotline.keyring import get_keyring
 from hotline.models import Base, DutyOverride, Strategy
-from hotline.queueing import connect, embedded_redis_url
+from hotline.queueing import connect, embedded_redis_url, get_redis
 from hotline.simulator import Behaviour, TwilioEmulator, WsgiTransport
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -88,7 +88,23 @@ def app(config: dict[str, Any], migrated_engine: Engine, redis: Redis) -> Iterat
     """The app on the migrated database; every table is emptied after the test."""
     app = create_app(config)
     yield app
+    engine(app).dispose()
     _empty_tables(migrated_engine)
+
+
+@pytest.fixture
+def make_app(config: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
+    """Build more apps from the test config with changes (a dead Redis, a dead database...)."""
+    made: list[Flask] = []
+
+    def build(**changes: Any) -> Flask:
+        made.append(create_app({**config, **changes}))
+        return made[-1]
+
+    yield build
+    for other in made:  # close their pools: a leaked connection is a warning, and an error here
+        engine(other).dispose()
+        get_redis(other).close()
 
 
 @pytest.fixture

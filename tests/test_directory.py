@@ -37,7 +37,12 @@ def test_shipped_directory_loads() -> None:
     assert himaya is not None
     assert [phone.sms for phone in himaya.phones] == [True, False]
     assert {entry.number for entry in directory.national_numbers} == {
-        "101", "102", "103", "111", "112", "117",
+        "101",
+        "102",
+        "103",
+        "111",
+        "112",
+        "117",
     }
 
 
@@ -81,12 +86,20 @@ def test_a_fixed_directory_passes(tmp_path: Path) -> None:
         ("centres: [\n", "not valid YAML: expected"),
         ("- just a list\n", "must be a mapping of fields"),
         ("centres: {}\n", "field 'centres': must be a list"),
-        ("centres:\n  - {slug: x, publish: true, languages: [ky], services: [], phones: []}\n",
-         "centre 1 (x): field 'name': is missing"),
-        ("centres:\n  - {slug: x, name: X, publish: 'yes', languages: [], services: [], "
-         "phones: []}\n", "centre 1 (x): field 'publish': must be true or false"),
-        ("centres:\n  - {slug: x, name: X, publish: true, languages: [], services: [], "
-         "phones: [{e164: '+996312512640'}]}\n", "phone 1: field 'source': is missing"),
+        (
+            "centres:\n  - {slug: x, publish: true, languages: [ky], services: [], phones: []}\n",
+            "centre 1 (x): field 'name': is missing",
+        ),
+        (
+            "centres:\n  - {slug: x, name: X, publish: 'yes', languages: [], services: [], "
+            "phones: []}\n",
+            "centre 1 (x): field 'publish': must be true or false",
+        ),
+        (
+            "centres:\n  - {slug: x, name: X, publish: true, languages: [], services: [], "
+            "phones: [{e164: '+996312512640'}]}\n",
+            "phone 1: field 'source': is missing",
+        ),
         ("centres:\n  - {slug: x, name: X, publsh: true}\n", "unknown field 'publsh'"),
     ],
 )
@@ -132,20 +145,30 @@ def _centre(**changes: Any) -> Centre:
 @pytest.mark.parametrize(
     ("centre", "problem"),
     [
-        (_centre(oblast="osh-city"),
-         "sezim: phone 1: +996312512640 is a bishkek number but the centre is in osh-city"),
+        (
+            _centre(oblast="osh-city"),
+            "sezim: phone 1: +996312512640 is a bishkek number but the centre is in osh-city",
+        ),
         (_centre(oblast="chui"), "sezim: unknown oblast 'chui'"),
         (_centre(languages=("ky", "kz")), "sezim: unknown language 'kz'"),
         (_centre(services=("hotline",)), "sezim: unknown service 'hotline'"),
         (_centre(phones=()), "sezim: published but has no phone"),
-        (_centre(slug="Sezim Centre"),
-         "Sezim Centre: slug must be lowercase letters, digits and hyphens"),
-        (_centre(phones=(CentrePhone("(0312) 51-26-40", None),)),
-         "sezim: phone 1: e164 missing: '(0312) 51-26-40' reads as +996312512640"),
-        (_centre(phones=(CentrePhone("(0312) 51-26-40", "+996312512641"),)),
-         "sezim: phone 1: '(0312) 51-26-40' reads as +996312512640, not +996312512641"),
-        (_centre(phones=(CentrePhone("0312 51-26-40", "0312512640"),)),
-         "sezim: phone 1: e164 '0312512640' is not in E.164 form (+996312512640)"),
+        (
+            _centre(slug="Sezim Centre"),
+            "Sezim Centre: slug must be lowercase letters, digits and hyphens",
+        ),
+        (
+            _centre(phones=(CentrePhone("(0312) 51-26-40", None),)),
+            "sezim: phone 1: e164 missing: '(0312) 51-26-40' reads as +996312512640",
+        ),
+        (
+            _centre(phones=(CentrePhone("(0312) 51-26-40", "+996312512641"),)),
+            "sezim: phone 1: '(0312) 51-26-40' reads as +996312512640, not +996312512641",
+        ),
+        (
+            _centre(phones=(CentrePhone("0312 51-26-40", "0312512640"),)),
+            "sezim: phone 1: e164 '0312512640' is not in E.164 form (+996312512640)",
+        ),
     ],
 )
 def test_check_directory_finds_each_problem(centre: Centre, problem: str) -> None:
@@ -164,9 +187,7 @@ def test_check_allows_mobiles_anywhere_and_abbreviated_sources() -> None:
 
 def test_check_reports_duplicate_slugs() -> None:
     directory = Directory(centres=(_centre(), _centre(name="Sezim again")))
-    assert [str(found) for found in check_directory(directory)] == [
-        "sezim: slug used by 2 centres"
-    ]
+    assert [str(found) for found in check_directory(directory)] == ["sezim: slug used by 2 centres"]
 
 
 def test_list_shows_every_centre_and_whether_it_is_published() -> None:

@@ -98,8 +98,20 @@ def test_bad_numbers_are_rejected_without_repeating_them(raw: str, reason: str) 
 
 
 @pytest.mark.parametrize(
-    "raw", [None, "", "  ", "anonymous", "Anonymous", "unknown", "restricted", "+266696687",
-            "+7378742833", "client:alice", "12"],
+    "raw",
+    [
+        None,
+        "",
+        "  ",
+        "anonymous",
+        "Anonymous",
+        "unknown",
+        "restricted",
+        "+266696687",
+        "+7378742833",
+        "client:alice",
+        "12",
+    ],
 )
 def test_hidden_or_unusable_caller_ids_mean_no_number(raw: str | None) -> None:
     assert caller_number(raw) is None

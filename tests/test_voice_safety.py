@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Callable
 
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
-from hotline import create_app
 from hotline.models import Call
 from hotline.simulator import (
     APPLICATION_ERROR,
@@ -69,9 +68,9 @@ def test_signed_webhook_is_answered_and_forged_ones_get_403_and_write_nothing(
 
 
 def test_with_redis_down_the_caller_still_reaches_a_counsellor(
-    config: dict[str, Any], app: Flask, session: Session
+    make_app: Callable[..., Flask], app: Flask, session: Session
 ) -> None:
-    no_redis = create_app({**config, "REDIS_URL": "redis://127.0.0.1:1/0"})
+    no_redis = make_app(REDIS_URL="redis://127.0.0.1:1/0")
     emulator = TwilioEmulator(WsgiTransport(no_redis), ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL)
     no_redis.config["HOTLINE_CLOCK"] = emulator.clock.now
     Hotline(no_redis, emulator).line()
@@ -82,9 +81,9 @@ def test_with_redis_down_the_caller_still_reaches_a_counsellor(
 
 
 def test_with_the_database_down_the_caller_reaches_the_backup_number_within_a_second(
-    config: dict[str, Any], app: Flask
+    make_app: Callable[..., Flask], app: Flask
 ) -> None:
-    no_db = create_app({**config, "DATABASE_URL": "postgresql+psycopg://x@127.0.0.1:1/none"})
+    no_db = make_app(DATABASE_URL="postgresql+psycopg://x@127.0.0.1:1/none")
     emulator = TwilioEmulator(WsgiTransport(no_db), ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL)
     emulator.add_line(LINE)
     emulator.add_phone(BACKUP, Behaviour.ANSWER_ACCEPT)
@@ -100,9 +99,9 @@ def test_with_the_database_down_the_caller_reaches_the_backup_number_within_a_se
 
 
 def test_fallback_url_dials_the_backup_without_the_database(
-    config: dict[str, Any], app: Flask
+    make_app: Callable[..., Flask], app: Flask
 ) -> None:
-    no_db = create_app({**config, "DATABASE_URL": "postgresql+psycopg://x@127.0.0.1:1/none"})
+    no_db = make_app(DATABASE_URL="postgresql+psycopg://x@127.0.0.1:1/none")
     form = {**FORM, "ErrorCode": "11200", "ErrorUrl": PUBLIC_URL + "/voice/incoming"}
     response = no_db.test_client().post(
         "/voice/fallback", data=form, headers=signed("/voice/fallback", form)
@@ -115,11 +114,9 @@ def test_fallback_url_dials_the_backup_without_the_database(
 
 
 def test_without_a_backup_number_the_emergency_numbers_are_read(
-    config: dict[str, Any], app: Flask
+    make_app: Callable[..., Flask], app: Flask
 ) -> None:
-    no_db = create_app(
-        {**config, "HOTLINE_BACKUP_NUMBER": None, "DATABASE_URL": "sqlite:////nonexistent/x.db"}
-    )
+    no_db = make_app(HOTLINE_BACKUP_NUMBER=None, DATABASE_URL="sqlite:////nonexistent/x.db")
     response = no_db.test_client().post(
         "/voice/incoming", data=FORM, headers=signed("/voice/incoming", FORM)
     )

@@ -63,9 +63,7 @@ def check_command(path: Path | None) -> None:
     problems = check_directory(directory)
     for problem in problems:
         click.echo(str(problem))
-    click.echo(
-        f"{_plural(len(directory.centres), 'centre')}, {_plural(len(problems), 'problem')}"
-    )
+    click.echo(f"{_plural(len(directory.centres), 'centre')}, {_plural(len(problems), 'problem')}")
     if problems:
         raise SystemExit(EXIT_PROBLEMS)
 

@@ -38,9 +38,7 @@ _PHONE = rf"""
     (?P<body>\(?\d(?:[ \t\-()]{{0,3}}(?!{_ISO_DATE})\d){{0,20}})
     (?![^\W_])
 """
-_PATTERN = re.compile(
-    rf"(?P<safe>{_ISO_DATE}{_ISO_TIME}|{_UUID})|(?P<phone>{_PHONE})", re.VERBOSE
-)
+_PATTERN = re.compile(rf"(?P<safe>{_ISO_DATE}{_ISO_TIME}|{_UUID})|(?P<phone>{_PHONE})", re.VERBOSE)
 _MIN_DIGITS = 9
 _MIN_DIGITS_MARKED = 7  # after "+", "(" or a leading 0 the text is clearly a number
 
