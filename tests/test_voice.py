@@ -238,3 +238,15 @@ def test_caller_hanging_up_in_the_menu_is_logged_as_abandoned(
     record = emulator.call(CALLER, LINE, keys=["1", HANGUP])
     call = the_call(session, record)
     assert call.outcome == CallOutcome.ABANDONED_IN_MENU and call.ended_at is not None
+
+
+def test_no_key_at_the_language_menu_means_the_lines_language(
+    hotline: Hotline, emulator: TwilioEmulator, session: Session
+) -> None:
+    hotline.line(language="uz")
+    hotline.counsellor("Aigul", AIGUL, languages="uz")
+    record = emulator.call(CALLER, LINE, keys=[None, "1"])
+    assert dials(record) == [[(AIGUL, LegResult.ACCEPTED)]]
+    call = the_call(session, record)
+    assert (call.language, call.menu_path) == ("uz", "L- M1")
+    assert "/voice/prompts/uz/main_menu.wav" in record.requests_to("/voice/language")[0].body

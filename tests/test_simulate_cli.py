@@ -1,0 +1,87 @@
+"""`hotline simulate` against the real app served over HTTP, and TWILIO_API_URL at work."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from werkzeug.serving import make_server
+
+from hotline.cli.simulate import simulate
+from hotline.simulator import EmulatorServer, HttpTransport, TwilioEmulator
+from hotline.telephony import get_twilio
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE, Hotline
+
+
+@pytest.fixture
+def served(make_app: Callable[..., Flask], tmp_path: Path) -> Iterator[tuple[Flask, str]]:
+    """The app on a free local port, sharing its development secrets through instance/."""
+    app = make_app(HOTLINE_PUBLIC_URL="http://127.0.0.1:5000")
+    secrets = {
+        name: app.config[name]
+        for name in (
+            "HOTLINE_SECRET_KEY",
+            "HOTLINE_PSEUDONYM_KEY",
+            "HOTLINE_ENCRYPTION_KEY",
+            "TWILIO_AUTH_TOKEN",
+            "TWILIO_ACCOUNT_SID",
+        )
+    }
+    (tmp_path / "secrets.json").write_text(json.dumps(secrets))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+def test_simulate_call_walks_the_ivr_of_a_running_app(
+    served: tuple[Flask, str], tmp_path: Path, app: Flask
+) -> None:
+    served_app, url = served
+    emulator = TwilioEmulator(HttpTransport(url), ACCOUNT_SID, AUTH_TOKEN, url)
+    hotline = Hotline(served_app, emulator)
+    hotline.line(language="ru")
+    hotline.counsellor("Aigul", "+996555000101")
+    result = CliRunner().invoke(
+        simulate,
+        [
+            "call",
+            "--from",
+            "+996700123456",
+            "--to",
+            LINE,
+            "--keys",
+            "2,1",
+            "--app-url",
+            url,
+            "--instance",
+            str(tmp_path),
+            "--phone",
+            "+996555000101=accept",
+        ],
+        env={"HOTLINE_PUBLIC_URL": "http://127.0.0.1:5000"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "нажмите" in result.output  # the Russian main menu, read by the voice
+    assert "pressed 2" in result.output and "pressed 1" in result.output
+    assert "+996 *** *** *01 accepted" in result.output  # a counsellor, masked
+    assert "+996555000101" not in result.output
+
+
+def test_twilio_api_url_points_the_app_at_the_emulator_server(
+    make_app: Callable[..., Flask], app: Flask
+) -> None:
+    emulator = TwilioEmulator(
+        HttpTransport("http://127.0.0.1:9"), ACCOUNT_SID, AUTH_TOKEN, "https://hotline.example.org"
+    )
+    with EmulatorServer(emulator, port=0) as server:
+        pointed = make_app(TWILIO_API_URL=f"http://127.0.0.1:{server.port}")
+        sent = get_twilio(pointed).messages.create(to="+996700123456", from_=LINE, body="test")
+        assert [m.message_sid for m in emulator.outbox] == [sent.sid]
