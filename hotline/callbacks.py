@@ -1,13 +1,29 @@
-"""Callbacks the hotline owes: asked for with consent, kept in the database, number sealed."""
+"""Callbacks the hotline owes: asked for with consent, kept in the database, number sealed.
+
+The database is the state machine's source of truth; RQ only delivers. Every move between
+states is a compare-and-set (`UPDATE ... WHERE state = ...`), so a job that runs twice, two
+workers racing, or a webhook arriving late can never place a second call.
+
+    pending/scheduled --claim--> ringing-counsellor --accept--> ringing-caller --> completed
+          ^                           | declined / no answer          | missed
+          +---------------------------+-------------------------------+--> expired (attempts)
+    any open state --cancel--> cancelled;  too old --> expired.  Terminal states erase the number.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from hotline import safe_windows
 from hotline.keyring import Keyring
-from hotline.models import Call, Callback, CallbackState, SafeWindow
+from hotline.models import Callback, CallbackState, SafeWindow
+
+OPEN_STATES = (CallbackState.PENDING, CallbackState.SCHEDULED)
+RINGING_STATES = (CallbackState.RINGING_COUNSELLOR, CallbackState.RINGING_CALLER)
 
 # The caller's answer to "when is it safe?" (the keys of the callback_when prompt).
 WINDOW_KEYS = {
@@ -18,27 +34,218 @@ WINDOW_KEYS = {
 }
 
 
+@dataclass(frozen=True)
+class CallbackPolicy:
+    """How hard the hotline tries (HOTLINE_CALLBACK_* settings)."""
+
+    attempts: int = 3  # times the caller is dialled before the request expires
+    retry_minutes: tuple[int, ...] = (10, 30)  # backoff after each missed attempt
+    max_age_hours: int = 48  # an older request expires and its number is erased
+    no_counsellor_minutes: int = 5  # nobody free: look again this much later
+    stale_minutes: int = 10  # a claim without news for this long is recovered
+
+    def backoff(self, attempts_made: int) -> timedelta:
+        """The wait after the `attempts_made`-th missed attempt."""
+        index = min(attempts_made, len(self.retry_minutes)) - 1
+        return timedelta(minutes=self.retry_minutes[max(index, 0)])
+
+
 def request_callback(
     session: Session,
     keyring: Keyring,
-    call: Call,
+    *,
+    line_id: int | None,
+    caller: str | None,
     number: str,
     language: str,
     window: SafeWindow,
     now: datetime,
+    source_sid: str | None = None,
 ) -> Callback:
-    """Record a consented callback to `number` (sealed at once), pending delivery."""
-    callback = Callback(
-        line_id=call.line_id,
-        caller=call.caller,
-        number_sealed=keyring.seal(number),
-        language=language,
-        consent=True,
-        safe_window=window,
-        state=CallbackState.PENDING,
-        requested_at=now,
-        next_attempt_at=now,
-        source_call_sid=call.call_sid,
+    """Record a consented callback to `number` (sealed at once); one open request per caller."""
+    callback = open_request(session, caller)
+    if callback is None:
+        callback = Callback(line_id=line_id, caller=caller, requested_at=now)
+        session.add(callback)
+    callback.number_sealed = keyring.seal(number)
+    callback.language = language
+    callback.consent = True
+    callback.safe_window = window
+    callback.source_call_sid = source_sid
+    callback.next_attempt_at = safe_windows.next_opening(window, now)
+    callback.state = (
+        CallbackState.PENDING if callback.next_attempt_at == now else CallbackState.SCHEDULED
     )
-    session.add(callback)
+    session.flush()
     return callback
+
+
+def open_request(session: Session, caller: str | None) -> Callback | None:
+    """The caller's callback still waiting to be placed, if any."""
+    if caller is None:
+        return None
+    query = select(Callback).where(Callback.caller == caller, Callback.state.in_(OPEN_STATES))
+    return session.scalars(query.order_by(Callback.id.desc()).limit(1)).first()
+
+
+def claim(session: Session, callback_id: int, now: datetime) -> bool:
+    """Take a due callback for placing; False if it is not due, not open, or taken already."""
+    taken = session.execute(
+        update(Callback)
+        .where(
+            Callback.id == callback_id,
+            Callback.state.in_(OPEN_STATES),
+            Callback.next_attempt_at <= now,
+        )
+        .values(state=CallbackState.RINGING_COUNSELLOR, claimed_at=now)
+    )
+    return bool(taken.rowcount)  # type: ignore[attr-defined]
+
+
+def move(session: Session, callback_id: int, source: CallbackState, **values: object) -> bool:
+    """Compare-and-set: change the callback only if it is still in `source`."""
+    moved = session.execute(
+        update(Callback)
+        .where(Callback.id == callback_id, Callback.state == source)
+        .values(**values)
+    )
+    session.expire_all()
+    return bool(moved.rowcount)  # type: ignore[attr-defined]
+
+
+def retry_later(session: Session, callback: Callback, source: CallbackState, at: datetime) -> bool:
+    """Back to the queue at the next safe moment from `at` (no caller attempt counted)."""
+    return move(
+        session,
+        callback.id,
+        source,
+        state=CallbackState.SCHEDULED,
+        next_attempt_at=safe_windows.next_opening(callback.safe_window, at),
+        claimed_at=None,
+        counsellor_call_sid=None,
+    )
+
+
+def counsellor_declined(
+    session: Session, callback: Callback, counsellor_id: int | None, now: datetime
+) -> bool:
+    """The counsellor did not take it: another one is tried at once."""
+    tried = [*callback.counsellors_tried, *([counsellor_id] if counsellor_id else [])]
+    return move(
+        session,
+        callback.id,
+        CallbackState.RINGING_COUNSELLOR,
+        state=CallbackState.PENDING,
+        next_attempt_at=now,
+        claimed_at=None,
+        counsellor_call_sid=None,
+        counsellors_tried=tried,
+    )
+
+
+def caller_missed(
+    session: Session, callback: Callback, now: datetime, policy: CallbackPolicy
+) -> CallbackState:
+    """The caller did not answer (or a machine did): retry with backoff, or expire."""
+    if callback.attempts >= policy.attempts:
+        close(session, callback, CallbackState.RINGING_CALLER, CallbackState.EXPIRED, now)
+        return CallbackState.EXPIRED
+    retry_at = safe_windows.next_opening(
+        callback.safe_window, now + policy.backoff(callback.attempts)
+    )
+    move(
+        session,
+        callback.id,
+        CallbackState.RINGING_CALLER,
+        state=CallbackState.SCHEDULED,
+        next_attempt_at=retry_at,
+        claimed_at=None,
+        counsellor_call_sid=None,
+        caller_call_sid=None,
+        counsellors_tried=[],
+    )
+    return CallbackState.SCHEDULED
+
+
+def close(
+    session: Session,
+    callback: Callback,
+    source: CallbackState | tuple[CallbackState, ...],
+    state: CallbackState,
+    now: datetime,
+) -> bool:
+    """A terminal state: the sealed number is erased in the same statement."""
+    sources = source if isinstance(source, tuple) else (source,)
+    closed = session.execute(
+        update(Callback)
+        .where(Callback.id == callback.id, Callback.state.in_(sources))
+        .values(state=state, number_sealed=None, closed_at=now, outcome=state.value)
+    )
+    session.expire_all()
+    return bool(closed.rowcount)  # type: ignore[attr-defined]
+
+
+def cancel_open(session: Session, caller: str | None, now: datetime) -> int:
+    """The caller cancels: every open request of theirs, number erased."""
+    if caller is None:
+        return 0
+    cancelled = session.execute(
+        update(Callback)
+        .where(Callback.caller == caller, Callback.state.in_(OPEN_STATES))
+        .values(
+            state=CallbackState.CANCELLED, number_sealed=None, closed_at=now, outcome="cancelled"
+        )
+    )
+    return int(cancelled.rowcount)  # type: ignore[attr-defined]
+
+
+def expire_old(session: Session, now: datetime, policy: CallbackPolicy) -> int:
+    """Expire open requests older than the maximum age; their numbers are erased."""
+    limit = now - timedelta(hours=policy.max_age_hours)
+    expired = session.execute(
+        update(Callback)
+        .where(Callback.state.in_(OPEN_STATES), Callback.requested_at < limit)
+        .values(state=CallbackState.EXPIRED, number_sealed=None, closed_at=now, outcome="too-old")
+    )
+    return int(expired.rowcount)  # type: ignore[attr-defined]
+
+
+def due(session: Session, now: datetime) -> list[int]:
+    """Ids of open callbacks whose time has come."""
+    query = select(Callback.id).where(
+        Callback.state.in_(OPEN_STATES), Callback.next_attempt_at <= now
+    )
+    return list(session.scalars(query.order_by(Callback.next_attempt_at)))
+
+
+def stale(session: Session, now: datetime, policy: CallbackPolicy) -> list[Callback]:
+    """Callbacks claimed long ago with no news: the worker or a status callback was lost."""
+    limit = now - timedelta(minutes=policy.stale_minutes)
+    query = select(Callback).where(Callback.state.in_(RINGING_STATES), Callback.claimed_at < limit)
+    return list(session.scalars(query))
+
+
+def policy_from(config: dict[str, object]) -> CallbackPolicy:
+    """The policy from HOTLINE_CALLBACK_* settings."""
+    minutes = tuple(int(m) for m in str(config["HOTLINE_CALLBACK_RETRY_MINUTES"]).split(",") if m)
+    return CallbackPolicy(
+        attempts=int(str(config["HOTLINE_CALLBACK_ATTEMPTS"])),
+        retry_minutes=minutes or CallbackPolicy.retry_minutes,
+        max_age_hours=int(str(config["HOTLINE_CALLBACK_MAX_AGE_HOURS"])),
+    )
+
+
+def record_counsellor_call(
+    session: Session, callback_id: int, claimed_at: datetime, call_sid: str
+) -> bool:
+    """Keep the Twilio CallSid of the counsellor's leg, for this claim only."""
+    kept = session.execute(
+        update(Callback)
+        .where(
+            Callback.id == callback_id,
+            Callback.state == CallbackState.RINGING_COUNSELLOR,
+            Callback.claimed_at == claimed_at,
+        )
+        .values(counsellor_call_sid=call_sid)
+    )
+    return bool(kept.rowcount)  # type: ignore[attr-defined]

@@ -147,3 +147,27 @@ def release_counsellor(session: Session, call_sid: str, now: datetime, wrap_up: 
 
 def _seconds_between(start: datetime, end: datetime) -> int:
     return max(0, int((end - start).total_seconds()))
+
+
+def choose_for_callback(
+    session: Session, line: Line, language: str, tried: list[int], now: datetime
+) -> Counsellor | None:
+    """One on-call counsellor for a callback, by the line's own strategy and rules."""
+    hunt = HuntRequest(
+        strategy=line.strategy,
+        language=language,
+        line_centre=line.centre.slug if line.centre else None,
+        caller_oblast=None,
+        tried=frozenset(tried),
+        last_offered_on_line=line.last_offered_counsellor_id,
+        started_at=now,
+        now=now,
+        ring_timeout_seconds=line.ring_seconds,
+    )
+    decision = next_offer(roster_states(session), hunt)
+    if isinstance(decision, NoOffer):
+        return None
+    counsellor = session.get_one(Counsellor, decision.counsellor_ids[0])
+    counsellor.last_offered_at = now
+    line.last_offered_counsellor_id = counsellor.id
+    return counsellor

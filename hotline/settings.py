@@ -40,9 +40,15 @@ DEFAULTS: dict[str, Any] = {
     "HOTLINE_REDIS_TIMEOUT": 1.0,  # seconds; webhooks must answer Twilio within 15 s
     "HOTLINE_TWILIO_TIMEOUT": 10.0,  # seconds; twilio's default HTTP client has none
     "HOTLINE_WRAP_UP_SECONDS": 120,  # a counsellor's pause after a call
+    "HOTLINE_CALLBACK_ATTEMPTS": 3,  # times a caller is dialled before the request expires
+    "HOTLINE_CALLBACK_RETRY_MINUTES": "10,30",  # backoff after each missed attempt
+    "HOTLINE_CALLBACK_MAX_AGE_HOURS": 48,  # older requests expire; numbers erased
+    "HOTLINE_CALLBACK_COUNTRIES": "KG",  # where a keyed-in callback number may be
     "HOTLINE_CONFIG_DIR": str(Path(__file__).resolve().parent.parent / "config"),
 }
 INT_SETTINGS = {
+    "HOTLINE_CALLBACK_ATTEMPTS",
+    "HOTLINE_CALLBACK_MAX_AGE_HOURS",
     "HOTLINE_WRAP_UP_SECONDS",
     "HOTLINE_PSEUDONYM_KEY_VERSION",
     "HOTLINE_DB_CONNECT_TIMEOUT",

@@ -74,7 +74,7 @@ def test_no_number_reaches_the_database_redis_or_logs(
     hotline.counsellor("Aigul", SENTINEL_COUNSELLOR)
     emulator.call(SENTINEL_CALLER, LINE, keys=["2", "1"])  # talks to a counsellor
     emulator.call(SENTINEL_CALLER, LINE, keys=["2", "3", "1", HANGUP])  # centres by SMS
-    emulator.call(SENTINEL_CALLER, LINE, keys=["2", "2", "1", "1"])  # asks for a callback
+    emulator.call(SENTINEL_CALLER, LINE, keys=["2", "2", "1", "1", "1"])  # asks for a callback
     logging.getLogger("hotline.test").info("caller %s rang", SENTINEL_CALLER)  # the filter works
 
     assert len(emulator.outbox) == 1  # the SMS really went to the sentinel number

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.keyring import get_keyring
 from hotline.models import (
     AttemptResult,
-    Call,
     CallAttempt,
-    Callback,
-    CallbackState,
-    CallOutcome,
     Direction,
     Message,
-    SafeWindow,
     Strategy,
 )
 from hotline.simulator import HANGUP, Behaviour, EventKind, LegResult, TwilioEmulator
@@ -56,43 +49,6 @@ def test_centres_are_not_texted_unless_the_caller_asks(
     emulator.call(OSH_CALLER, LINE, keys=["2", "3", None, HANGUP])
     assert emulator.outbox == []
     assert session.scalars(select(Message)).all() == []
-
-
-def test_callback_needs_consent_then_is_recorded_with_the_number_sealed(
-    app: Flask, hotline: Hotline, emulator: TwilioEmulator, session: Session
-) -> None:
-    hotline.line()
-    record = emulator.call(MOBILE_CALLER, LINE, keys=["1", "2", "1", "4"])  # safe; evening
-    callback = session.scalars(select(Callback)).one()
-    assert (callback.consent, callback.safe_window, callback.state, callback.language) == (
-        True,
-        SafeWindow.EVENING,
-        CallbackState.PENDING,
-        "ky",
-    )
-    assert callback.number_sealed and MOBILE_CALLER not in callback.number_sealed
-    assert get_keyring(app).unseal(callback.number_sealed) == MOBILE_CALLER
-    call = session.scalars(select(Call)).one()
-    assert call.outcome == CallOutcome.CALLBACK_REQUESTED and call.call_sid == record.call_sid
-    assert "callback_registered.wav" in record.requests_to("/voice/callback/when")[0].body
-
-
-def test_no_consent_no_callback(
-    hotline: Hotline, emulator: TwilioEmulator, session: Session
-) -> None:
-    hotline.line()
-    record = emulator.call(MOBILE_CALLER, LINE, keys=["1", "2", "2", HANGUP])  # not safe
-    assert session.scalars(select(Callback)).all() == []
-    assert "callback_not_created.wav" in record.requests_to("/voice/callback/safe")[0].body
-
-
-def test_a_hidden_number_cannot_ask_for_a_callback(
-    hotline: Hotline, emulator: TwilioEmulator, session: Session
-) -> None:
-    hotline.line()
-    emulator.call("anonymous", LINE, keys=["1", "2", "1", "1", HANGUP])
-    assert session.scalars(select(Callback)).all() == []
-    assert session.scalars(select(Call)).one().caller is None
 
 
 def test_ringall_rings_everyone_and_the_first_to_accept_gets_the_call(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import Flask
-from rq import Worker
+from rq import Queue, Worker
 from rq.serializers import JSONSerializer
 
+from hotline.callback_queue import schedule_sweeper
 from hotline.queueing import QUEUE_NAME, connect
 
 
@@ -24,4 +25,8 @@ def make_worker(app: Flask) -> Worker:
 def run(app: Flask, burst: bool = False) -> bool:
     """Work the queue (with the scheduler, so enqueue_in/enqueue_at jobs run)."""
     worker = make_worker(app)
+    if not burst:  # the sweeper then keeps itself scheduled, one minute apart
+        schedule_sweeper(
+            Queue(QUEUE_NAME, connection=worker.connection, serializer=JSONSerializer), seconds=5
+        )
     return bool(worker.work(burst=burst, with_scheduler=True, logging_level="INFO"))

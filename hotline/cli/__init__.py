@@ -27,12 +27,13 @@ def _create_app() -> Flask:
 
 def register(app: Flask) -> None:
     """Add the commands that work on the app's database and Redis."""
+    from hotline.cli.callbacks import callbacks
     from hotline.cli.database import db
     from hotline.cli.demo import demo
     from hotline.cli.roster import counsellor, line, shift
     from hotline.cli.worker import worker
 
-    for command in (counsellor, db, demo, line, shift, worker):
+    for command in (callbacks, counsellor, db, demo, line, shift, worker):
         app.cli.add_command(command)
 
 

@@ -7,4 +7,11 @@ from flask import Blueprint
 bp = Blueprint("ivr", __name__, url_prefix="/voice")
 
 # The view modules attach their routes to `bp`.
-from hotline.ivr import answer, callbacks, connect, information, safety  # noqa: E402, F401
+from hotline.ivr import (  # noqa: E402, F401
+    answer,
+    callback_legs,
+    callbacks,
+    connect,
+    information,
+    safety,
+)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask, abort, current_app, request, url_for
 
 from hotline.call_log import find_call
+from hotline.clock import now as now  # the views take the clock from here
 from hotline.db import get_session
 from hotline.ivr.prompt_catalog import PromptCatalog
 from hotline.ivr.twiml import Voice
@@ -62,12 +62,6 @@ def catalog() -> PromptCatalog:
 def voice() -> Voice:
     """Speaks the catalog's prompts, audio served by this app."""
     return Voice(catalog(), lambda lang, name: url_for("ivr.prompt_audio", lang=lang, name=name))
-
-
-def now() -> datetime:
-    """The current time; tests inject HOTLINE_CLOCK to place calls inside or outside shifts."""
-    clock = current_app.config.get("HOTLINE_CLOCK")
-    return clock() if clock else datetime.now(UTC)
 
 
 def setting(name: str) -> int:

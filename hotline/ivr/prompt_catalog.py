@@ -32,6 +32,10 @@ PROMPT_KEYS = (
     "callback_not_created",
     "callback_cancelled",
     "callback_unavailable",
+    "callback_pending",
+    "callback_which_number",
+    "callback_enter_number",
+    "callback_number_refused",
     "centres_intro",
     "centres_sms_offer",
     "centres_sms_sent",
@@ -42,6 +46,10 @@ PROMPT_KEYS = (
     "screen_offer",
     "screen_accepted",
     "callback_screen",
+    "callback_asked_at",
+    "callback_caller_missed",
+    "callback_counsellor_goodbye",
+    "callback_caller_screen",
 )
 CENTRE_AUDIO_PREFIX = "centre-"
 DEFAULT_ESPEAK_RATE = 150  # words per minute; espeak-ng's 175 is too hurried for a crisis line

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.models.base import Base, str_enum, utcnow
@@ -32,6 +32,9 @@ class Callback(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None]
     counsellor_id: Mapped[int | None] = mapped_column(ForeignKey("counsellor.id"))
+    # Counsellors who did not take this callback since the caller was last dialled.
+    counsellors_tried: Mapped[list[int]] = mapped_column(JSON, default=list)
+    claimed_at: Mapped[datetime | None]  # when a worker took it (a stale claim is recovered)
     counsellor_call_sid: Mapped[str | None] = mapped_column(String(64))
     caller_call_sid: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str | None] = mapped_column(String(32))

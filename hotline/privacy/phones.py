@@ -110,3 +110,19 @@ def _parse_e164(e164: str) -> PhoneNumber | None:
         return phonenumbers.parse(e164, None)
     except NumberParseException:
         return None
+
+
+# Numbers a person answers; anything else (premium, shared cost, UAN...) is never called back.
+CALLABLE_TYPES = frozenset(
+    {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+)
+
+
+def callback_allowed(e164: str, countries: str = DEFAULT_REGION) -> bool:
+    """Whether the hotline may dial `e164` back: an ordinary number in an allowed country."""
+    number = _parse_e164(e164)
+    if number is None:
+        return False
+    allowed = {code.strip().upper() for code in countries.split(",") if code.strip()}
+    region = phonenumbers.region_code_for_number(number)
+    return region in allowed and phonenumbers.number_type(number) in CALLABLE_TYPES

@@ -1,0 +1,123 @@
+"""Callbacks survive what goes wrong: Redis flushed or down, old requests, a dead worker."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable
+
+from flask import Flask
+from redis import Redis
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from hotline import callbacks
+from hotline.db import session_scope
+from hotline.models import Callback, CallbackState
+from hotline.simulator import Behaviour, TwilioEmulator, WsgiTransport
+from tests.callback_support import Deliveries, the_callback
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE, PUBLIC_URL, Hotline
+from tests.test_privacy_end_to_end import database_text, redis_text
+from workers.sweeping import sweep
+
+CALLER = "+996700271828"
+AIGUL = "+996555314159"
+
+
+def ask(emulator: TwilioEmulator) -> None:
+    emulator.call(CALLER, LINE, keys=["2", "2", "1", "1", "1"])  # ru, callback, safe, this, asap
+
+
+def test_redis_flushed_the_sweeper_restores_the_job(
+    app: Flask, hotline: Hotline, emulator: TwilioEmulator, redis: Redis, session: Session
+) -> None:
+    hotline.line()
+    hotline.counsellor("Aigul", AIGUL)
+    emulator.add_phone(CALLER)
+    ask(emulator)
+    deliveries = Deliveries(app, emulator, redis)
+    redis.flushdb()  # Redis lost everything (no AOF, a crash)
+    assert deliveries.run() == []  # nothing queued any more
+    assert sweep(app) == "expired 0, recovered 0, queued 1"
+    placed = deliveries.run()
+    assert [r.to for r in placed if r.direction == "outbound-api"] == [AIGUL]
+    assert the_callback(session).state == CallbackState.COMPLETED
+
+
+def test_redis_down_when_asked_the_request_is_kept_and_queued_later(
+    make_app: Callable[..., Flask], app: Flask, redis: Redis, session: Session
+) -> None:
+    no_redis = make_app(REDIS_URL="redis://127.0.0.1:1/0")
+    emulator = TwilioEmulator(WsgiTransport(no_redis), ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL)
+    no_redis.config["HOTLINE_CLOCK"] = emulator.clock.now
+    Hotline(no_redis, emulator).line(language="ru")
+    record = emulator.call(CALLER, LINE, keys=["2", "2", "1", "1", "1"])
+    told = record.requests_to("/voice/callback/when")[0]
+    assert told.status == 200 and "перезвон" in told.body.lower()  # "registered", in Russian
+    assert "<Dial" not in told.body  # not the backup line: nothing failed for the caller
+    assert the_callback(session).state == CallbackState.PENDING
+    assert redis.keys("rq:*") == []
+    app.config["HOTLINE_CLOCK"] = emulator.clock.now
+    assert sweep(app).endswith("queued 1")  # Redis is back (the test app has a live one)
+
+
+def test_requests_past_the_maximum_age_expire_and_lose_their_number(
+    app: Flask, hotline: Hotline, emulator: TwilioEmulator, session: Session
+) -> None:
+    hotline.line()
+    hotline.counsellor("Aigul", AIGUL, on_duty=False)  # nobody: it just waits
+    ask(emulator)
+    emulator.clock.advance(49 * 3600)
+    assert sweep(app).startswith("expired 1")
+    old = the_callback(session)
+    assert (old.state, old.number_sealed, old.outcome) == (CallbackState.EXPIRED, None, "too-old")
+
+
+def test_a_claim_whose_worker_died_before_calling_twilio_is_released(
+    app: Flask, hotline: Hotline, emulator: TwilioEmulator, redis: Redis, session: Session
+) -> None:
+    hotline.line()
+    hotline.counsellor("Aigul", AIGUL)
+    emulator.add_phone(CALLER)
+    ask(emulator)
+    callback_id = the_callback(session).id
+    with session_scope(app) as scope:  # exactly what a worker commits before its REST request
+        assert callbacks.claim(scope, callback_id, emulator.clock.now())
+    emulator.clock.advance(11 * 60)
+    # Released; its job still waits in Redis, so the sweeper adds no second one.
+    assert sweep(app) == "expired 0, recovered 1, queued 0"
+    placed = Deliveries(app, emulator, redis).run()
+    assert [r.to for r in placed if r.direction == "outbound-api"] == [AIGUL]
+    assert the_callback(session).state == CallbackState.COMPLETED
+
+
+def test_no_number_in_redis_job_data_logs_or_database_after_a_callback(
+    app: Flask,
+    hotline: Hotline,
+    emulator: TwilioEmulator,
+    redis: Redis,
+    migrated_engine: Engine,
+    session: Session,
+) -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        hotline.line()
+        hotline.counsellor("Aigul", AIGUL, behaviour=Behaviour.ANSWER_ACCEPT)
+        emulator.add_phone(CALLER, Behaviour.BUSY)
+        ask(emulator)
+        deliveries = Deliveries(app, emulator, redis)
+        deliveries.run()  # busy: a retry is scheduled, its job waits in Redis
+        waiting = redis_text(redis)
+        assert "place_callback" in waiting  # the job really is there to be searched
+        emulator.add_phone(CALLER)
+        deliveries.later(minutes=11)
+    finally:
+        root.removeHandler(handler)
+    assert the_callback(session).state == CallbackState.COMPLETED
+    for text in (waiting, redis_text(redis), stream.getvalue(), database_text(migrated_engine)):
+        assert "700271828" not in text and "555314159" not in text
+    assert session.get_one(Callback, the_callback(session).id).number_sealed is None

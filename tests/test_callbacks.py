@@ -1,0 +1,218 @@
+"""Callbacks end to end: asked for in the IVR, placed by RQ through the emulator, once."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from redis import Redis
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.keyring import get_keyring
+from hotline.models import Callback, CallbackState, SafeWindow
+from hotline.simulator import HANGUP, Behaviour, CallRecord, EventKind, TwilioEmulator
+from tests.callback_support import Deliveries, hours_until_bishkek, the_callback
+from tests.conftest import LINE, Hotline
+
+CALLER = "+996700123456"
+AIGUL, BAKYT = "+996555000101", "+996555000202"
+LANG_KEY = {"ky": "1", "ru": "2", "uz": "3", "en": "4"}
+
+
+def ask_callback(emulator: TwilioEmulator, lang: str = "ky", when: str = "1") -> CallRecord:
+    """Language, main menu 2 (callback), 1 safe, 1 this number, `when`."""
+    return emulator.call(CALLER, LINE, keys=[LANG_KEY[lang], "2", "1", "1", when])
+
+
+def outbound_to(records: list[CallRecord], number: str) -> list[CallRecord]:
+    return [r for r in records if r.to == number and r.direction == "outbound-api"]
+
+
+@pytest.fixture
+def deliveries(app: Flask, emulator: TwilioEmulator, redis: Redis) -> Deliveries:
+    return Deliveries(app, emulator, redis)
+
+
+@pytest.mark.parametrize("lang", ["ky", "ru", "uz", "en"])
+def test_full_callback_counsellor_first_then_the_caller_from_the_lines_number(
+    lang: str,
+    hotline: Hotline,
+    emulator: TwilioEmulator,
+    deliveries: Deliveries,
+    session: Session,
+) -> None:
+    hotline.line()
+    hotline.counsellor("Aigul", AIGUL, languages=lang)
+    emulator.add_phone(CALLER, Behaviour.ANSWER_ACCEPT)  # answers and presses 1
+    asked = ask_callback(emulator, lang)
+    registered = asked.requests_to("/voice/callback/when")[0].body
+    if lang in ("ky", "uz"):
+        assert f"/voice/prompts/{lang}/callback_registered.wav" in registered
+    else:
+        assert "<Say" in registered and "<Play" not in registered
+    placed = deliveries.run()
+
+    [counsellor_call] = outbound_to(placed, AIGUL)
+    assert counsellor_call.from_ == LINE  # the counsellor sees the line, not the caller
+    [dial] = counsellor_call.events(EventKind.DIAL)
+    assert dial.number == LINE and [leg.number for leg in dial.legs] == [CALLER]
+    caller_heard = dial.legs[0].transcript
+    assert any(
+        "callback_caller_screen" in e.text or "Вам звонят" in e.text or "You have a call" in e.text
+        for e in caller_heard
+    )
+    screen = counsellor_call.requests_to("/voice/callback/screen")[0].body
+    assert "callback_screen" in screen or "<Say" in screen
+    callback = the_callback(session)
+    assert callback.state == CallbackState.COMPLETED and callback.number_sealed is None
+    assert callback.attempts == 1 and callback.closed_at is not None
+
+
+def test_counsellor_ignores_then_another_accepts(
+    hotline: Hotline, emulator: TwilioEmulator, deliveries: Deliveries, session: Session
+) -> None:
+    hotline.line()
+    hotline.counsellor("Aigul", AIGUL, behaviour=Behaviour.IGNORE, position=1)
+    hotline.counsellor("Bakyt", BAKYT, position=2)
+    emulator.add_phone(CALLER)
+    ask_callback(emulator)
+    placed = deliveries.run()
+    assert len(outbound_to(placed, AIGUL)) == 1 and len(outbound_to(placed, BAKYT)) == 1
+    assert the_callback(session).state == CallbackState.COMPLETED
+
+
+def test_voicemail_on_the_callers_phone_is_retried_and_answered_later(
+    hotline: Hotline, emulator: TwilioEmulator, deliveries: Deliveries, session: Session
+) -> None:
+    hotline.line()
+    hotline.counsellor("Aigul", AIGUL)
+    emulator.add_phone(CALLER, Behaviour.BUSY)
+    ask_callback(emulator)
+    first = deliveries.run()
+    assert len(outbound_to(first, AIGUL)) == 1
+    missed = the_callback(session)
+    assert (missed.state, missed.attempts) == (CallbackState.SCHEDULED, 1)
+    assert missed.number_sealed is not None  # kept for the retry, sealed
+    assert deliveries.later(minutes=5) == []  # backoff: nothing before 10 minutes
+    emulator.add_phone(CALLER, Behaviour.VOICEMAIL)  # a machine answers: presses nothing
+    deliveries.later(minutes=6)
+    assert (the_callback(session).state, the_callback(session).attempts) == (
+        CallbackState.SCHEDULED,
+        2,
+    )
+    emulator.add_phone(CALLER, Behaviour.ANSWER_ACCEPT)
+    deliveries.later(minutes=31)
+    done = the_callback(session)
+    assert (done.state, done.attempts, done.number_sealed) == (CallbackState.COMPLETED, 3, None)
+
+
+def test_a_caller_who_never_answers_expires_after_the_attempts(
+    hotline: Hotline, emulator: TwilioEmulator, deliveries: Deliveries, session: Session
+) -> None:
+    hotline.line()
+    hotline.counsellor("Aigul", AIGUL)
+    emulator.add_phone(CALLER, Behaviour.IGNORE)
+    ask_callback(emulator)
+    deliveries.run()
+    deliveries.later(minutes=11)
+    deliveries.later(minutes=31)
+    expired = the_callback(session)
+    assert (expired.state, expired.attempts, expired.number_sealed) == (
+        CallbackState.EXPIRED,
+        3,
+        None,
+    )
+    assert deliveries.later(minutes=120) == []
+
+
+def test_outside_the_safe_window_nothing_rings_until_it_opens(
+    hotline: Hotline, emulator: TwilioEmulator, deliveries: Deliveries, session: Session
+) -> None:
+    hotline.line()
+    hotline.counsellor("Aigul", AIGUL)
+    emulator.add_phone(CALLER)
+    emulator.clock.advance(hours_until_bishkek(emulator, 22).total_seconds())  # 22:00 Bishkek
+    ask_callback(emulator, when="2")  # morning, 08:00-12:00
+    waiting = the_callback(session)
+    assert (waiting.state, waiting.safe_window) == (CallbackState.SCHEDULED, SafeWindow.MORNING)
+    assert deliveries.run() == []
+    assert deliveries.later(minutes=9 * 60) == []  # 07:00: still too early
+    placed = deliveries.later(minutes=61)  # 08:01
+    assert len(outbound_to(placed, AIGUL)) == 1
+    assert the_callback(session).state == CallbackState.COMPLETED
+
+
+def test_no_counsellor_free_reschedules_without_counting_an_attempt(
+    hotline: Hotline, emulator: TwilioEmulator, deliveries: Deliveries, session: Session
+) -> None:
+    hotline.line()
+    hotline.counsellor("Aigul", AIGUL, on_duty=False)
+    emulator.add_phone(CALLER)
+    ask_callback(emulator)
+    assert deliveries.run() == []
+    waiting = the_callback(session)
+    assert (waiting.state, waiting.attempts) == (CallbackState.SCHEDULED, 0)
+
+
+def test_the_same_job_enqueued_twice_places_one_call(
+    hotline: Hotline, emulator: TwilioEmulator, deliveries: Deliveries, session: Session
+) -> None:
+    hotline.line()
+    hotline.counsellor("Aigul", AIGUL)
+    emulator.add_phone(CALLER)
+    ask_callback(emulator)
+    callback_id = the_callback(session).id
+    for copy in ("a", "b"):  # two more jobs for the same callback, under other ids
+        deliveries.queue.enqueue("workers.jobs.place_callback", callback_id, job_id=f"dup-{copy}")
+    placed = deliveries.run()
+    assert len(outbound_to(placed, AIGUL)) == 1
+    assert the_callback(session).state == CallbackState.COMPLETED
+
+
+def test_a_caller_cancels_a_waiting_callback_from_the_ivr(
+    hotline: Hotline, emulator: TwilioEmulator, deliveries: Deliveries, session: Session
+) -> None:
+    hotline.line()
+    hotline.counsellor("Aigul", AIGUL)
+    ask_callback(emulator, when="4")  # evening
+    record = emulator.call(CALLER, LINE, keys=["1", "2", "1"])  # callback -> pending -> cancel
+    assert "callback_pending" in record.requests_to("/voice/callback")[0].body
+    cancelled = the_callback(session)
+    assert (cancelled.state, cancelled.number_sealed) == (CallbackState.CANCELLED, None)
+    assert deliveries.later(minutes=24 * 60) == []
+
+
+def test_a_hidden_caller_keys_in_a_number_and_bad_ones_are_refused(
+    app: Flask, hotline: Hotline, emulator: TwilioEmulator, session: Session
+) -> None:
+    hotline.line()
+    refused = emulator.call(
+        "anonymous", LINE, keys=["1", "2", "1", "0900123456", "0079121234567", HANGUP]
+    )
+    answers = [r.body for r in refused.requests_to("/voice/callback/number")]
+    assert len(answers) == 2 and all("callback_number_refused" in a for a in answers)
+    assert session.scalars(select(Callback)).all() == []
+    emulator.call("anonymous", LINE, keys=["1", "2", "1", "0555123456", "1"])
+    callback = the_callback(session)
+    assert callback.caller is None and callback.number_sealed
+    assert get_keyring(app).unseal(callback.number_sealed) == "+996555123456"
+
+
+def test_callbacks_list_shows_the_queue_but_never_a_number(
+    hotline: Hotline, emulator: TwilioEmulator, runner: FlaskCliRunner
+) -> None:
+    hotline.line()
+    ask_callback(emulator, lang="uz", when="3")
+    listing = runner.invoke(args=["callbacks", "list"]).output
+    assert "uz" in listing and "afternoon" in listing and "1 callback(s)" in listing
+    assert "123456" not in listing.replace(" ", "")
+
+
+def test_no_consent_no_callback_and_no_job(
+    hotline: Hotline, emulator: TwilioEmulator, deliveries: Deliveries, session: Session
+) -> None:
+    hotline.line()
+    emulator.call(CALLER, LINE, keys=["1", "2", "2", HANGUP])
+    assert deliveries.redis.keys("rq:job:*") == []
+    assert deliveries.run() == []

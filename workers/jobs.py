@@ -1,0 +1,20 @@
+"""Job functions RQ runs by name. Arguments are ids only; results are a word."""
+
+from __future__ import annotations
+
+from workers import placing, sweeping
+from workers.context import job_app
+
+
+def place_callback(callback_id: int) -> str:
+    """Ring a counsellor for callback `callback_id` (if it is still due and nobody has)."""
+    app = job_app()
+    with app.app_context():
+        return placing.place(app, callback_id)
+
+
+def sweep_callbacks() -> str:
+    """Expire, recover and re-queue callbacks; then schedule the next sweep."""
+    app = job_app()
+    with app.app_context():
+        return sweeping.sweep(app, reschedule=True)

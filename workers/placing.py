@@ -1,0 +1,96 @@
+"""Placing a callback: claim it, pick a counsellor, ring them through Twilio's REST API.
+
+The claim and the counsellor are committed before the REST request, and the CallSid right
+after it. A worker killed in between leaves a stale claim that the sweeper resolves by asking
+Twilio whether the call exists, so the same callback never rings twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from flask import Flask, url_for
+from twilio.base.exceptions import TwilioRestException
+
+from hotline import callback_queue, callbacks, clock, hunting, safe_windows
+from hotline.db import session_scope
+from hotline.keyring import get_keyring
+from hotline.models import Callback, CallbackState, Line
+from hotline.queueing import get_queue
+from hotline.telephony import get_twilio
+
+log = logging.getLogger(__name__)
+
+COUNSELLOR_RING_SECONDS = 25
+TWILIO_RETRY = timedelta(minutes=1)
+
+
+def place(app: Flask, callback_id: int) -> str:
+    """One placing attempt; returns what happened, in a word (it becomes the job's result)."""
+    now = clock.now(app)
+    with session_scope(app) as session:
+        callback = session.get(Callback, callback_id)
+        if callback is None or callback.state not in callbacks.OPEN_STATES:
+            return "not-open"
+        if not safe_windows.is_open(callback.safe_window, now):
+            callbacks.retry_later(session, callback, callback.state, now)
+            later = safe_windows.next_opening(callback.safe_window, now)
+            _deliver(app, callback_id, later)
+            return "outside-window"
+        if not callbacks.claim(session, callback_id, now):
+            return "not-due"
+    return _ring_counsellor(app, callback_id, now)
+
+
+def _ring_counsellor(app: Flask, callback_id: int, now: datetime) -> str:
+    policy = callbacks.policy_from(app.config)
+    with session_scope(app) as session:
+        callback = session.get_one(Callback, callback_id)
+        line = session.get_one(Line, callback.line_id)
+        counsellor = hunting.choose_for_callback(
+            session, line, callback.language, callback.counsellors_tried, now
+        )
+        if counsellor is None:
+            later = now + timedelta(minutes=policy.no_counsellor_minutes)
+            callbacks.retry_later(session, callback, CallbackState.RINGING_COUNSELLOR, later)
+            callback.counsellors_tried = []
+            _deliver(app, callback_id, later)
+            return "no-counsellor"
+        callback.counsellor_id = counsellor.id
+        phone = get_keyring(app).unseal(counsellor.phone_sealed)
+        line_number, claimed_at = line.number, callback.claimed_at
+    assert claimed_at is not None
+    try:
+        call = get_twilio(app).calls.create(
+            to=phone,
+            from_=line_number,
+            timeout=COUNSELLOR_RING_SECONDS,
+            **leg_urls(app, callback_id),
+        )
+    except TwilioRestException as exc:
+        log.warning("callback %s: Twilio refused the call (code %s)", callback_id, exc.code)
+        with session_scope(app) as session:
+            callback = session.get_one(Callback, callback_id)
+            callbacks.retry_later(
+                session, callback, CallbackState.RINGING_COUNSELLOR, now + TWILIO_RETRY
+            )
+        _deliver(app, callback_id, now + TWILIO_RETRY)
+        return "twilio-error"
+    with session_scope(app) as session:
+        callbacks.record_counsellor_call(session, callback_id, claimed_at, call.sid)
+    return "counsellor-rung"
+
+
+def leg_urls(app: Flask, callback_id: int) -> dict[str, object]:
+    """The public URLs of the counsellor's leg: its TwiML and its status callback."""
+    with app.test_request_context("/", base_url=app.config["HOTLINE_PUBLIC_URL"]):
+        return {
+            "url": url_for("ivr.callback_screen", callback=callback_id, _external=True),
+            "status_callback": url_for("ivr.callback_status", callback=callback_id, _external=True),
+            "status_callback_event": ["completed"],
+        }
+
+
+def _deliver(app: Flask, callback_id: int, at: datetime) -> None:
+    callback_queue.deliver(get_queue(app), callback_id, at)
