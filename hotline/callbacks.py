@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from hotline import safe_windows
@@ -176,38 +176,41 @@ def close(
 ) -> bool:
     """A terminal state: the sealed number is erased in the same statement."""
     sources = source if isinstance(source, tuple) else (source,)
-    closed = session.execute(
-        update(Callback)
-        .where(Callback.id == callback.id, Callback.state.in_(sources))
-        .values(state=state, number_sealed=None, closed_at=now, outcome=state.value)
-    )
+    which = (Callback.id == callback.id) & Callback.state.in_(sources)
+    closed = _finish(session, which, state, state.value, now)
     session.expire_all()
-    return bool(closed.rowcount)  # type: ignore[attr-defined]
+    return bool(closed)
 
 
 def cancel_open(session: Session, caller: str | None, now: datetime) -> int:
     """The caller cancels: every open request of theirs, number erased."""
     if caller is None:
         return 0
-    cancelled = session.execute(
-        update(Callback)
-        .where(Callback.caller == caller, Callback.state.in_(OPEN_STATES))
-        .values(
-            state=CallbackState.CANCELLED, number_sealed=None, closed_at=now, outcome="cancelled"
-        )
-    )
-    return int(cancelled.rowcount)  # type: ignore[attr-defined]
+    mine = (Callback.caller == caller) & Callback.state.in_(OPEN_STATES)
+    return _finish(session, mine, CallbackState.CANCELLED, "cancelled", now)
 
 
 def expire_old(session: Session, now: datetime, policy: CallbackPolicy) -> int:
     """Expire open requests older than the maximum age; their numbers are erased."""
     limit = now - timedelta(hours=policy.max_age_hours)
-    expired = session.execute(
+    old = Callback.state.in_(OPEN_STATES) & (Callback.requested_at < limit)
+    return _finish(session, old, CallbackState.EXPIRED, "too-old", now)
+
+
+def _finish(
+    session: Session,
+    which: ColumnElement[bool],
+    state: CallbackState,
+    outcome: str,
+    now: datetime,
+) -> int:
+    """Move callbacks to a terminal state, erasing their numbers in the same statement."""
+    done = session.execute(
         update(Callback)
-        .where(Callback.state.in_(OPEN_STATES), Callback.requested_at < limit)
-        .values(state=CallbackState.EXPIRED, number_sealed=None, closed_at=now, outcome="too-old")
+        .where(which)
+        .values(state=state, number_sealed=None, closed_at=now, outcome=outcome)
     )
-    return int(expired.rowcount)  # type: ignore[attr-defined]
+    return int(done.rowcount)  # type: ignore[attr-defined]
 
 
 def due(session: Session, now: datetime) -> list[int]:

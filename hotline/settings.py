@@ -61,6 +61,11 @@ class ConfigError(RuntimeError):
     """A setting is missing or malformed; the message names the variable."""
 
 
+def config_dir(environ: Mapping[str, str]) -> Path:
+    """HOTLINE_CONFIG_DIR from `environ`, else the repository's config/ (for app-free commands)."""
+    return Path(environ.get("HOTLINE_CONFIG_DIR", "").strip() or DEFAULTS["HOTLINE_CONFIG_DIR"])
+
+
 def is_production(environ: Mapping[str, str]) -> bool:
     """True when HOTLINE_ENV says this is a production deployment."""
     return environ.get("HOTLINE_ENV", "development").strip().lower() == "production"

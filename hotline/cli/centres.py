@@ -18,7 +18,7 @@ from hotline.directory import (
     check_directory,
     load_directory,
 )
-from hotline.settings import DEFAULTS
+from hotline.settings import config_dir
 
 EXIT_PROBLEMS = 1
 EXIT_UNREADABLE = 2
@@ -34,8 +34,7 @@ _file_option = click.option(
 
 def default_directory_path() -> Path:
     """HOTLINE_CONFIG_DIR/centres.yaml, from the environment or the settings default."""
-    config_dir = os.environ.get("HOTLINE_CONFIG_DIR", "").strip() or DEFAULTS["HOTLINE_CONFIG_DIR"]
-    return Path(config_dir) / DIRECTORY_FILE
+    return config_dir(os.environ) / DIRECTORY_FILE
 
 
 def _load(path: Path | None) -> Directory:

@@ -10,7 +10,7 @@ import click
 from hotline.ivr.prompt_synth import INSTALL_HINT, SynthesisError, missing_tools
 from hotline.ivr.prompt_synth import synthesize_language as _synthesize_language
 from hotline.ivr.prompts import CatalogError, PromptCatalog, check_catalog
-from hotline.settings import DEFAULTS
+from hotline.settings import config_dir
 
 EXIT_PROBLEMS = 1
 EXIT_UNUSABLE = 2
@@ -26,7 +26,7 @@ _dir_option = click.option(
 
 def default_config_dir() -> Path:
     """HOTLINE_CONFIG_DIR from the environment, else the settings default."""
-    return Path(os.environ.get("HOTLINE_CONFIG_DIR", "").strip() or DEFAULTS["HOTLINE_CONFIG_DIR"])
+    return config_dir(os.environ)
 
 
 def _load(config_dir: Path | None) -> PromptCatalog:

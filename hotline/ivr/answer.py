@@ -73,7 +73,7 @@ def language() -> Response:
         if tries + 1 >= MENU_REPEATS:  # never hang up on a caller who cannot find the key
             call.language = line.language
             session.commit()
-            return xml(twiml.say_then(voice(), line.language, [], url_for("ivr.hunt")))
+            return xml(twiml.redirect(url_for("ivr.hunt")))
         order = catalog().languages
         action = url_for("ivr.language", tries=tries + 1)
         return xml(twiml.language_menu(voice(), line.language, order, action))
@@ -95,12 +95,12 @@ def menu() -> Response:
     if target is not None:
         call_log.note_key(call, f"M{form.digits}")
         session.commit()
-        return xml(twiml.say_then(voice(), lang, [], url_for(target)))
+        return xml(twiml.redirect(url_for(target)))
     if form.digits:
         call.invalid_keys += 1
     session.commit()
     if tries + 1 >= MENU_REPEATS:
-        return xml(twiml.say_then(voice(), lang, [], url_for("ivr.hunt")))
+        return xml(twiml.redirect(url_for("ivr.hunt")))
     keys = ["invalid_choice", "main_menu"] if form.digits else ["main_menu"]
     return xml(twiml.menu(voice(), lang, keys, url_for("ivr.menu", tries=tries + 1)))
 

@@ -11,6 +11,7 @@ from hotline.ivr import bp, twiml
 from hotline.ivr.context import TwilioForm, language_of, now, setting, this_call, voice
 from hotline.keyring import get_keyring
 from hotline.models import AttemptResult, CallAttempt, CallOutcome
+from hotline.routing import NoOffer
 from hotline.webhooks import twilio_webhook
 from hotline.webhooks import twiml as xml
 
@@ -26,7 +27,7 @@ def hunt() -> Response:
     call, line = this_call(form)
     lang = language_of(call, line)
     decision, rings = hunting.offer_next_counsellor(session, call, line, lang, now())
-    if not rings:
+    if isinstance(decision, NoOffer):
         call_log.settle(call, CallOutcome.NO_COUNSELLOR)
         session.commit()
         return xml(twiml.menu(voice(), lang, ["no_counsellor"], url_for("ivr.after_hunt")))
@@ -39,10 +40,15 @@ def hunt() -> Response:
     ]
     prompt = "connecting" if call.attempts == len(rings) else "hold"
     session.commit()
-    timeout = getattr(decision, "ring_timeout", line.ring_seconds)
     return xml(
         twiml.ring_counsellors(
-            voice(), lang, prompt, legs, line.number, timeout, url_for("ivr.dial_done")
+            voice(),
+            lang,
+            prompt,
+            legs,
+            line.number,
+            decision.ring_timeout,
+            url_for("ivr.dial_done"),
         )
     )
 
@@ -63,7 +69,7 @@ def dial_done() -> Response:
     lang = language_of(call, line)
     if answered:
         return xml(twiml.say_then(voice(), lang, ["goodbye"]))
-    return xml(twiml.say_then(voice(), lang, [], url_for("ivr.hunt")))
+    return xml(twiml.redirect(url_for("ivr.hunt")))
 
 
 @bp.post("/screen")
@@ -109,7 +115,7 @@ def after_hunt() -> Response:
     if target is not None:
         call_log.note_key(call, f"N{form.digits}")
         session.commit()
-        return xml(twiml.say_then(voice(), lang, [], url_for(target)))
+        return xml(twiml.redirect(url_for(target)))
     call_log.settle(call, CallOutcome.BACKUP)
     session.commit()
     backup = current_app.config.get("HOTLINE_BACKUP_NUMBER")

@@ -83,6 +83,13 @@ def say_then(voice: Voice, lang: str, keys: Sequence[str], redirect: str | None 
     return str(response)
 
 
+def redirect(url: str) -> str:
+    """Go on at `url` (the next step of the call)."""
+    response = VoiceResponse()
+    response.redirect(url, method="POST")
+    return str(response)
+
+
 @dataclass(frozen=True)
 class CounsellorLeg:
     """One counsellor to ring: their number and the screen URL their leg runs."""

@@ -1,0 +1,110 @@
+"""The SMS log: one Message row per SMS in or out. Metadata only, never the body or a number."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.models import Direction, Message
+from hotline.sms.segments import segments
+
+# Twilio's message statuses, in the order they happen; a late, older status never wins.
+STATUS_ORDER = {
+    "accepted": 0,
+    "scheduled": 0,
+    "queued": 1,
+    "sending": 2,
+    "sent": 3,
+    "receiving": 3,
+    "received": 4,
+    "delivered": 4,
+    "undelivered": 4,
+    "failed": 4,
+    "canceled": 4,
+    "read": 5,
+}
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """Who an SMS is with, on which line, in which language."""
+
+    line_id: int | None
+    party: str | None  # the sender's pseudonym
+    language: str | None
+
+
+def seen(session: Session, message_sid: str) -> bool:
+    """Whether this inbound MessageSid was handled already (a replayed webhook)."""
+    found = session.scalar(select(Message.id).where(Message.message_sid == message_sid))
+    return found is not None
+
+
+def log_inbound(
+    session: Session,
+    exchange: Exchange,
+    message_sid: str | None,
+    intent: str,
+    parts: int,
+    now: datetime,
+) -> Message:
+    """Record a received SMS: what it asked for and its size, not what it said."""
+    message = Message(
+        message_sid=message_sid or None,
+        line_id=exchange.line_id,
+        direction=Direction.INBOUND,
+        party=exchange.party,
+        language=exchange.language,
+        intent=intent,
+        segments=parts,
+        status="received",
+        created_at=now,
+    )
+    session.add(message)
+    return message
+
+
+def log_outbound(
+    session: Session, exchange: Exchange, intent: str, text: str, now: datetime
+) -> Message:
+    """Record a reply we send; its MessageSid arrives later with the status callback."""
+    message = Message(
+        line_id=exchange.line_id,
+        direction=Direction.OUTBOUND,
+        party=exchange.party,
+        language=exchange.language,
+        intent=intent,
+        segments=segments(text),
+        status="queued",
+        created_at=now,
+    )
+    session.add(message)
+    session.flush()  # the id goes into the status callback URL
+    return message
+
+
+def update_status(
+    session: Session, message_sid: str, status: str, message_id: int | None = None
+) -> bool:
+    """Apply a status callback; `message_id` ties a reply's first callback to its row."""
+    if status not in STATUS_ORDER or not message_sid:
+        return False
+    message = session.scalar(select(Message).where(Message.message_sid == message_sid))
+    if message is None and message_id is not None:
+        message = session.scalar(
+            select(Message).where(
+                Message.id == message_id,
+                Message.direction == Direction.OUTBOUND,
+                Message.message_sid.is_(None),
+            )
+        )
+        if message is not None:
+            message.message_sid = message_sid
+    if message is None:
+        return False
+    if STATUS_ORDER[status] >= STATUS_ORDER.get(message.status or "", -1):
+        message.status = status
+    return True
