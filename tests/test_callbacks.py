@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import json
+import threading
+import zlib
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from redis import Redis
+from rq.job import Job
+from rq.serializers import JSONSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.callback_queue import FAILURE_TTL, JOB_TIMEOUT, PLACE_CALLBACK, RESULT_TTL, job_id
 from hotline.keyring import get_keyring
 from hotline.models import Callback, CallbackState, SafeWindow
 from hotline.simulator import HANGUP, Behaviour, CallRecord, EventKind, TwilioEmulator
 from tests.callback_support import Deliveries, hours_until_bishkek, the_callback
 from tests.conftest import LINE, Hotline
+from workers import placing
 
 CALLER = "+996700123456"
 AIGUL, BAKYT = "+996555000101", "+996555000202"
@@ -216,3 +224,45 @@ def test_no_consent_no_callback_and_no_job(
     emulator.call(CALLER, LINE, keys=["1", "2", "2", HANGUP])
     assert deliveries.redis.keys("rq:job:*") == []
     assert deliveries.run() == []
+
+
+def test_the_job_holds_only_the_id_as_json_with_explicit_ttls(
+    hotline: Hotline, emulator: TwilioEmulator, deliveries: Deliveries, session: Session
+) -> None:
+    hotline.line()
+    ask_callback(emulator, when="3")
+    callback_id = the_callback(session).id
+    job = Job.fetch(job_id(callback_id), connection=deliveries.redis, serializer=JSONSerializer)
+    assert (job.func_name, job.args, job.kwargs) == (PLACE_CALLBACK, [callback_id], {})
+    assert (job.timeout, job.result_ttl, job.failure_ttl) == (JOB_TIMEOUT, RESULT_TTL, FAILURE_TTL)
+    raw = deliveries.redis.hget(f"rq:job:{job.id}", "data")
+    assert raw is not None and json.loads(zlib.decompress(raw))  # JSON, not pickle
+
+
+def test_two_workers_racing_place_one_call(
+    app: Flask,
+    hotline: Hotline,
+    emulator: TwilioEmulator,
+    deliveries: Deliveries,
+    session: Session,
+) -> None:
+    hotline.line()
+    hotline.counsellor("Aigul", AIGUL)
+    emulator.add_phone(CALLER)
+    ask_callback(emulator)
+    callback_id = the_callback(session).id
+    start = threading.Barrier(2)
+    results: list[str] = []
+
+    def worker() -> None:
+        start.wait()
+        results.append(placing.place(app, callback_id))
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(results) == ["counsellor-rung", "not-due"]
+    placed = emulator.run_pending()
+    assert len(outbound_to(placed, AIGUL)) == 1
