@@ -43,11 +43,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     telephony.init_app(app)
     keyring.init_app(app)
 
-    from hotline import cli, health, ivr
+    from hotline import cli, health, ivr, sms
     from hotline.ivr import context as ivr_context
 
     ivr_context.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(ivr.bp)
+    app.register_blueprint(sms.bp)
     cli.register(app)
     return app

@@ -263,6 +263,7 @@ def test_two_workers_racing_place_one_call(
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
-    assert sorted(results) == ["counsellor-rung", "not-due"]
+    # The loser either saw the claim already made or lost the compare-and-set itself.
+    assert sorted(results)[0] == "counsellor-rung" and sorted(results)[1] in ("not-due", "not-open")
     placed = emulator.run_pending()
     assert len(outbound_to(placed, AIGUL)) == 1

@@ -1,0 +1,139 @@
+"""Twilio's SMS webhooks: read the message, act, log its metadata, reply in `<Message>`.
+
+The body is read once, in memory, and never logged or stored; the log says the intent.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Response, current_app, g, request, url_for
+from twilio.twiml.messaging_response import MessagingResponse
+from werkzeug.exceptions import HTTPException
+
+from hotline import call_log, callback_queue, callbacks
+from hotline.clock import now
+from hotline.db import get_session
+from hotline.keyring import get_keyring
+from hotline.privacy import caller_number
+from hotline.queueing import get_queue, get_redis
+from hotline.sms import answers, bp, keywords, memory, records, replies
+from hotline.sms.segments import segments
+from hotline.webhooks import twilio_webhook
+from hotline.webhooks import twiml as xml
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SmsForm:
+    """The parts of Twilio's inbound SMS request the hotline uses."""
+
+    message_sid: str
+    from_: str
+    to: str
+    body: str
+
+    @classmethod
+    def parse(cls) -> SmsForm:
+        """From the current request's form."""
+        form = request.form
+        return cls(
+            form.get("MessageSid", ""),
+            form.get("From", ""),
+            form.get("To", ""),
+            form.get("Body", ""),
+        )
+
+
+@bp.post("/incoming")
+@twilio_webhook
+def incoming() -> Response:
+    """An SMS to one of our lines: keywords, callback consent, cancel, or the help reply."""
+    form = SmsForm.parse()
+    session = get_session()
+    if form.message_sid and records.seen(session, form.message_sid):
+        return _silence("replayed")  # Twilio sent it twice, or a captured request came back
+    reading = keywords.read(form.body)
+    line = call_log.find_line(session, form.to)
+    number = caller_number(form.from_)
+    pseudonym = get_keyring().pseudonym(number) if number else None
+    exchange = records.Exchange(line.id if line else None, pseudonym, reading.language)
+    parts = segments(form.body)
+    if line is None or number is None or pseudonym is None:
+        return _log_silence(exchange, form, "unknown-line" if line is None else "no-sender", parts)
+    if call_log.is_blocked(session, pseudonym, now()):
+        return _log_silence(exchange, form, "blocked", parts)
+    if not memory.within_rate(get_redis(), pseudonym):
+        if reading.intent is keywords.Intent.CANCEL:  # safety is never throttled, only replies
+            callbacks.cancel_open(session, pseudonym, now())
+        return _log_silence(exchange, form, "rate-limited", parts)
+    sender = answers.Sender(line.id, line.language, pseudonym, number, form.message_sid)
+    desk = answers.Desk(session, get_redis(), get_keyring(), now())
+    result = answers.answer(desk, sender, reading)
+    exchange = records.Exchange(line.id, pseudonym, result.language)
+    records.log_inbound(session, exchange, form.message_sid, result.intent, parts, now())
+    reply = _reply(exchange, result)
+    session.commit()
+    log.info("sms in: %s", result.intent)
+    if result.callback is not None:
+        # Redis may be down: the request is saved all the same and the sweeper queues it later.
+        callback_queue.deliver(get_queue(), result.callback.id, result.callback.next_attempt_at)
+    return reply
+
+
+@bp.post("/status")
+@twilio_webhook
+def status() -> Response:
+    """Twilio reports how an SMS went: keep the status on its Message row."""
+    session = get_session()
+    records.update_status(
+        session,
+        request.form.get("MessageSid", ""),
+        request.form.get("MessageStatus", ""),
+        request.args.get("m", type=int),
+    )
+    session.commit()
+    return Response(status=204)
+
+
+@bp.errorhandler(Exception)
+def quiet_failure(error: Exception) -> Response | HTTPException:
+    """Any failure in an SMS webhook answers an empty `<Response/>`, never a 500."""
+    if isinstance(error, HTTPException):  # 403 bad signature stays a 403
+        return error
+    log.error("sms webhook %s failed: %s", request.path, type(error).__name__)
+    session = g.get("db_session")
+    if session is not None:
+        try:
+            session.rollback()
+        except Exception:  # the database may be the thing that is down
+            log.warning("rollback failed after an SMS webhook error")
+    return xml(MessagingResponse())
+
+
+def _reply(exchange: records.Exchange, result: answers.Answer) -> Response:
+    if result.reply is None:
+        return xml(MessagingResponse())
+    text = replies.reply_text(
+        Path(current_app.config["HOTLINE_CONFIG_DIR"]), result.language, result.reply
+    )
+    outbound = records.log_outbound(get_session(), exchange, result.reply, text, now())
+    response = MessagingResponse()
+    # The row's id rides on the status callback: the reply's MessageSid is not known yet.
+    response.message(text, status_callback=url_for("sms.status", m=outbound.id))
+    return xml(response)
+
+
+def _log_silence(exchange: records.Exchange, form: SmsForm, intent: str, parts: int) -> Response:
+    session = get_session()
+    records.log_inbound(session, exchange, form.message_sid, intent, parts, now())
+    session.commit()
+    return _silence(intent)
+
+
+def _silence(intent: str) -> Response:
+    log.info("sms in: %s, no reply", intent)
+    return xml(MessagingResponse())
