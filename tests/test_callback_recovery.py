@@ -8,10 +8,14 @@ from collections.abc import Callable
 
 from flask import Flask
 from redis import Redis
+from rq.job import Job
+from rq.registry import ScheduledJobRegistry
+from rq.serializers import JSONSerializer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from hotline import callbacks
+from hotline.callback_queue import SWEEPER_JOB_ID
 from hotline.db import session_scope
 from hotline.models import Callback, CallbackState
 from hotline.simulator import Behaviour, TwilioEmulator, WsgiTransport
@@ -121,3 +125,15 @@ def test_no_number_in_redis_job_data_logs_or_database_after_a_callback(
     for text in (waiting, redis_text(redis), stream.getvalue(), database_text(migrated_engine)):
         assert "700271828" not in text and "555314159" not in text
     assert session.get_one(Callback, the_callback(session).id).number_sealed is None
+
+
+def test_the_sweeper_job_keeps_itself_scheduled(
+    app: Flask, emulator: TwilioEmulator, redis: Redis
+) -> None:
+    deliveries = Deliveries(app, emulator, redis)
+    deliveries.queue.enqueue("workers.jobs.sweep_callbacks", job_id="first-sweep")
+    deliveries.run()
+    registry = ScheduledJobRegistry(queue=deliveries.queue)
+    assert registry.get_job_ids() == [SWEEPER_JOB_ID]
+    job = Job.fetch("first-sweep", connection=redis, serializer=JSONSerializer)
+    assert job.return_value() == "expired 0, recovered 0, queued 0"

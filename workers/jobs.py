@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hotline import callback_queue
+from hotline.queueing import get_queue
 from workers import placing, sweeping
 from workers.context import job_app
 
@@ -14,7 +16,10 @@ def place_callback(callback_id: int) -> str:
 
 
 def sweep_callbacks() -> str:
-    """Expire, recover and re-queue callbacks; then schedule the next sweep."""
+    """Expire, recover and re-queue callbacks; then schedule the next sweep, even after an error."""
     app = job_app()
     with app.app_context():
-        return sweeping.sweep(app, reschedule=True)
+        try:
+            return sweeping.sweep(app)
+        finally:
+            callback_queue.schedule_sweeper(get_queue(app))

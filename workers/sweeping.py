@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 ENDED = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 
-def sweep(app: Flask, reschedule: bool = False) -> str:
+def sweep(app: Flask) -> str:
     """One sweep; returns counts, e.g. "expired 0, recovered 1, queued 2"."""
     now = clock.now(app)
     policy = callbacks.policy_from(app.config)
@@ -44,8 +44,6 @@ def sweep(app: Flask, reschedule: bool = False) -> str:
         for callback_id in due
         if not callback_queue.is_waiting(queue, callback_id)
     )
-    if reschedule:
-        callback_queue.schedule_sweeper(queue)
     return f"expired {expired}, recovered {recovered}, queued {queued}"
 
 
