@@ -8,8 +8,14 @@ from sqlalchemy.orm import Session
 from hotline.directory import Directory
 from hotline.models import Centre
 
-# A city caller is near the oblast around it, and the other way round.
-NEIGHBOURS = {"osh-city": "osh", "osh": "osh-city", "bishkek": "chuy", "chuy": "bishkek"}
+# A city and the oblast around it are served together: Osh city's centres take Osh oblast's
+# callers (and the other way round), Bishkek's take Chuy's.
+CATCHMENT = {"osh-city": "osh", "bishkek": "chuy"}
+
+
+def catchment(area: str | None) -> str | None:
+    """The area a centre serves or a caller belongs to, for "near you" and local routing."""
+    return CATCHMENT.get(area, area) if area else None
 
 
 def sync_centres(session: Session, directory: Directory) -> tuple[int, int]:
@@ -33,12 +39,13 @@ def sync_centres(session: Session, directory: Directory) -> tuple[int, int]:
 
 
 def centres_near(session: Session, areas: list[str | None], limit: int = 3) -> list[Centre]:
-    """Published centres, those in `areas` (then their neighbours) first, at most `limit`."""
-    wanted = [a for a in areas if a]
-    wanted += [NEIGHBOURS[a] for a in wanted if a in NEIGHBOURS]
-    rank = {area: i for i, area in reversed(list(enumerate(wanted)))}
+    """Published centres in the catchment of `areas` (in that order; the exact oblast first)."""
+    wanted = [catchment(a) for a in areas if a]
     published = session.scalars(
         select(Centre).where(Centre.publish.is_(True)).order_by(Centre.id)
     ).all()
-    nearby = sorted((c for c in published if c.oblast in rank), key=lambda c: rank[c.oblast or ""])
+    nearby = sorted(
+        (c for c in published if catchment(c.oblast) in wanted),
+        key=lambda c: (wanted.index(catchment(c.oblast)), c.oblast not in areas),
+    )
     return nearby[:limit] if nearby else list(published[:limit])

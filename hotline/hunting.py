@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
+from hotline.centres import catchment
 from hotline.models import AttemptResult, Call, CallAttempt, CallOutcome, Counsellor, Line
 from hotline.routing import (
     CounsellorState,
@@ -50,7 +51,7 @@ def _state(c: Counsellor) -> CounsellorState:
         id=c.id,
         languages=frozenset(c.languages),
         centre=c.centre.slug if c.centre else None,
-        oblast=c.centre.oblast if c.centre else None,
+        oblast=catchment(c.centre.oblast) if c.centre else None,
         active=c.active,
         duty=c.duty,
         shifts=tuple(WeeklyShift(s.weekday, s.start, s.end) for s in c.shifts),
@@ -74,7 +75,7 @@ def offer_next_counsellor(
         strategy=line.strategy,
         language=language,
         line_centre=line.centre.slug if line.centre else None,
-        caller_oblast=call.caller_area,
+        caller_oblast=catchment(call.caller_area),
         tried=tried,
         last_offered_on_line=line.last_offered_counsellor_id,
         started_at=call.hunt_started_at,

@@ -213,6 +213,9 @@ def test_national_line_rings_the_osh_centre_first_for_an_osh_landline(
     record = emulator.call("+996322255608", LINE, keys=["1", "1"])  # an Osh city landline
     assert dials(record) == [[(BAKYT, LegResult.ACCEPTED)]]
     assert the_call(session, record).caller_area == "osh-city"
+    emulator.clock.advance(180)  # past Osh's wrap-up
+    oblast = emulator.call("+996323426033", LINE, keys=["1", "1"])  # Gulcha, Osh oblast
+    assert dials(oblast) == [[(BAKYT, LegResult.ACCEPTED)]]  # Osh city's centre serves it
     mobile = emulator.call(CALLER, LINE, keys=["1", "1"])
     assert dials(mobile) == [[(AIGUL, LegResult.ACCEPTED)]]
 
