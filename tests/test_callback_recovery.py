@@ -22,6 +22,7 @@ from hotline.simulator import Behaviour, TwilioEmulator, WsgiTransport
 from tests.callback_support import Deliveries, the_callback
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE, PUBLIC_URL, Hotline
 from tests.test_privacy_end_to_end import database_text, redis_text
+from workers import placing
 from workers.sweeping import sweep
 
 CALLER = "+996700271828"
@@ -137,3 +138,37 @@ def test_the_sweeper_job_keeps_itself_scheduled(
     assert registry.get_job_ids() == [SWEEPER_JOB_ID]
     job = Job.fetch("first-sweep", connection=redis, serializer=JSONSerializer)
     assert job.return_value() == "expired 0, recovered 0, queued 0"
+
+
+def test_twilio_unreachable_holds_the_claim_and_leaks_no_number(
+    make_app: Callable[..., Flask],
+    app: Flask,
+    hotline: Hotline,
+    emulator: TwilioEmulator,
+    redis: Redis,
+    session: Session,
+) -> None:
+    hotline.line()
+    hotline.counsellor("Aigul", AIGUL)
+    emulator.add_phone(CALLER)
+    ask(emulator)
+    callback_id = the_callback(session).id
+    cut_off = make_app(TWILIO_API_URL="http://127.0.0.1:1")  # nothing listens there
+    cut_off.config["HOTLINE_CLOCK"] = emulator.clock.now
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logging.getLogger().addHandler(handler)
+    try:
+        # Unknown whether Twilio placed it: the claim is kept, nothing is retried blindly.
+        assert placing.place(cut_off, callback_id) == "twilio-unreachable"
+        assert the_callback(session).state == CallbackState.RINGING_COUNSELLOR
+        emulator.clock.advance(11 * 60)
+        assert sweep(cut_off) == "expired 0, recovered 0, queued 0"  # the lookup failed too
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert "Twilio unreachable (ConnectionError)" in stream.getvalue()
+    assert "555314159" not in stream.getvalue() and "700271828" not in stream.getvalue()
+    # Twilio reachable again: no such call exists, so the claim is released and placed once.
+    assert sweep(app) == "expired 0, recovered 1, queued 0"
+    placed = Deliveries(app, emulator, redis).run()
+    assert [r.to for r in placed if r.direction == "outbound-api"] == [AIGUL]

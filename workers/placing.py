@@ -11,6 +11,7 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import Flask, url_for
+from requests import RequestException
 from twilio.base.exceptions import TwilioRestException
 
 from hotline import callback_queue, callbacks, clock, hunting, safe_windows
@@ -68,6 +69,11 @@ def _ring_counsellor(app: Flask, callback_id: int, now: datetime) -> str:
             timeout=COUNSELLOR_RING_SECONDS,
             **leg_urls(app, callback_id),
         )
+    except RequestException as exc:
+        # Twilio may or may not have placed the call: never retry blindly. The claim stays,
+        # and the sweeper asks Twilio what became of it, as after a killed worker.
+        log.warning("callback %s: Twilio unreachable (%s)", callback_id, type(exc).__name__)
+        return "twilio-unreachable"
     except TwilioRestException as exc:
         log.warning("callback %s: Twilio refused the call (code %s)", callback_id, exc.code)
         with session_scope(app) as session:

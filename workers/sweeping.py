@@ -13,6 +13,7 @@ import logging
 from datetime import datetime
 
 from flask import Flask
+from requests import RequestException
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 
@@ -87,5 +88,9 @@ def _counsellor_call_status(app: Flask, session: Session, callback: Callback) ->
                 return str(call.status)
     except TwilioRestException as exc:
         log.warning("callback %s: Twilio lookup failed (code %s)", callback.id, exc.code)
+        return "unknown"
+    except RequestException as exc:
+        # The lookup URL carries the numbers (To, From): its text must reach no log or job.
+        log.warning("callback %s: Twilio unreachable (%s)", callback.id, type(exc).__name__)
         return "unknown"
     return None
