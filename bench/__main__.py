@@ -20,7 +20,7 @@ from cryptography.fernet import Fernet
 
 from hotline import create_app, migrate, roster
 from hotline.db import engine, session_scope
-from hotline.keyring import get_keyring
+from hotline.extensions import get_keyring
 from hotline.models import DutyOverride, Strategy
 from hotline.simulator import Behaviour, TwilioEmulator, WebhookResponse, WsgiTransport
 

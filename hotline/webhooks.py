@@ -9,7 +9,6 @@ from typing import ParamSpec, TypeVar
 
 from flask import Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
-from twilio.twiml import TwiML
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -46,6 +45,6 @@ def twilio_webhook(view: Callable[P, R]) -> Callable[P, R]:
     return guarded
 
 
-def twiml(document: TwiML | str) -> Response:
-    """A TwiML document as a text/xml response."""
-    return Response(str(document), mimetype="text/xml")
+def xml(document: str) -> Response:
+    """A TwiML document as a text/xml response: the one way a webhook answers with TwiML."""
+    return Response(document, mimetype="text/xml")

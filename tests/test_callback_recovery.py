@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import logging
-from collections.abc import Callable
 
 from flask import Flask
 from redis import Redis
@@ -15,13 +13,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from hotline import callbacks
-from hotline.callback_queue import SWEEPER_JOB_ID
+from hotline.callbacks.delivery import SWEEPER_JOB_ID
 from hotline.db import session_scope
 from hotline.models import Callback, CallbackState
-from hotline.simulator import Behaviour, TwilioEmulator, WsgiTransport
+from hotline.simulator import Behaviour, TwilioEmulator
 from tests.callback_support import Deliveries, the_callback
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE, PUBLIC_URL, Hotline
-from tests.test_privacy_end_to_end import database_text, redis_text
+from tests.conftest import LINE, AppMaker, Hotline, database_text, redis_text, verbs
 from workers import placing
 from workers.sweeping import sweep
 
@@ -50,19 +47,16 @@ def test_redis_flushed_the_sweeper_restores_the_job(
 
 
 def test_redis_down_when_asked_the_request_is_kept_and_queued_later(
-    make_app: Callable[..., Flask], app: Flask, redis: Redis, session: Session
+    make_app: AppMaker, app: Flask, redis: Redis, session: Session
 ) -> None:
-    no_redis = make_app(REDIS_URL="redis://127.0.0.1:1/0")
-    emulator = TwilioEmulator(WsgiTransport(no_redis), ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL)
-    no_redis.config["HOTLINE_CLOCK"] = emulator.clock.now
+    no_redis, emulator = make_app(REDIS_URL="redis://127.0.0.1:1/0")
     Hotline(no_redis, emulator).line(language="ru")
     record = emulator.call(CALLER, LINE, keys=["2", "2", "1", "1", "1"])
     told = record.requests_to("/voice/callback/when")[0]
     assert told.status == 200 and "перезвон" in told.body.lower()  # "registered", in Russian
-    assert "<Dial" not in told.body  # not the backup line: nothing failed for the caller
+    assert verbs(told.body) == ["Say", "Say", "Hangup"]  # not the reserve line: nothing failed
     assert the_callback(session).state == CallbackState.PENDING
     assert redis.keys("rq:*") == []
-    app.config["HOTLINE_CLOCK"] = emulator.clock.now
     assert sweep(app).endswith("queued 1")  # Redis is back (the test app has a live one)
 
 
@@ -103,27 +97,21 @@ def test_no_number_in_redis_job_data_logs_or_database_after_a_callback(
     redis: Redis,
     migrated_engine: Engine,
     session: Session,
+    captured_logs: io.StringIO,
 ) -> None:
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
-        hotline.line()
-        hotline.counsellor("Aigul", AIGUL, behaviour=Behaviour.ANSWER_ACCEPT)
-        emulator.add_phone(CALLER, Behaviour.BUSY)
-        ask(emulator)
-        deliveries = Deliveries(app, emulator, redis)
-        deliveries.run()  # busy: a retry is scheduled, its job waits in Redis
-        waiting = redis_text(redis)
-        assert "place_callback" in waiting  # the job really is there to be searched
-        emulator.add_phone(CALLER)
-        deliveries.later(minutes=11)
-    finally:
-        root.removeHandler(handler)
+    hotline.line()
+    hotline.counsellor("Aigul", AIGUL, behaviour=Behaviour.ANSWER_ACCEPT)
+    emulator.add_phone(CALLER, Behaviour.BUSY)
+    ask(emulator)
+    deliveries = Deliveries(app, emulator, redis)
+    deliveries.run()  # busy: a retry is scheduled, its job waits in Redis
+    waiting = redis_text(redis)
+    assert "place_callback" in waiting  # the job really is there to be searched
+    emulator.add_phone(CALLER)
+    deliveries.later(minutes=11)
     assert the_callback(session).state == CallbackState.COMPLETED
-    for text in (waiting, redis_text(redis), stream.getvalue(), database_text(migrated_engine)):
+    logged = captured_logs.getvalue()
+    for text in (waiting, redis_text(redis), logged, database_text(migrated_engine)):
         assert "700271828" not in text and "555314159" not in text
     assert session.get_one(Callback, the_callback(session).id).number_sealed is None
 
@@ -141,33 +129,29 @@ def test_the_sweeper_job_keeps_itself_scheduled(
 
 
 def test_twilio_unreachable_holds_the_claim_and_leaks_no_number(
-    make_app: Callable[..., Flask],
+    make_app: AppMaker,
     app: Flask,
     hotline: Hotline,
     emulator: TwilioEmulator,
     redis: Redis,
     session: Session,
+    captured_logs: io.StringIO,
 ) -> None:
     hotline.line()
     hotline.counsellor("Aigul", AIGUL)
     emulator.add_phone(CALLER)
     ask(emulator)
     callback_id = the_callback(session).id
-    cut_off = make_app(TWILIO_API_URL="http://127.0.0.1:1")  # nothing listens there
-    cut_off.config["HOTLINE_CLOCK"] = emulator.clock.now
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    logging.getLogger().addHandler(handler)
-    try:
-        # Unknown whether Twilio placed it: the claim is kept, nothing is retried blindly.
-        assert placing.place(cut_off, callback_id) == "twilio-unreachable"
-        assert the_callback(session).state == CallbackState.RINGING_COUNSELLOR
-        emulator.clock.advance(11 * 60)
-        assert sweep(cut_off) == "expired 0, recovered 0, queued 0"  # the lookup failed too
-    finally:
-        logging.getLogger().removeHandler(handler)
-    assert "Twilio unreachable (ConnectionError)" in stream.getvalue()
-    assert "555314159" not in stream.getvalue() and "700271828" not in stream.getvalue()
+    # Nothing listens there.
+    cut_off, _ = make_app(TWILIO_HTTP_CLIENT=None, TWILIO_API_URL="http://127.0.0.1:1")
+    # Unknown whether Twilio placed it: the claim is kept, nothing is retried blindly.
+    assert placing.place(cut_off, callback_id) == "twilio-unreachable"
+    assert the_callback(session).state == CallbackState.RINGING_COUNSELLOR
+    emulator.clock.advance(11 * 60)
+    assert sweep(cut_off) == "expired 0, recovered 0, queued 0"  # the lookup failed too
+    logged = captured_logs.getvalue()
+    assert "Twilio unreachable (ConnectionError)" in logged
+    assert "555314159" not in logged and "700271828" not in logged
     # Twilio reachable again: no such call exists, so the claim is released and placed once.
     assert sweep(app) == "expired 0, recovered 1, queued 0"
     placed = Deliveries(app, emulator, redis).run()

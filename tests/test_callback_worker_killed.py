@@ -26,12 +26,12 @@ from redis import Redis
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
-from hotline import telephony
+from hotline.extensions import redis_url
 from hotline.models import CallbackState
-from hotline.simulator import Behaviour, EventKind, LegResult, TwilioEmulator, WsgiTransport
+from hotline.simulator import Behaviour, EventKind, LegResult, TwilioEmulator
 from hotline.simulator.server import rest_app
 from tests.callback_support import Deliveries, the_callback
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE, PUBLIC_URL, Hotline
+from tests.conftest import LINE, AppMaker, Hotline
 from workers.sweeping import sweep
 
 CALLER = "+996700123456"
@@ -57,13 +57,10 @@ class HeldCalls:
 
 @pytest.fixture
 def held_api(
-    make_app: Callable[..., Flask],
+    make_app: AppMaker,
 ) -> Iterator[tuple[Flask, TwilioEmulator, HeldCalls, str]]:
-    """The app (real time), an emulator behind a REST server that holds Calls.create."""
-    app = make_app()
-    emulator = TwilioEmulator(WsgiTransport(app), ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL)
-    app.config["TWILIO_HTTP_CLIENT"] = emulator.http_client
-    telephony.init_app(app)
+    """The app on real time (as its worker), its emulator behind a server holding Calls.create."""
+    app, emulator = make_app(HOTLINE_CLOCK=None)
     held = HeldCalls(rest_app(emulator.http_client.api))
     server = make_server("127.0.0.1", 0, held, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -91,7 +88,7 @@ def start_worker(app: Flask, api_url: str, tmp_path: Path) -> subprocess.Popen[b
                 "HOTLINE_SECRET_KEY",
             )
         },
-        "REDIS_URL": app.config["HOTLINE_REDIS_URL_RESOLVED"],
+        "REDIS_URL": redis_url(app),
     }
     return subprocess.Popen(
         [sys.executable, "-m", "hotline.cli", "worker", "--burst"],
@@ -112,6 +109,7 @@ def kill_with_children(process: subprocess.Popen[bytes]) -> None:
 
 def test_worker_killed_mid_placement_still_places_exactly_one_call(
     held_api: tuple[Flask, TwilioEmulator, HeldCalls, str],
+    make_app: AppMaker,
     redis: Redis,
     session: Session,
     tmp_path: Path,
@@ -138,8 +136,9 @@ def test_worker_killed_mid_placement_still_places_exactly_one_call(
     assert len(counsellor_calls) == 1  # Twilio has it; we do not know its sid
 
     later = datetime.now(UTC) + timedelta(minutes=11)
-    app.config["HOTLINE_CLOCK"] = lambda: later
-    sweep(app)  # finds the call at Twilio and adopts it: no second call
+    # The same app and Twilio eleven minutes on.
+    app_later, _ = make_app(HOTLINE_CLOCK=lambda: later, TWILIO_HTTP_CLIENT=emulator.http_client)
+    sweep(app_later)  # finds the call at Twilio and adopts it: no second call
     assert the_callback(session).counsellor_call_sid == counsellor_calls[0].call_sid
     emulator.run_pending()  # the call goes on: counsellor accepts, the caller is dialled
     # RQ may run the killed job again (at-least-once): it must place nothing.

@@ -15,17 +15,18 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.callback_queue import FAILURE_TTL, JOB_TIMEOUT, PLACE_CALLBACK, RESULT_TTL, job_id
-from hotline.keyring import get_keyring
+from hotline.callbacks.delivery import FAILURE_TTL, JOB_TIMEOUT, PLACE_CALLBACK, RESULT_TTL, job_id
+from hotline.extensions import get_keyring
 from hotline.models import Callback, CallbackState, SafeWindow
 from hotline.simulator import HANGUP, Behaviour, CallRecord, EventKind, TwilioEmulator
 from tests.callback_support import Deliveries, hours_until_bishkek, the_callback
-from tests.conftest import LINE, Hotline
+from tests.conftest import LINE, Hotline, spoken, twiml, verbs
 from workers import placing
 
 CALLER = "+996700123456"
 AIGUL, BAKYT = "+996555000101", "+996555000202"
 LANG_KEY = {"ky": "1", "ru": "2", "uz": "3", "en": "4"}
+SAY_LANGUAGE = {"ru": "ru-RU", "en": "en-US"}  # Twilio voices; ky and uz are audio
 
 
 def ask_callback(emulator: TwilioEmulator, lang: str = "ky", when: str = "1") -> CallRecord:
@@ -56,9 +57,13 @@ def test_full_callback_counsellor_first_then_the_caller_from_the_lines_number(
     asked = ask_callback(emulator, lang)
     registered = asked.requests_to("/voice/callback/when")[0].body
     if lang in ("ky", "uz"):
-        assert f"/voice/prompts/{lang}/callback_registered.wav" in registered
+        assert spoken(registered) == [
+            f"/voice/prompts/{lang}/callback_registered.wav",
+            f"/voice/prompts/{lang}/goodbye.wav",
+        ]
     else:
-        assert "<Say" in registered and "<Play" not in registered
+        assert spoken(registered) == [f"say:{SAY_LANGUAGE[lang]}"] * 2
+    assert verbs(registered)[-1] == "Hangup"
     placed = deliveries.run()
 
     [counsellor_call] = outbound_to(placed, AIGUL)
@@ -71,7 +76,14 @@ def test_full_callback_counsellor_first_then_the_caller_from_the_lines_number(
         for e in caller_heard
     )
     screen = counsellor_call.requests_to("/voice/callback/screen")[0].body
-    assert "callback_screen" in screen or "<Say" in screen
+    # The language's "asked at", the time in digits, then what to do, all inside "press 1".
+    [gather] = twiml(screen)
+    assert gather.tag == "Gather" and gather.get("action", "").startswith("/voice/callback/accept")
+    heard = spoken(screen)
+    assert heard[1] == "say:ru-RU" and len(heard) == 3
+    if lang in ("ky", "uz"):
+        assert heard[0] == f"/voice/prompts/{lang}/callback_asked_at.wav"
+        assert heard[2] == f"/voice/prompts/{lang}/callback_screen.wav"
     callback = the_callback(session)
     assert callback.state == CallbackState.COMPLETED and callback.number_sealed is None
     assert callback.attempts == 1 and callback.closed_at is not None
@@ -185,7 +197,9 @@ def test_a_caller_cancels_a_waiting_callback_from_the_ivr(
     hotline.counsellor("Aigul", AIGUL)
     ask_callback(emulator, when="4")  # evening
     record = emulator.call(CALLER, LINE, keys=["1", "2", "1"])  # callback -> pending -> cancel
-    assert "callback_pending" in record.requests_to("/voice/callback")[0].body
+    assert spoken(record.requests_to("/voice/callback")[0].body) == [
+        "/voice/prompts/ky/callback_pending.wav"
+    ]
     cancelled = the_callback(session)
     assert (cancelled.state, cancelled.number_sealed) == (CallbackState.CANCELLED, None)
     assert deliveries.later(minutes=24 * 60) == []

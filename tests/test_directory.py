@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from hotline.cli.centres import centres
 from hotline.directory import (
-    Centre,
+    CentreEntry,
     CentrePhone,
     Directory,
     DirectoryError,
@@ -128,8 +128,8 @@ def test_load_directory_raises_directory_error(tmp_path: Path) -> None:
         load_directory(broken)
 
 
-def _centre(**changes: Any) -> Centre:
-    base = Centre(
+def _centre(**changes: Any) -> CentreEntry:
+    base = CentreEntry(
         slug="sezim",
         name="Sezim",
         oblast="bishkek",
@@ -171,7 +171,7 @@ def _centre(**changes: Any) -> Centre:
         ),
     ],
 )
-def test_check_directory_finds_each_problem(centre: Centre, problem: str) -> None:
+def test_check_directory_finds_each_problem(centre: CentreEntry, problem: str) -> None:
     assert [str(found) for found in check_directory(Directory(centres=(centre,)))] == [problem]
 
 

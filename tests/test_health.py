@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from flask import Flask
 from redis import Redis
 from rq import Worker
 from rq.serializers import JSONSerializer
 
-from hotline.queueing import QUEUE_NAME
+from hotline.extensions import QUEUE_NAME
+from tests.conftest import AppMaker
 
 
 def test_healthy_only_with_a_live_worker(app: Flask, redis: Redis) -> None:
@@ -33,9 +33,9 @@ def test_healthy_only_with_a_live_worker(app: Flask, redis: Redis) -> None:
     worker.register_death()
 
 
-def test_redis_down_is_reported_quickly(make_app: Callable[..., Flask], app: Flask) -> None:
+def test_redis_down_is_reported_quickly(make_app: AppMaker, app: Flask) -> None:
     # Nothing listens on port 1: a dead Redis must not hold the request for long.
-    broken = make_app(REDIS_URL="redis://127.0.0.1:1/0")
+    broken, _ = make_app(REDIS_URL="redis://127.0.0.1:1/0")
     started = time.monotonic()
     response = broken.test_client().get("/healthz")
     assert time.monotonic() - started < 3
@@ -44,8 +44,8 @@ def test_redis_down_is_reported_quickly(make_app: Callable[..., Flask], app: Fla
     assert (response.json["database"], response.json["redis"]) == ("ok", "down")
 
 
-def test_database_down_is_reported(make_app: Callable[..., Flask], app: Flask) -> None:
-    broken = make_app(DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none")
+def test_database_down_is_reported(make_app: AppMaker, app: Flask) -> None:
+    broken, _ = make_app(DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none")
     response = broken.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json is not None and response.json["database"] == "down"

@@ -4,62 +4,16 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator
 
-import pytest
 from redis import Redis
 from sqlalchemy import Engine, text
 
-from hotline.models import Base
 from hotline.simulator import HANGUP, TwilioEmulator
-from tests.conftest import LINE, Hotline
+from tests.conftest import LINE, Hotline, database_text, redis_text
 
 SENTINEL_CALLER = "+996700271828"
 SENTINEL_COUNSELLOR = "+996555314159"
 NEEDLES = ("700271828", "555314159")
-
-
-@pytest.fixture
-def captured_logs() -> Iterator[io.StringIO]:
-    """Everything logged at any level while the test runs, as text."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    yield stream
-    root.removeHandler(handler)
-    root.setLevel(old_level)
-
-
-def database_text(engine: Engine) -> str:
-    with engine.connect() as connection:
-        rows = [
-            repr(tuple(row))
-            for table in Base.metadata.sorted_tables
-            for row in connection.execute(text(f"SELECT * FROM {table.name}"))
-        ]
-    return "\n".join(rows)
-
-
-def redis_text(redis: Redis) -> str:
-    chunks = []
-    for key in redis.scan_iter():
-        chunks.append(repr(key))
-        kind = redis.type(key).decode()
-        if kind == "string":
-            chunks.append(repr(redis.get(key)))
-        elif kind == "hash":
-            chunks.append(repr(redis.hgetall(key)))
-        elif kind == "list":
-            chunks.append(repr(redis.lrange(key, 0, -1)))
-        elif kind == "set":
-            chunks.append(repr(redis.smembers(key)))
-        elif kind == "zset":
-            chunks.append(repr(redis.zrange(key, 0, -1)))
-    return "\n".join(chunks)
 
 
 def test_no_number_reaches_the_database_redis_or_logs(

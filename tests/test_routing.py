@@ -1,4 +1,4 @@
-"""Routing: on-call windows, eligibility, strategies, tiers, backup and the wait bound."""
+"""Routing: on-call windows, eligibility, strategies, tiers, standby and the wait bound."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import pytest
 
 import hotline.routing
 from hotline.routing import (
-    BISHKEK,
     CounsellorState,
     DutyOverride,
     HuntRequest,
@@ -29,6 +28,7 @@ from hotline.routing import (
     next_offer,
 )
 
+BISHKEK = ZoneInfo("Asia/Bishkek")  # the hotline's default HOTLINE_TIMEZONE
 # 2024-01-01 is a Monday; 06:00 UTC is noon in Bishkek (UTC+6).
 NOW = datetime(2024, 1, 1, 6, 0, tzinfo=UTC)
 MONDAY_OFFICE = WeeklyShift(0, time(9), time(18))
@@ -50,7 +50,7 @@ def counsellor(id: int, **changes: Any) -> CounsellorState:
         active=True,
         duty=DutyOverride.ON,
         shifts=(),
-        backup=False,
+        standby=False,
         busy=False,
         wrap_up_until=None,
         last_offered_at=None,
@@ -71,6 +71,7 @@ def hunt(**changes: Any) -> HuntRequest:
         last_offered_on_line=None,
         started_at=NOW,
         now=NOW,
+        shift_zone=BISHKEK,
     )
     return replace(base, **changes)
 
@@ -112,9 +113,9 @@ def offered(result: Offer | NoOffer) -> tuple[int, ...]:
 def test_shift_covers_instant_in_bishkek_time(
     shift: WeeklyShift, instant: datetime, covered: bool
 ) -> None:
-    assert shift.covers(instant) is covered
+    assert shift.covers(instant, BISHKEK) is covered
     on_shift = counsellor(1, duty=None, shifts=(WeeklyShift(4, time(0), time(1)), shift))
-    assert is_on_call(on_shift, instant) is covered
+    assert is_on_call(on_shift, instant, BISHKEK) is covered
 
 
 def test_shift_zone_is_configurable() -> None:
@@ -144,7 +145,7 @@ def test_duty_override_beats_shifts(
 ) -> None:
     instant = NOW if in_shift else utc(1, 1, 13, 0)
     person = counsellor(1, duty=duty, shifts=(MONDAY_OFFICE,), active=active)
-    assert is_on_call(person, instant) is on_call
+    assert is_on_call(person, instant, BISHKEK) is on_call
     result = next_offer([person], hunt(now=instant, started_at=instant))
     assert isinstance(result, Offer) is on_call
 
@@ -336,20 +337,20 @@ def test_centre_line_rings_its_own_centre_then_national_staff_only(
 
 
 OFF_SHIFT = counsellor(1, duty=None, shifts=(WeeklyShift(5, time(9), time(18)),))
-BACKUP = counsellor(6, duty=None, backup=True)
+STANDBY = counsellor(6, duty=None, standby=True)
 
 
-def test_backup_group_rings_when_nobody_is_on_call() -> None:
-    assert next_offer([OFF_SHIFT, BACKUP], hunt()) == Offer((6,), 20, Tier.BACKUP)
+def test_standby_group_rings_when_nobody_is_on_call() -> None:
+    assert next_offer([OFF_SHIFT, STANDBY], hunt()) == Offer((6,), 20, Tier.STANDBY)
 
 
-def test_backup_waits_until_on_call_counsellors_are_tried() -> None:
+def test_standby_waits_until_on_call_counsellors_are_tried() -> None:
     on_call = counsellor(2, centre=None, oblast=None)
-    on_call_backup = counsellor(7, backup=True, centre=None, oblast=None)
-    roster = [OFF_SHIFT, on_call, BACKUP, on_call_backup]
+    on_call_standby = counsellor(7, standby=True, centre=None, oblast=None)
+    roster = [OFF_SHIFT, on_call, STANDBY, on_call_standby]
     assert next_offer(roster, hunt()) == Offer((2,), 20, Tier.OVERFLOW)
     assert next_offer(roster, hunt(tried=frozenset({2}))) == Offer((7,), 20, Tier.OVERFLOW)
-    assert next_offer(roster, hunt(tried=frozenset({2, 7}))) == Offer((6,), 20, Tier.BACKUP)
+    assert next_offer(roster, hunt(tried=frozenset({2, 7}))) == Offer((6,), 20, Tier.STANDBY)
 
 
 @pytest.mark.parametrize(
@@ -364,10 +365,10 @@ def test_backup_waits_until_on_call_counsellors_are_tried() -> None:
         ({"centre": "osh-crisis"}, {"line_centre": "sezim"}, NoOfferReason.NOBODY_ON_CALL),
     ],
 )
-def test_backup_still_skips_busy_tried_language_off_duty_and_other_centres(
+def test_standby_still_skips_busy_tried_language_off_duty_and_other_centres(
     changes: dict[str, Any], request_changes: dict[str, Any], reason: NoOfferReason
 ) -> None:
-    roster = [OFF_SHIFT, replace(BACKUP, **changes)]
+    roster = [OFF_SHIFT, replace(STANDBY, **changes)]
     assert next_offer(roster, hunt(**request_changes)) == NoOffer(reason)
 
 
@@ -451,8 +452,8 @@ NAIVE = datetime(2024, 1, 1, 12, 0)
 @pytest.mark.parametrize(
     "mistake",
     [
-        lambda: is_on_call(counsellor(1), NAIVE),
-        lambda: MONDAY_OFFICE.covers(NAIVE),
+        lambda: is_on_call(counsellor(1), NAIVE, BISHKEK),
+        lambda: MONDAY_OFFICE.covers(NAIVE, BISHKEK),
         lambda: hunt(now=NAIVE),
         lambda: hunt(started_at=NAIVE),
         lambda: counsellor(1, wrap_up_until=NAIVE),

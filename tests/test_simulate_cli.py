@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,15 +13,15 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from hotline.cli.simulate import simulate
+from hotline.extensions import get_twilio
 from hotline.simulator import EmulatorServer, HttpTransport, TwilioEmulator
-from hotline.telephony import get_twilio
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE, Hotline
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE, AppMaker, Hotline
 
 
 @pytest.fixture
-def served(make_app: Callable[..., Flask], tmp_path: Path) -> Iterator[tuple[Flask, str]]:
+def served(make_app: AppMaker, tmp_path: Path) -> Iterator[tuple[Flask, str]]:
     """The app on a free local port, sharing its development secrets through instance/."""
-    app = make_app(HOTLINE_PUBLIC_URL="http://127.0.0.1:5000")
+    app, _ = make_app(HOTLINE_PUBLIC_URL="http://127.0.0.1:5000")
     secrets = {
         name: app.config[name]
         for name in (
@@ -76,12 +76,14 @@ def test_simulate_call_walks_the_ivr_of_a_running_app(
 
 
 def test_twilio_api_url_points_the_app_at_the_emulator_server(
-    make_app: Callable[..., Flask], app: Flask
+    make_app: AppMaker, app: Flask
 ) -> None:
     emulator = TwilioEmulator(
         HttpTransport("http://127.0.0.1:9"), ACCOUNT_SID, AUTH_TOKEN, "https://hotline.example.org"
     )
     with EmulatorServer(emulator, port=0) as server:
-        pointed = make_app(TWILIO_API_URL=f"http://127.0.0.1:{server.port}")
+        pointed, _ = make_app(
+            TWILIO_HTTP_CLIENT=None, TWILIO_API_URL=f"http://127.0.0.1:{server.port}"
+        )
         sent = get_twilio(pointed).messages.create(to="+996700123456", from_=LINE, body="test")
         assert [m.message_sid for m in emulator.outbox] == [sent.sid]

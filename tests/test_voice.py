@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -18,12 +17,12 @@ from hotline.simulator import (
     LegResult,
     TwilioEmulator,
 )
-from tests.conftest import LINE, Hotline
+from tests.conftest import LINE, RESERVE, Hotline, spoken, twiml, verbs
 
 CALLER = "+996700123456"
 AIGUL, BAKYT, CHOLPON = "+996555000101", "+996555000202", "+996555000303"
-BACKUP = "+996312000111"  # HOTLINE_BACKUP_NUMBER in the test config
 DIGIT = {"ky": "1", "ru": "2", "uz": "3", "en": "4"}
+SAY_LANGUAGE = {"ru": "ru-RU", "en": "en-US"}  # Twilio voices; ky and uz are audio
 
 
 def the_call(session: Session, record: CallRecord) -> Call:
@@ -57,14 +56,19 @@ def test_caller_picks_a_language_and_reaches_a_counsellor_who_speaks_it(
     connected = record.events(EventKind.CONNECTED)
     assert [e.number for e in connected] == [BAKYT]
     # The menu after the language choice speaks that language: audio for ky/uz, a voice else.
-    menu_request = record.requests_to("/voice/language")[0]
+    menu_request = record.requests_to("/voice/language")[0].body
+    assert verbs(menu_request) == ["Gather"]
     if lang in ("ky", "uz"):
-        assert f"/voice/prompts/{lang}/main_menu.wav" in menu_request.body
+        assert spoken(menu_request) == [f"/voice/prompts/{lang}/main_menu.wav"]
     else:
-        assert "<Say" in menu_request.body and "main_menu" not in menu_request.body
-    hunt = record.requests_to("/voice/hunt")[0].body
-    assert 'answerOnBridge="true"' in hunt and 'record="do-not-record"' in hunt
-    assert f'callerId="{LINE}"' in hunt
+        assert spoken(menu_request) == [f"say:{SAY_LANGUAGE[lang]}"]
+    dial = twiml(record.requests_to("/voice/hunt")[0].body).find("Dial")
+    assert dial is not None
+    assert (dial.get("callerId"), dial.get("answerOnBridge"), dial.get("record")) == (
+        LINE,
+        "true",
+        "do-not-record",
+    )
 
     call = the_call(session, record)
     assert (call.language, call.outcome, call.menu_path) == (
@@ -91,9 +95,9 @@ def test_voicemail_never_takes_the_call_and_the_next_counsellor_does(
         ("Aigul", AttemptResult.DECLINED),
         ("Bakyt", AttemptResult.ACCEPTED),
     ]
-    assert call.outcome == CallOutcome.ANSWERED and call.attempts == 2
+    assert call.outcome == CallOutcome.ANSWERED and call.attempt_count == 2
     # Between attempts the caller hears the hold prompt, in Russian, from a Twilio voice.
-    assert "<Say" in record.requests_to("/voice/hunt")[1].body
+    assert spoken(record.requests_to("/voice/hunt")[1].body) == ["say:ru-RU"]
 
 
 def test_busy_counsellor_is_skipped(
@@ -132,14 +136,14 @@ def test_nobody_on_shift_offers_a_callback_and_never_rings_forever(
 ) -> None:
     hotline.line()
     hotline.counsellor("Aigul", AIGUL, on_duty=False)  # no shifts, no duty: not on call
-    emulator.add_phone(BACKUP)
+    emulator.add_phone(RESERVE)
     record = emulator.call(CALLER, LINE, keys=["2", "1", None])
 
-    assert dials(record) == [[(BACKUP, LegResult.ACCEPTED)]]
+    assert dials(record) == [[(RESERVE, LegResult.ACCEPTED)]]
     assert AIGUL not in str(record.transcript)
-    after_hunt = record.requests_to("/voice/hunt")[0].body
-    assert "<Gather" in after_hunt and "/voice/after-hunt" in after_hunt
-    assert the_call(session, record).outcome == CallOutcome.BACKUP
+    after_hunt = twiml(record.requests_to("/voice/hunt")[0].body)
+    assert [(v.tag, v.get("action")) for v in after_hunt] == [("Gather", "/voice/after-hunt")]
+    assert the_call(session, record).outcome == CallOutcome.RESERVE_LINE
     assert len(record.requests) < 12
 
 
@@ -151,11 +155,12 @@ def test_every_counsellor_unavailable_ends_within_the_wait_bound(
         hotline.counsellor(f"C{i}", phone, behaviour=Behaviour.IGNORE, position=i)
     record = emulator.call(CALLER, LINE, keys=["2", "1", "3", HANGUP])  # 3: emergency numbers
     hunts = record.requests_to("/voice/hunt")
-    offered = [int(re.search(r'timeout="(\d+)"', h.body).group(1)) for h in hunts[:-1]]  # type: ignore[union-attr]
+    offered = [int(twiml(h.body).find("Dial").get("timeout", "0")) for h in hunts[:-1]]  # type: ignore[union-attr]
     assert len(offered) >= 2 and sum(offered) <= 50  # the bound holds, prompts included
     assert len(dials(record)) == len(offered)
-    assert "/voice/after-hunt" in hunts[-1].body  # then the callback / information menu
-    assert "<Say" in record.requests_to("/voice/emergency")[0].body  # Russian: a voice
+    # Then the callback / information menu.
+    assert twiml(hunts[-1].body).find("Gather").get("action") == "/voice/after-hunt"  # type: ignore[union-attr]
+    assert spoken(record.requests_to("/voice/emergency")[0].body) == ["say:ru-RU"]  # a voice
     call = the_call(session, record)
     assert [r for _, r in attempts(session, call)] == [AttemptResult.NO_ANSWER] * len(offered)
     assert call.outcome == CallOutcome.INFORMATION
@@ -164,7 +169,7 @@ def test_every_counsellor_unavailable_ends_within_the_wait_bound(
 def test_blocked_caller_hears_a_short_message_and_the_call_ends(
     hotline: Hotline, emulator: TwilioEmulator, session: Session, app: object
 ) -> None:
-    from hotline.keyring import get_keyring
+    from hotline.extensions import get_keyring
 
     hotline.line()
     hotline.counsellor("Aigul", AIGUL)
@@ -173,7 +178,11 @@ def test_blocked_caller_hears_a_short_message_and_the_call_ends(
     record = emulator.call(CALLER, LINE, keys=["1", "1"])
     assert dials(record) == []
     assert record.events(EventKind.HANGUP)
-    assert "/voice/prompts/ky/blocked.wav" in record.requests_to("/voice/incoming")[0].body
+    answer = record.requests_to("/voice/incoming")[0].body
+    assert (spoken(answer), verbs(answer)) == (
+        ["/voice/prompts/ky/blocked.wav"],
+        ["Play", "Hangup"],
+    )
     assert the_call(session, record).outcome == CallOutcome.BLOCKED
 
 
@@ -195,12 +204,22 @@ def test_returning_caller_hears_their_language_first(
     hotline.counsellor("Aigul", AIGUL)
     emulator.call(CALLER, LINE, keys=["3", "1"])  # Uzbek
     again = emulator.call(CALLER, LINE, keys=[None, None])
-    body = again.requests_to("/voice/incoming")[0].body
-    options = [body.index(f"/voice/prompts/{lang}/language_option") for lang in ("uz", "ky")]
-    assert options[0] < options[1]
+    heard = spoken(again.requests_to("/voice/incoming")[0].body)
+    assert heard == [
+        "/voice/prompts/ky/welcome.wav",
+        "/voice/prompts/uz/language_option.wav",
+        "/voice/prompts/ky/language_option.wav",
+        "say:ru-RU",
+        "say:en-US",
+    ]
     stranger = emulator.call("+996700555444", LINE, keys=[None])
-    body = stranger.requests_to("/voice/incoming")[0].body
-    assert body.index("/prompts/ky/language_option") < body.index("/prompts/uz/language_option")
+    assert spoken(stranger.requests_to("/voice/incoming")[0].body) == [
+        "/voice/prompts/ky/welcome.wav",
+        "/voice/prompts/ky/language_option.wav",
+        "say:ru-RU",
+        "/voice/prompts/uz/language_option.wav",
+        "say:en-US",
+    ]
 
 
 def test_national_line_rings_the_osh_centre_first_for_an_osh_landline(
@@ -252,4 +271,6 @@ def test_no_key_at_the_language_menu_means_the_lines_language(
     assert dials(record) == [[(AIGUL, LegResult.ACCEPTED)]]
     call = the_call(session, record)
     assert (call.language, call.menu_path) == ("uz", "L- M1")
-    assert "/voice/prompts/uz/main_menu.wav" in record.requests_to("/voice/language")[0].body
+    assert spoken(record.requests_to("/voice/language")[0].body) == [
+        "/voice/prompts/uz/main_menu.wav"
+    ]

@@ -3,27 +3,27 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from twilio.request_validator import RequestValidator
 
 from hotline.models import Call
-from hotline.simulator import (
-    APPLICATION_ERROR,
-    Behaviour,
-    EventKind,
-    LegResult,
-    TwilioEmulator,
-    WsgiTransport,
+from hotline.simulator import APPLICATION_ERROR, Behaviour, EventKind, LegResult
+from tests.conftest import (
+    ACCOUNT_SID,
+    LINE,
+    PUBLIC_URL,
+    RESERVE,
+    AppMaker,
+    Hotline,
+    signed,
+    twiml,
+    verbs,
 )
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE, PUBLIC_URL, Hotline
 
 CALLER = "+996700123456"
 AIGUL = "+996555000101"
-BACKUP = "+996312000111"
 FORM = {
     "CallSid": "CA" + "1" * 32,
     "AccountSid": ACCOUNT_SID,
@@ -33,12 +33,6 @@ FORM = {
     "Direction": "inbound",
     "ApiVersion": "2010-04-01",
 }
-
-
-def signed(path: str, form: dict[str, str], token: str = AUTH_TOKEN) -> dict[str, str]:
-    return {
-        "X-Twilio-Signature": RequestValidator(token).compute_signature(PUBLIC_URL + path, form)
-    }
 
 
 def calls(session: Session) -> int:
@@ -63,16 +57,14 @@ def test_signed_webhook_is_answered_and_forged_ones_get_403_and_write_nothing(
     assert calls(session) == 0
     good = client.post("/voice/incoming", data=FORM, headers=signed("/voice/incoming", FORM))
     assert good.status_code == 200 and good.mimetype == "text/xml"
-    assert "<Gather" in good.get_data(as_text=True)
+    assert verbs(good.get_data(as_text=True)) == ["Gather"]  # the language menu
     assert calls(session) == 1
 
 
 def test_with_redis_down_the_caller_still_reaches_a_counsellor(
-    make_app: Callable[..., Flask], app: Flask, session: Session
+    make_app: AppMaker, app: Flask, session: Session
 ) -> None:
-    no_redis = make_app(REDIS_URL="redis://127.0.0.1:1/0")
-    emulator = TwilioEmulator(WsgiTransport(no_redis), ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL)
-    no_redis.config["HOTLINE_CLOCK"] = emulator.clock.now
+    no_redis, emulator = make_app(REDIS_URL="redis://127.0.0.1:1/0")
     Hotline(no_redis, emulator).line()
     Hotline(no_redis, emulator).counsellor("Aigul", AIGUL)
     record = emulator.call(CALLER, LINE, keys=["1", "1"])
@@ -80,49 +72,52 @@ def test_with_redis_down_the_caller_still_reaches_a_counsellor(
     assert legs == [(AIGUL, LegResult.ACCEPTED)]
 
 
-def test_with_the_database_down_the_caller_reaches_the_backup_number_within_a_second(
-    make_app: Callable[..., Flask], app: Flask
+def test_with_the_database_down_the_caller_reaches_the_reserve_line_within_a_second(
+    make_app: AppMaker, app: Flask
 ) -> None:
-    no_db = make_app(DATABASE_URL="postgresql+psycopg://x@127.0.0.1:1/none")
-    emulator = TwilioEmulator(WsgiTransport(no_db), ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL)
+    _, emulator = make_app(DATABASE_URL="postgresql+psycopg://x@127.0.0.1:1/none")
     emulator.add_line(LINE)
-    emulator.add_phone(BACKUP, Behaviour.ANSWER_ACCEPT)
+    emulator.add_phone(RESERVE, Behaviour.ANSWER_ACCEPT)
     started = time.monotonic()
     record = emulator.call(CALLER, LINE)
     first_answer = record.requests[0]
     assert time.monotonic() - started < 1.0
     assert first_answer.path == "/voice/incoming" and first_answer.status == 200
-    assert f"<Number>{BACKUP}</Number>" in first_answer.body
-    assert [e.number for e in record.events(EventKind.CONNECTED)] == [BACKUP]
+    assert [n.text for n in twiml(first_answer.body).iter("Number")] == [RESERVE]
+    assert [e.number for e in record.events(EventKind.CONNECTED)] == [RESERVE]
     assert APPLICATION_ERROR not in str(record.transcript)
     assert not record.requests_to("/voice/fallback")  # our own answer sufficed
 
 
-def test_fallback_url_dials_the_backup_without_the_database(
-    make_app: Callable[..., Flask], app: Flask
+def test_fallback_url_dials_the_reserve_line_without_the_database(
+    make_app: AppMaker, app: Flask
 ) -> None:
-    no_db = make_app(DATABASE_URL="postgresql+psycopg://x@127.0.0.1:1/none")
+    no_db, _ = make_app(DATABASE_URL="postgresql+psycopg://x@127.0.0.1:1/none")
     form = {**FORM, "ErrorCode": "11200", "ErrorUrl": PUBLIC_URL + "/voice/incoming"}
     response = no_db.test_client().post(
         "/voice/fallback", data=form, headers=signed("/voice/fallback", form)
     )
-    body = response.get_data(as_text=True)
     assert response.status_code == 200 and response.mimetype == "text/xml"
-    assert f'<Dial callerId="{LINE}"' in body and f"<Number>{BACKUP}</Number>" in body
+    document = twiml(response.get_data(as_text=True))
     # Spoken in Kyrgyz (audio) and Russian (a voice) before the reserve line rings.
-    assert "/voice/prompts/ky/backup_connecting.wav" in body and "<Say" in body
+    assert [verb.tag for verb in document][:3] == ["Play", "Say", "Dial"]
+    assert document[0].text == "/voice/prompts/ky/reserve_connecting.wav"
+    assert document[1].get("language") == "ru-RU"
+    dial = document[2]
+    assert dial.get("callerId") == LINE and [n.text for n in dial] == [RESERVE]
 
 
-def test_without_a_backup_number_the_emergency_numbers_are_read(
-    make_app: Callable[..., Flask], app: Flask
+def test_without_a_reserve_number_the_emergency_numbers_are_read(
+    make_app: AppMaker, app: Flask
 ) -> None:
-    no_db = make_app(HOTLINE_BACKUP_NUMBER=None, DATABASE_URL="sqlite:////nonexistent/x.db")
+    no_db, _ = make_app(HOTLINE_BACKUP_NUMBER=None, DATABASE_URL="sqlite:////nonexistent/x.db")
     response = no_db.test_client().post(
         "/voice/incoming", data=FORM, headers=signed("/voice/incoming", FORM)
     )
-    body = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "<Dial" not in body and "emergency_numbers.wav" in body and "<Hangup" in body
+    document = twiml(response.get_data(as_text=True))
+    assert [verb.tag for verb in document] == ["Play", "Say", "Hangup"]  # ky audio, ru voice
+    assert document[0].text is not None and document[0].text.endswith("/emergency_numbers.wav")
 
 
 def test_prompt_audio_is_served_with_its_type_and_cacheable(app: Flask) -> None:

@@ -14,12 +14,12 @@ from flask import Flask, url_for
 from requests import RequestException
 from twilio.base.exceptions import TwilioRestException
 
-from hotline import callback_queue, callbacks, clock, hunting, safe_windows
+from hotline import callbacks
+from hotline.calls import hunt
 from hotline.db import session_scope
-from hotline.keyring import get_keyring
+from hotline.extensions import get_keyring, get_queue, get_twilio
+from hotline.extensions import now as clock_now
 from hotline.models import Callback, CallbackState, Line
-from hotline.queueing import get_queue
-from hotline.telephony import get_twilio
 
 log = logging.getLogger(__name__)
 
@@ -29,19 +29,20 @@ TWILIO_RETRY = timedelta(minutes=1)
 
 def place(app: Flask, callback_id: int) -> str:
     """One placing attempt; returns what happened, in a word (it becomes the job's result)."""
-    now = clock.now(app)
+    moment = clock_now(app)
+    zone = callbacks.policy_from(app.config).zone
     with session_scope(app) as session:
         callback = session.get(Callback, callback_id)
         if callback is None or callback.state not in callbacks.OPEN_STATES:
             return "not-open"
-        if not safe_windows.is_open(callback.safe_window, now):
-            callbacks.retry_later(session, callback, callback.state, now)
-            later = safe_windows.next_opening(callback.safe_window, now)
+        if not callbacks.is_open(callback.safe_window, moment, zone):
+            callbacks.retry_later(session, callback, callback.state, moment, zone)
+            later = callbacks.next_opening(callback.safe_window, moment, zone)
             _deliver(app, callback_id, later)
             return "outside-window"
-        if not callbacks.claim(session, callback_id, now):
+        if not callbacks.claim(session, callback_id, moment):
             return "not-due"
-    return _ring_counsellor(app, callback_id, now)
+    return _ring_counsellor(app, callback_id, moment)
 
 
 def _ring_counsellor(app: Flask, callback_id: int, now: datetime) -> str:
@@ -49,12 +50,14 @@ def _ring_counsellor(app: Flask, callback_id: int, now: datetime) -> str:
     with session_scope(app) as session:
         callback = session.get_one(Callback, callback_id)
         line = session.get_one(Line, callback.line_id)
-        counsellor = hunting.choose_for_callback(
-            session, line, callback.language, callback.counsellors_tried, now
+        counsellor = hunt.choose_for_callback(
+            session, line, callback.language, callback.counsellors_tried, now, policy.zone
         )
         if counsellor is None:
             later = now + timedelta(minutes=policy.no_counsellor_minutes)
-            callbacks.retry_later(session, callback, CallbackState.RINGING_COUNSELLOR, later)
+            callbacks.retry_later(
+                session, callback, CallbackState.RINGING_COUNSELLOR, later, policy.zone
+            )
             callback.counsellors_tried = []
             _deliver(app, callback_id, later)
             return "no-counsellor"
@@ -79,7 +82,7 @@ def _ring_counsellor(app: Flask, callback_id: int, now: datetime) -> str:
         with session_scope(app) as session:
             callback = session.get_one(Callback, callback_id)
             callbacks.retry_later(
-                session, callback, CallbackState.RINGING_COUNSELLOR, now + TWILIO_RETRY
+                session, callback, CallbackState.RINGING_COUNSELLOR, now + TWILIO_RETRY, policy.zone
             )
         _deliver(app, callback_id, now + TWILIO_RETRY)
         return "twilio-error"
@@ -92,11 +95,13 @@ def leg_urls(app: Flask, callback_id: int) -> dict[str, object]:
     """The public URLs of the counsellor's leg: its TwiML and its status callback."""
     with app.test_request_context("/", base_url=app.config["HOTLINE_PUBLIC_URL"]):
         return {
-            "url": url_for("ivr.callback_screen", callback=callback_id, _external=True),
-            "status_callback": url_for("ivr.callback_status", callback=callback_id, _external=True),
-            "status_callback_event": ["completed"],
+            "url": url_for("ivr.callback_legs.screen", callback=callback_id, _external=True),
+            "status_callback": url_for(
+                "ivr.callback_legs.status", callback=callback_id, _external=True
+            ),
+            "status_callback_event": ["completed"],  # the event, not a status
         }
 
 
 def _deliver(app: Flask, callback_id: int, at: datetime) -> None:
-    callback_queue.deliver(get_queue(app), callback_id, at)
+    callbacks.deliver(get_queue(app), callback_id, at)

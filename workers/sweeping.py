@@ -17,33 +17,31 @@ from requests import RequestException
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 
-from hotline import callback_queue, callbacks, clock
+from hotline import callbacks
 from hotline.db import session_scope
-from hotline.keyring import get_keyring
+from hotline.extensions import get_keyring, get_queue, get_twilio
+from hotline.extensions import now as clock_now
 from hotline.models import Callback, CallbackState, Counsellor, Line
-from hotline.queueing import get_queue
-from hotline.telephony import get_twilio
+from hotline.twilio_terms import CALL_ENDED
 
 log = logging.getLogger(__name__)
-
-ENDED = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 
 def sweep(app: Flask) -> str:
     """One sweep; returns counts, e.g. "expired 0, recovered 1, queued 2"."""
-    now = clock.now(app)
+    moment = clock_now(app)
     policy = callbacks.policy_from(app.config)
     queue = get_queue(app)
     with session_scope(app) as session:
-        expired = callbacks.expire_old(session, now, policy)
+        expired = callbacks.expire_old(session, moment, policy)
         recovered = sum(
-            _recover(app, session, c, now) for c in callbacks.stale(session, now, policy)
+            _recover(app, session, c, moment) for c in callbacks.stale(session, moment, policy)
         )
-        due = callbacks.due(session, now)
+        due = callbacks.due(session, moment)
     queued = sum(
-        callback_queue.deliver(queue, callback_id)
+        callbacks.deliver(queue, callback_id)
         for callback_id in due
-        if not callback_queue.is_waiting(queue, callback_id)
+        if not callbacks.is_waiting(queue, callback_id)
     )
     return f"expired {expired}, recovered {recovered}, queued {queued}"
 
@@ -53,16 +51,14 @@ def _recover(app: Flask, session: Session, callback: Callback, now: datetime) ->
     status = _counsellor_call_status(app, session, callback)
     if status is None:  # no call was ever placed: the claim is simply released
         return callbacks.counsellor_declined(session, callback, None, now)
-    if status not in ENDED:
+    if status not in CALL_ENDED:
         return False  # still ringing or talking: its own webhooks will settle it
     if callback.state == CallbackState.RINGING_COUNSELLOR:
         return callbacks.counsellor_declined(session, callback, callback.counsellor_id, now)
     policy = callbacks.policy_from(app.config)
-    if callback.outcome == "caller-answered":
-        return callbacks.close(
-            session, callback, CallbackState.RINGING_CALLER, CallbackState.COMPLETED, now
-        )
-    return callbacks.caller_missed(session, callback, now, policy) is not None
+    return (
+        callbacks.caller_leg_ended(session, callback, now, policy) != CallbackState.RINGING_CALLER
+    )
 
 
 def _counsellor_call_status(app: Flask, session: Session, callback: Callback) -> str | None:

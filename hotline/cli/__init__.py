@@ -1,42 +1,77 @@
-"""The `hotline` console script: Flask's CLI group plus the hotline's own commands.
+"""The `hotline` console script: the operator's commands.
 
-Commands that need the app (database, roster, worker) live on `app.cli` (see `register`), so
-`app.test_cli_runner()` reaches them; the rest (centres, prompts, simulate) never build the app.
+Each command's module is imported only when that command runs, so `hotline --help` answers
+at once: it never builds the app, starts Redis or reads the config. Commands that need the
+app run inside its context (`with_appcontext`), made by `create_app` from the environment.
 """
 
 from __future__ import annotations
 
+import importlib
+
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import ScriptInfo
 
-from hotline.cli.centres import centres
-from hotline.cli.prompts import prompts
-from hotline.cli.simulate import simulate
-from hotline.settings import ConfigError
+# name -> (module:attribute, the line `hotline --help` shows)
+COMMANDS = {
+    "callbacks": ("hotline.cli.callbacks:callbacks", "Callbacks the hotline owes."),
+    "centres": ("hotline.cli.centres:centres", "The crisis-centre directory."),
+    "counsellor": ("hotline.cli.roster:counsellor", "Counsellors who answer calls."),
+    "db": ("hotline.cli.database:db", "Database schema (Alembic migrations)."),
+    "demo": ("hotline.cli.demo:demo", "Demo data for trying the hotline on a laptop."),
+    "line": ("hotline.cli.roster:line", "Hotline numbers on Twilio."),
+    "prompts": ("hotline.cli.prompts:prompts", "The IVR's prompts in every language."),
+    "redis": ("hotline.cli.redis:redis", "The laptop's embedded Redis server."),
+    "shift": ("hotline.cli.roster:shift", "Weekly on-call shifts (local time)."),
+    "simulate": ("hotline.cli.simulate:simulate", "Play Twilio's part: a caller, an SMS."),
+    "worker": ("hotline.cli.worker:worker", "The background worker (callbacks)."),
+}
 
 
-def _create_app() -> Flask:
+def create_app_for_cli() -> Flask:
+    """The app from the environment; a bad setting is one line naming it, not a traceback."""
     from hotline import create_app
+    from hotline.settings import ConfigError
 
     try:
         return create_app()
-    except ConfigError as exc:  # a clear message naming the variable, not a traceback
+    except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
 
 
-def register(app: Flask) -> None:
-    """Add the commands that work on the app's database and Redis."""
-    from hotline.cli.callbacks import callbacks
-    from hotline.cli.database import db
-    from hotline.cli.demo import demo
-    from hotline.cli.roster import counsellor, line, shift
-    from hotline.cli.worker import worker
+class HotlineGroup(click.Group):
+    """Finds commands in COMMANDS, importing a command's module only to run it."""
 
-    for command in (callbacks, counsellor, db, demo, line, shift, worker):
-        app.cli.add_command(command)
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command, without importing any."""
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        """The command called `name`, imported now."""
+        if name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[name][0].split(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of `--help`, from COMMANDS."""
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, COMMANDS[name][1]) for name in sorted(COMMANDS)])
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: object,
+    ) -> click.Context:
+        """Commands that need the app find how to make it in the context (as Flask's do)."""
+        extra.setdefault("obj", ScriptInfo(create_app=create_app_for_cli))
+        return super().make_context(info_name, args, parent, **extra)
 
 
-main = FlaskGroup(create_app=_create_app, help="Operate a hotline: database, lines, simulator.")
-for command in (centres, prompts, simulate):
-    main.add_command(command)
+main = HotlineGroup(
+    "hotline", help="Operate a hotline: database, lines, counsellors, callbacks, simulator."
+)

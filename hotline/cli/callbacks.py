@@ -7,8 +7,8 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from hotline import clock
 from hotline.db import session_scope
+from hotline.extensions import now as clock_now
 from hotline.models import Callback, CallbackState
 
 callbacks = AppGroup("callbacks", help="Callbacks the hotline owes.")
@@ -18,7 +18,7 @@ callbacks = AppGroup("callbacks", help="Callbacks the hotline owes.")
 @click.option("--all", "show_all", is_flag=True, help="Include completed, expired, cancelled.")
 def list_command(show_all: bool) -> None:
     """Waiting callbacks: language, age, attempts, safe window, next attempt."""
-    now = clock.now()
+    now = clock_now()
     with session_scope() as session:
         query = select(Callback).order_by(Callback.requested_at)
         if not show_all:

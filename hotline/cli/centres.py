@@ -9,7 +9,6 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from hotline.centres import sync_centres
 from hotline.db import session_scope
 from hotline.directory import (
     DIRECTORY_FILE,
@@ -17,6 +16,7 @@ from hotline.directory import (
     DirectoryError,
     check_directory,
     load_directory,
+    sync_centres,
 )
 from hotline.settings import config_dir
 

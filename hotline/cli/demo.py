@@ -10,10 +10,9 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from hotline import roster
-from hotline.centres import sync_centres
 from hotline.db import session_scope
-from hotline.directory import DIRECTORY_FILE, load_directory
-from hotline.keyring import get_keyring
+from hotline.directory import DIRECTORY_FILE, load_directory, sync_centres
+from hotline.extensions import get_keyring
 from hotline.models import DutyOverride, Line, Strategy
 
 DEMO_LINE = "+996312900100"
@@ -52,8 +51,11 @@ def banner() -> None:
     """Say where the hotline runs and how to call it."""
     url = current_app.config["HOTLINE_PUBLIC_URL"]
     click.echo(
-        f"\nThe hotline answers at {url} (web), with a worker and the Twilio emulator.\n"
+        f"\nThe hotline answers at {url} (web), with Redis, a worker and the Twilio emulator.\n"
         f"Health: {url}/healthz\n"
         "Call it from another terminal:\n"
         f"  .venv/bin/hotline simulate call --from {DEMO_CALLER} --to {DEMO_LINE}\n"
+        "Every operator command: .venv/bin/hotline --help "
+        "(or `source .venv/bin/activate`, then `hotline --help`).\n"
+        "Ctrl-C stops everything.\n"
     )

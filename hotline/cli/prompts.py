@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from hotline.ivr.prompt_synth import INSTALL_HINT, SynthesisError, missing_tools
-from hotline.ivr.prompt_synth import synthesize_language as _synthesize_language
 from hotline.ivr.prompts import CatalogError, PromptCatalog, check_catalog
+from hotline.ivr.prompts.synthesis import INSTALL_HINT, SynthesisError, missing_tools
+from hotline.ivr.prompts.synthesis import synthesize_language as _synthesize_language
 from hotline.settings import config_dir
 
 EXIT_PROBLEMS = 1

@@ -12,13 +12,13 @@ from sqlalchemy.orm import Session
 
 from hotline import roster
 from hotline.db import session_scope
-from hotline.keyring import get_keyring
+from hotline.extensions import get_keyring
 from hotline.languages import LANGUAGES, parse_languages
 from hotline.models import Counsellor, DutyOverride, Line, Shift, Strategy
 
 line = AppGroup("line", help="Hotline numbers on Twilio.")
 counsellor = AppGroup("counsellor", help="Counsellors who answer calls.")
-shift = AppGroup("shift", help="Weekly on-call shifts (Asia/Bishkek time).")
+shift = AppGroup("shift", help="Weekly on-call shifts (local time, HOTLINE_TIMEZONE).")
 
 
 @contextmanager
@@ -69,9 +69,9 @@ def line_list() -> None:
 @click.option("--phone", required=True, help="Their own mobile; stored encrypted.")
 @click.option("--languages", required=True, callback=_languages, help="e.g. ky,ru")
 @click.option("--centre", "centre_slug")
-@click.option("--backup", is_flag=True, help="Rung when nobody on shift can answer.")
+@click.option("--standby", is_flag=True, help="Rung outside shifts when nobody on call can.")
 def counsellor_add(
-    name: str, phone: str, languages: list[str], centre_slug: str | None, backup: bool
+    name: str, phone: str, languages: list[str], centre_slug: str | None, standby: bool
 ) -> None:
     """Register a counsellor."""
     with operator_change() as session:
@@ -82,7 +82,7 @@ def counsellor_add(
             phone=phone,
             languages=languages,
             centre_slug=centre_slug,
-            backup=backup,
+            standby=standby,
         )
         click.echo(f"counsellor {added.name} added ({added.phone_hint})")
 
@@ -95,7 +95,7 @@ def counsellor_list() -> None:
             duty = item.duty.value if item.duty else "shifts"
             shifts = ", ".join(roster.describe_shift(s) for s in item.shifts) or "no shifts"
             centre = item.centre.slug if item.centre else "-"
-            flags = " backup" if item.backup else ""
+            flags = " standby" if item.standby else ""
             click.echo(
                 f"{item.name}  {item.phone_hint}  {','.join(item.languages)}  {centre}  "
                 f"duty:{duty}{flags}  {shifts}"

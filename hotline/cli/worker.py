@@ -12,8 +12,7 @@ from flask.cli import with_appcontext
 @with_appcontext
 def worker(burst: bool) -> None:
     """Run the background worker: callbacks, retention, redaction."""
-    from workers import context, runner
+    from workers import runner
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    context.use_app(app)
     runner.run(app, burst=burst)

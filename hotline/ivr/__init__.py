@@ -1,17 +1,25 @@
-"""The voice line: Twilio's webhooks for calls, from the language menu to a counsellor."""
+"""The voice line: Twilio's webhooks for calls, from the language menu to a counsellor.
+
+One blueprint per module (`answer`, `connect`, `callback_request`, `callback_legs`,
+`information`, `safety`), nested under `bp` at /voice, which also carries the error handler
+that turns any failure into the reserve line. `turn` is what every view starts from, `twiml`
+builds every document, `prompts` is the catalog they speak from.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Flask
+
+from hotline.ivr import answer, callback_legs, callback_request, connect, information, safety
+from hotline.ivr.turn import init_app as load_prompts
 
 bp = Blueprint("ivr", __name__, url_prefix="/voice")
+for module in (answer, connect, callback_request, callback_legs, information, safety):
+    bp.register_blueprint(module.bp)
+bp.register_error_handler(Exception, safety.safe_answer)
 
-# The view modules attach their routes to `bp`.
-from hotline.ivr import (  # noqa: E402, F401
-    answer,
-    callback_legs,
-    callbacks,
-    connect,
-    information,
-    safety,
-)
+
+def init_app(app: Flask) -> None:
+    """Load the prompt catalog and register the voice blueprint."""
+    load_prompts(app)
+    app.register_blueprint(bp)

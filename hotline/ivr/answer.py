@@ -2,37 +2,29 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, request, send_file, url_for
+from flask import Blueprint, Response, abort, send_file, url_for
 from flask.typing import ResponseReturnValue
 
-from hotline import call_log
+from hotline.calls import hunt, log
 from hotline.db import get_session
-from hotline.hunting import release_counsellor
-from hotline.ivr import bp, twiml
-from hotline.ivr.context import (
-    TwilioForm,
-    catalog,
-    language_of,
-    now,
-    setting,
-    this_call,
-    voice,
-)
-from hotline.ivr.prompt_audio import audio_content_type
-from hotline.keyring import get_keyring
+from hotline.extensions import default_region, get_keyring, now, setting
+from hotline.ivr import twiml
+from hotline.ivr.prompts import audio_content_type
+from hotline.ivr.turn import TwilioForm, catalog, this_turn, tries, voice
 from hotline.models import CallOutcome
-from hotline.webhooks import twilio_webhook
-from hotline.webhooks import twiml as xml
+from hotline.twilio_terms import CALL_ENDED
+from hotline.webhooks import twilio_webhook, xml
+
+bp = Blueprint("answer", __name__)
 
 # A menu heard this many times without a valid key sends the caller to a counsellor.
 MENU_REPEATS = 2
 MAIN_MENU = {
-    "1": "ivr.hunt",
-    "2": "ivr.callback_consent",
-    "3": "ivr.centres_menu",
-    "4": "ivr.emergency",
+    "1": "ivr.connect.hunt",
+    "2": "ivr.callback_request.consent",
+    "3": "ivr.information.centres",
+    "4": "ivr.information.emergency",
 }
-TERMINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 
 @bp.post("/incoming")
@@ -41,21 +33,21 @@ def incoming() -> Response:
     """A new call: record it, turn away a blocked caller, offer the languages."""
     form = TwilioForm.parse()
     session = get_session()
-    line = call_log.find_line(session, form.to)
+    line = log.find_line(session, form.to)
     if line is None:
         raise LookupError("a call to a number that is not a registered line")
-    caller = call_log.identify_caller(get_keyring(), form.from_)
-    call = call_log.open_call(session, form.call_sid, line, caller, now())
-    if call_log.is_blocked(session, caller.pseudonym, now()):
+    caller = log.identify_caller(get_keyring(), form.from_, default_region())
+    call = log.open_call(session, form.call_sid, line, caller, now())
+    if log.is_blocked(session, caller.pseudonym, now()):
         call.outcome = CallOutcome.BLOCKED
         session.commit()
-        return xml(twiml.say_then(voice(), line.language, ["blocked"]))
-    known = call_log.returning_language(session, caller.pseudonym, form.call_sid)
+        return xml(twiml.say_and_hang_up(voice(), line.language, ["blocked"]))
+    known = log.returning_language(session, caller.pseudonym, form.call_sid)
     session.commit()
     order = catalog().languages
     if known in order:  # a returning caller hears their language first; digits never move
         order = [known, *(lang for lang in order if lang != known)]
-    action = url_for("ivr.language", tries=0)
+    action = url_for(".language", tries=0)
     return xml(twiml.language_menu(voice(), line.language, order, action))
 
 
@@ -63,46 +55,41 @@ def incoming() -> Response:
 @twilio_webhook
 def language() -> Response:
     """The caller picked a language (or pressed nothing: the line's own)."""
-    form, tries = TwilioForm.parse(), _tries()
-    session = get_session()
-    call, line = this_call(form)
-    chosen = catalog().language_for_digit(form.digits) if form.digits else line.language
+    turn, heard = this_turn(), tries()
+    call, line = turn.call, turn.line
+    chosen = catalog().language_for_digit(turn.digits) if turn.digits else line.language
     if chosen is None:
         call.invalid_keys += 1
-        session.commit()
-        if tries + 1 >= MENU_REPEATS:  # never hang up on a caller who cannot find the key
+        if heard + 1 >= MENU_REPEATS:  # never hang up on a caller who cannot find the key
             call.language = line.language
-            session.commit()
-            return xml(twiml.redirect(url_for("ivr.hunt")))
-        order = catalog().languages
-        action = url_for("ivr.language", tries=tries + 1)
-        return xml(twiml.language_menu(voice(), line.language, order, action))
+            turn.session.commit()
+            return xml(twiml.go(url_for("ivr.connect.hunt")))
+        turn.session.commit()
+        action = url_for(".language", tries=heard + 1)
+        return xml(twiml.language_menu(voice(), line.language, catalog().languages, action))
     call.language = chosen
-    call_log.note_key(call, f"L{form.digits or '-'}")
-    session.commit()
-    return xml(twiml.menu(voice(), chosen, ["main_menu"], url_for("ivr.menu", tries=0)))
+    log.note_key(call, f"L{turn.digits or '-'}")
+    turn.session.commit()
+    return xml(twiml.menu(voice(), chosen, ["main_menu"], url_for(".menu", tries=0)))
 
 
 @bp.post("/menu")
 @twilio_webhook
 def menu() -> Response:
     """The main menu: counsellor, callback, centres near you, emergency numbers."""
-    form, tries = TwilioForm.parse(), _tries()
-    session = get_session()
-    call, line = this_call(form)
-    lang = language_of(call, line)
-    target = MAIN_MENU.get(form.digits)
+    turn, heard = this_turn(), tries()
+    target = MAIN_MENU.get(turn.digits)
     if target is not None:
-        call_log.note_key(call, f"M{form.digits}")
-        session.commit()
-        return xml(twiml.redirect(url_for(target)))
-    if form.digits:
-        call.invalid_keys += 1
-    session.commit()
-    if tries + 1 >= MENU_REPEATS:
-        return xml(twiml.redirect(url_for("ivr.hunt")))
-    keys = ["invalid_choice", "main_menu"] if form.digits else ["main_menu"]
-    return xml(twiml.menu(voice(), lang, keys, url_for("ivr.menu", tries=tries + 1)))
+        log.note_key(turn.call, f"M{turn.digits}")
+        turn.session.commit()
+        return xml(twiml.go(url_for(target)))
+    if turn.digits:
+        turn.call.invalid_keys += 1
+    turn.session.commit()
+    if heard + 1 >= MENU_REPEATS:
+        return xml(twiml.go(url_for("ivr.connect.hunt")))
+    keys = ["invalid_choice", "main_menu"] if turn.digits else ["main_menu"]
+    return xml(twiml.menu(voice(), turn.lang, keys, url_for(".menu", tries=heard + 1)))
 
 
 @bp.post("/status")
@@ -111,10 +98,10 @@ def status() -> ResponseReturnValue:
     """Twilio's status callback closes the record and frees the counsellor."""
     form = TwilioForm.parse()
     session = get_session()
-    call = call_log.find_call(session, form.call_sid)
-    if call is not None and form.call_status in TERMINAL_STATUSES:
-        call_log.close_call(call, form.call_status, form.duration, now())
-        release_counsellor(session, form.call_sid, now(), setting("HOTLINE_WRAP_UP_SECONDS"))
+    call = log.find_call(session, form.call_sid)
+    if call is not None and form.call_status in CALL_ENDED:
+        log.close_call(call, form.call_status, form.duration, now())
+        hunt.release_counsellor(session, form.call_sid, now(), setting("HOTLINE_WRAP_UP_SECONDS"))
         session.commit()
     return "", 204
 
@@ -125,10 +112,4 @@ def prompt_audio(lang: str, name: str) -> Response:
     path = catalog().audio_path(lang, name)
     if path is None:
         abort(404)
-    response = send_file(path, mimetype=audio_content_type(name), max_age=86400)
-    return response
-
-
-def _tries() -> int:
-    raw = request.args.get("tries", "0")
-    return int(raw) if raw.isdigit() else 0
+    return send_file(path, mimetype=audio_content_type(name), max_age=86400)

@@ -2,54 +2,52 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, request, url_for
-from twilio.twiml.voice_response import VoiceResponse
+from flask import Blueprint, Response, request, url_for
 
-from hotline import call_log, hunting
+from hotline.calls import hunt as hunting
+from hotline.calls import log
 from hotline.db import get_session
-from hotline.ivr import bp, twiml
-from hotline.ivr.context import TwilioForm, language_of, now, setting, this_call, voice
-from hotline.keyring import get_keyring
+from hotline.extensions import get_keyring, local_zone, now, setting
+from hotline.ivr import twiml
+from hotline.ivr.turn import TwilioForm, this_turn, voice
 from hotline.models import AttemptResult, CallAttempt, CallOutcome
 from hotline.routing import NoOffer
-from hotline.webhooks import twilio_webhook
-from hotline.webhooks import twiml as xml
+from hotline.webhooks import twilio_webhook, xml
 
-AFTER_HUNT_MENU = {"1": "ivr.callback_consent", "2": "ivr.centres_menu", "3": "ivr.emergency"}
+bp = Blueprint("connect", __name__)
+
+AFTER_HUNT_MENU = {
+    "1": "ivr.callback_request.consent",
+    "2": "ivr.information.centres",
+    "3": "ivr.information.emergency",
+}
 
 
 @bp.post("/hunt")
 @twilio_webhook
 def hunt() -> Response:
     """Ring the next counsellor(s), or tell the caller nobody can answer and offer the rest."""
-    form = TwilioForm.parse()
-    session = get_session()
-    call, line = this_call(form)
-    lang = language_of(call, line)
-    decision, rings = hunting.offer_next_counsellor(session, call, line, lang, now())
+    turn = this_turn()
+    call, lang = turn.call, turn.lang
+    decision, rings = hunting.offer_next_counsellor(
+        turn.session, call, turn.line, lang, now(), local_zone()
+    )
     if isinstance(decision, NoOffer):
-        call_log.settle(call, CallOutcome.NO_COUNSELLOR)
-        session.commit()
-        return xml(twiml.menu(voice(), lang, ["no_counsellor"], url_for("ivr.after_hunt")))
+        log.settle(call, CallOutcome.NO_COUNSELLOR)
+        turn.session.commit()
+        return xml(twiml.menu(voice(), lang, ["no_counsellor"], url_for(".after_hunt")))
     keyring = get_keyring()
     legs = [
         twiml.CounsellorLeg(
-            keyring.unseal(r.phone_sealed), url_for("ivr.screen", attempt=r.attempt_id)
+            keyring.unseal(r.phone_sealed), url_for(".screen", attempt=r.attempt_id)
         )
         for r in rings
     ]
-    prompt = "connecting" if call.attempts == len(rings) else "hold"
-    session.commit()
+    prompt = "connecting" if call.attempt_count == len(rings) else "hold"
+    turn.session.commit()
+    timeout, action = decision.ring_timeout, url_for(".dial_done")
     return xml(
-        twiml.ring_counsellors(
-            voice(),
-            lang,
-            prompt,
-            legs,
-            line.number,
-            decision.ring_timeout,
-            url_for("ivr.dial_done"),
-        )
+        twiml.ring_counsellors(voice(), lang, prompt, legs, turn.line.number, timeout, action)
     )
 
 
@@ -57,19 +55,15 @@ def hunt() -> Response:
 @twilio_webhook
 def dial_done() -> Response:
     """The <Dial> ended: after a conversation say goodbye, otherwise try the next counsellor."""
-    form = TwilioForm.parse()
-    session = get_session()
-    call, line = this_call(form)
-    answered = hunting.settle_dial(session, call, form.dial_status, now())
+    turn = this_turn()
+    answered = hunting.settle_dial(turn.session, turn.call, turn.form.dial_status, now())
     if answered:
-        hunting.release_counsellor(
-            session, call.call_sid, now(), setting("HOTLINE_WRAP_UP_SECONDS")
-        )
-    session.commit()
-    lang = language_of(call, line)
+        wrap_up = setting("HOTLINE_WRAP_UP_SECONDS")
+        hunting.release_counsellor(turn.session, turn.call.call_sid, now(), wrap_up)
+    turn.session.commit()
     if answered:
-        return xml(twiml.say_then(voice(), lang, ["goodbye"]))
-    return xml(twiml.redirect(url_for("ivr.hunt")))
+        return xml(twiml.say_and_hang_up(voice(), turn.lang, ["goodbye"]))
+    return xml(twiml.go(url_for(".hunt")))
 
 
 @bp.post("/screen")
@@ -78,9 +72,9 @@ def screen() -> Response:
     """The counsellor's leg: hear the caller's language and press 1 to take the call."""
     attempt = _attempt()
     if attempt is None or attempt.result != AttemptResult.RINGING:
-        return xml(twiml.say_then(voice(), "ru", []))  # already taken or over: hang up
+        return xml(twiml.hang_up())  # already taken or over
     lang = attempt.call.language or "ru"
-    return xml(twiml.screen(voice(), lang, url_for("ivr.screen_answer", attempt=attempt.id)))
+    return xml(twiml.screen(voice(), lang, url_for(".screen_answer", attempt=attempt.id)))
 
 
 @bp.post("/screen/answer")
@@ -91,35 +85,30 @@ def screen_answer() -> Response:
     attempt = _attempt()
     session = get_session()
     if attempt is None:
-        return xml(twiml.say_then(voice(), "ru", []))
-    lang = attempt.call.language or "ru"
+        return xml(twiml.hang_up())
     if form.digits == "1" and hunting.accept_offer(session, attempt.id, now()):
         session.commit()
-        response = VoiceResponse()
-        voice().speak(response, lang, "screen_accepted")
-        return xml(response)  # the document ends here and Twilio bridges the caller
+        lang = attempt.call.language or "ru"
+        return xml(twiml.bridge(voice(), lang, "screen_accepted"))
     hunting.decline_offer(session, attempt.id, now())
     session.commit()
-    return xml(twiml.say_then(voice(), lang, []))
+    return xml(twiml.hang_up())
 
 
 @bp.post("/after-hunt")
 @twilio_webhook
 def after_hunt() -> Response:
     """Nobody could answer: callback, centres, emergency numbers; silence -> the reserve line."""
-    form = TwilioForm.parse()
-    session = get_session()
-    call, line = this_call(form)
-    lang = language_of(call, line)
-    target = AFTER_HUNT_MENU.get(form.digits)
+    turn = this_turn()
+    target = AFTER_HUNT_MENU.get(turn.digits)
     if target is not None:
-        call_log.note_key(call, f"N{form.digits}")
-        session.commit()
-        return xml(twiml.redirect(url_for(target)))
-    call_log.settle(call, CallOutcome.BACKUP)
-    session.commit()
-    backup = current_app.config.get("HOTLINE_BACKUP_NUMBER")
-    return xml(twiml.connect_backup(voice(), [lang], backup, line.number))
+        log.note_key(turn.call, f"N{turn.digits}")
+        turn.session.commit()
+        return xml(twiml.go(url_for(target)))
+    log.settle(turn.call, CallOutcome.RESERVE_LINE)
+    turn.session.commit()
+    reserve = setting("HOTLINE_BACKUP_NUMBER")
+    return xml(twiml.reserve_line(voice(), [turn.lang], reserve, turn.line.number))
 
 
 def _attempt() -> CallAttempt | None:

@@ -2,100 +2,87 @@
 
 from __future__ import annotations
 
-from flask import Response, url_for
-from twilio.twiml.voice_response import VoiceResponse
+from flask import Blueprint, Response, url_for
 
-from hotline import call_log, centres
-from hotline.db import get_session
-from hotline.ivr import bp, twiml
-from hotline.ivr.context import TwilioForm, catalog, language_of, this_call, voice
-from hotline.models import Call, CallOutcome, Direction, Line, Message
+from hotline.calls import log
+from hotline.directory import centres_near
+from hotline.extensions import default_region, get_twilio, now
+from hotline.ivr import twiml
+from hotline.ivr.turn import Turn, catalog, this_turn, voice
+from hotline.models import CallOutcome, Direction, Message
 from hotline.privacy import caller_number
 from hotline.sms.segments import segments
-from hotline.telephony import get_twilio
-from hotline.webhooks import twilio_webhook
-from hotline.webhooks import twiml as xml
+from hotline.webhooks import twilio_webhook, xml
+
+bp = Blueprint("information", __name__)
 
 CENTRES_READ_OUT = 3
 
 
 @bp.post("/centres")
 @twilio_webhook
-def centres_menu() -> Response:
+def centres() -> Response:
     """Read out the centres near the caller, then offer the list by SMS (press 1)."""
-    form = TwilioForm.parse()
-    session = get_session()
-    call, line = this_call(form)
-    lang = language_of(call, line)
-    call_log.settle(call, CallOutcome.INFORMATION)
-    session.commit()
-    response = VoiceResponse()
-    node = twiml.gather(url_for("ivr.centres_sms"))
-    speaker = voice()
-    speaker.speak(node, lang, "centres_intro")
-    for slug, phone in _nearby(call, line):
-        speaker.add(node, lang, catalog().centre_prompt(lang, slug, phone))
-    if caller_number(form.from_) is not None:  # a hidden number cannot receive an SMS
-        speaker.speak(node, lang, "centres_sms_offer")
-    response.append(node)
-    response.redirect(url_for("ivr.menu", tries=0), method="POST")
-    return xml(response)
+    turn = this_turn()
+    log.settle(turn.call, CallOutcome.INFORMATION)
+    turn.session.commit()
+    entries = [catalog().centre_prompt(turn.lang, slug, phone) for slug, phone in _nearby(turn)]
+    # A hidden number cannot receive an SMS.
+    offer_sms = caller_number(turn.form.from_, default_region()) is not None
+    action, then = url_for(".centres_sms"), url_for("ivr.answer.menu", tries=0)
+    return xml(twiml.centres(voice(), turn.lang, entries, offer_sms, action, then))
 
 
 @bp.post("/centres/sms")
 @twilio_webhook
 def centres_sms() -> Response:
     """Text the list to the caller's own number, only when they pressed 1."""
-    form = TwilioForm.parse()
-    session = get_session()
-    call, line = this_call(form)
-    lang = language_of(call, line)
-    number = caller_number(form.from_)
-    if form.digits != "1" or number is None:
-        return xml(twiml.menu(voice(), lang, ["main_menu"], url_for("ivr.menu", tries=0)))
-    body = _centres_text(lang, call, line)
-    sent = get_twilio().messages.create(to=number, from_=line.number, body=body)
-    session.add(
+    turn = this_turn()
+    number = caller_number(turn.form.from_, default_region())
+    if turn.digits != "1" or number is None:
+        action = url_for("ivr.answer.menu", tries=0)
+        return xml(twiml.menu(voice(), turn.lang, ["main_menu"], action))
+    body = _centres_text(turn)
+    sent = get_twilio().messages.create(to=number, from_=turn.line.number, body=body)
+    turn.session.add(
         Message(
             message_sid=sent.sid,
-            line_id=line.id,
+            line_id=turn.line.id,
             direction=Direction.OUTBOUND,
-            party=call.caller,
-            language=lang,
+            party=turn.call.caller,
+            language=turn.lang,
             intent="centres",
             segments=segments(body),
             status=sent.status,
+            created_at=now(),
         )
     )
-    call_log.note_key(call, "S1")
-    session.commit()
-    return xml(twiml.say_then(voice(), lang, ["centres_sms_sent"], url_for("ivr.menu")))
+    log.note_key(turn.call, "S1")
+    turn.session.commit()
+    menu = url_for("ivr.answer.menu")
+    return xml(twiml.say_and_go(voice(), turn.lang, ["centres_sms_sent"], menu))
 
 
 @bp.post("/emergency")
 @twilio_webhook
 def emergency() -> Response:
     """Read out the emergency numbers, then back to the main menu."""
-    form = TwilioForm.parse()
-    session = get_session()
-    call, line = this_call(form)
-    call_log.settle(call, CallOutcome.INFORMATION)
-    session.commit()
-    lang = language_of(call, line)
-    return xml(twiml.say_then(voice(), lang, ["emergency_numbers"], url_for("ivr.menu")))
+    turn = this_turn()
+    log.settle(turn.call, CallOutcome.INFORMATION)
+    turn.session.commit()
+    menu = url_for("ivr.answer.menu")
+    return xml(twiml.say_and_go(voice(), turn.lang, ["emergency_numbers"], menu))
 
 
-def _nearby(call: Call, line: Line) -> list[tuple[str, str]]:
+def _nearby(turn: Turn) -> list[tuple[str, str]]:
     """(slug, phone) of the centres to read out; a centre the catalog cannot name is left out."""
-    named = catalog().language(language_of(call, line)).centres
-    line_area = line.centre.oblast if line.centre else None
-    found = centres.centres_near(get_session(), [call.caller_area, line_area], CENTRES_READ_OUT)
+    named = catalog().language(turn.lang).centres
+    line_area = turn.line.centre.oblast if turn.line.centre else None
+    found = centres_near(turn.session, [turn.call.caller_area, line_area], CENTRES_READ_OUT)
     return [(c.slug, c.public_phone) for c in found if c.public_phone and c.slug in named]
 
 
-def _centres_text(lang: str, call: Call, line: Line) -> str:
-    language = catalog().language(lang)
-    entries = [
-        f"{language.centres.get(slug, slug)}: {phone}" for slug, phone in _nearby(call, line)
-    ]
+def _centres_text(turn: Turn) -> str:
+    language = catalog().language(turn.lang)
+    entries = [f"{language.centres.get(slug, slug)}: {phone}" for slug, phone in _nearby(turn)]
     return "\n".join([language.prompts["centres_intro"], *entries])

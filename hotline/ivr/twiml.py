@@ -7,14 +7,14 @@ from dataclasses import dataclass
 
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
-from hotline.ivr.prompt_catalog import Prompt, PromptCatalog
+from hotline.ivr.prompts import Prompt, PromptCatalog
 
 # How long a caller has to press a key; Twilio's default is 5 s, generous enough on a keypad.
 GATHER_SECONDS = 6
-# The counsellor's screen waits this long for "1"; voicemail never presses it.
-SCREEN_SECONDS = 8
-# The languages Twilio may use to fall back with when nothing else is known.
+# The languages the reserve line is announced in when nothing else is known.
 FALLBACK_LANGUAGES = ("ky", "ru")
+# How long the reserve line rings.
+RESERVE_RING_SECONDS = 30
 
 AudioUrl = Callable[[str, str], str]  # (language, file name) -> URL the app serves it at
 
@@ -71,22 +71,43 @@ def menu(voice: Voice, lang: str, keys: Sequence[str], action: str, digits: int 
     return str(response)
 
 
-def say_then(voice: Voice, lang: str, keys: Sequence[str], redirect: str | None = None) -> str:
-    """Prompts, then a redirect (back to a menu) or a hangup."""
+def say_and_hang_up(voice: Voice, lang: str, keys: Sequence[str]) -> str:
+    """Prompts, then the end of the call (or of a counsellor's leg)."""
     response = VoiceResponse()
     for key in keys:
         voice.speak(response, lang, key)
-    if redirect:
-        response.redirect(redirect, method="POST")
-    else:
-        response.hangup()
+    response.hangup()
     return str(response)
 
 
-def redirect(url: str) -> str:
+def say_and_go(voice: Voice, lang: str, keys: Sequence[str], url: str) -> str:
+    """Prompts, then on to the next step at `url` (back to a menu)."""
+    response = VoiceResponse()
+    for key in keys:
+        voice.speak(response, lang, key)
+    response.redirect(url, method="POST")
+    return str(response)
+
+
+def go(url: str) -> str:
     """Go on at `url` (the next step of the call)."""
     response = VoiceResponse()
     response.redirect(url, method="POST")
+    return str(response)
+
+
+def hang_up() -> str:
+    """End this leg without a word (a counsellor's leg that is over, a caller's phone)."""
+    response = VoiceResponse()
+    response.hangup()
+    return str(response)
+
+
+def bridge(voice: Voice | None = None, lang: str = "", key: str = "") -> str:
+    """End the leg's document (after an optional prompt): Twilio then bridges the two sides."""
+    response = VoiceResponse()
+    if voice is not None and key:
+        voice.speak(response, lang, key)
     return str(response)
 
 
@@ -126,25 +147,76 @@ def ring_counsellors(
 
 def screen(voice: Voice, lang: str, action: str) -> str:
     """The counsellor's leg: the caller's language and "press 1"; no key -> hang up."""
+    return menu(voice, lang, ["screen_offer"], action)
+
+
+def centres(
+    voice: Voice, lang: str, entries: Sequence[Prompt], offer_sms: bool, action: str, then: str
+) -> str:
+    """The centres near the caller read out, the SMS offer (press 1), then back to `then`."""
     response = VoiceResponse()
     node = gather(action)
-    voice.speak(node, lang, "screen_offer")
+    voice.speak(node, lang, "centres_intro")
+    for entry in entries:
+        voice.add(node, lang, entry)
+    if offer_sms:
+        voice.speak(node, lang, "centres_sms_offer")
+    response.append(node)
+    response.redirect(then, method="POST")
+    return str(response)
+
+
+def callback_screen(voice: Voice, lang: str, asked_at: str, action: str) -> str:
+    """A callback's counsellor: the language, when it was asked (digits, read by a voice)."""
+    response = VoiceResponse()
+    node = gather(action)
+    voice.speak(node, lang, "callback_asked_at")
+    node.say(asked_at, language="ru-RU")
+    voice.speak(node, lang, "callback_screen")
     response.append(node)
     return str(response)
 
 
-def connect_backup(
-    voice: Voice, langs: Sequence[str], backup_number: str | None, caller_id: str | None
+def dial_caller(number: str, caller_id: str, timeout: int, action: str, screen_url: str) -> str:
+    """A callback's counsellor accepted: dial the caller from the line, their leg screened."""
+    response = VoiceResponse()
+    dial = Dial(
+        caller_id=caller_id,
+        answer_on_bridge=True,
+        record="do-not-record",
+        timeout=timeout,
+        method="POST",
+        action=action,
+    )
+    dial.number(number, url=screen_url)
+    response.append(dial)
+    return str(response)
+
+
+def reserve_line(
+    voice: Voice, langs: Sequence[str], reserve_number: str | None, caller_id: str | None
 ) -> str:
     """Last resort: the reserve line, or (without one) the emergency numbers read out."""
     response = VoiceResponse()
-    if backup_number:
+    if reserve_number:
         for lang in langs:
-            voice.speak(response, lang, "backup_connecting")
-        dial = Dial(caller_id=caller_id, timeout=30, record="do-not-record")
-        dial.number(backup_number)
+            voice.speak(response, lang, "reserve_connecting")
+        dial = Dial(caller_id=caller_id, timeout=RESERVE_RING_SECONDS, record="do-not-record")
+        dial.number(reserve_number)
         response.append(dial)
     for lang in langs:
         voice.speak(response, lang, "emergency_numbers")
     response.hangup()
+    return str(response)
+
+
+def reserve_line_in_plain_words(reserve_number: str | None, caller_id: str | None) -> str:
+    """The reserve line when the prompt catalog itself is unusable: a few fixed Russian words."""
+    response = VoiceResponse()
+    response.say("Пожалуйста, подождите.", language="ru-RU")
+    if reserve_number:
+        dial = Dial(caller_id=caller_id, timeout=RESERVE_RING_SECONDS)
+        dial.number(reserve_number)
+        response.append(dial)
+    response.say("Полиция: 102. Скорая помощь: 103.", language="ru-RU")
     return str(response)

@@ -34,11 +34,11 @@ class Call(Base):
         str_enum(CallOutcome), default=CallOutcome.IN_PROGRESS
     )
     counsellor_id: Mapped[int | None] = mapped_column(ForeignKey("counsellor.id"))
-    attempts: Mapped[int] = mapped_column(default=0)
+    attempt_count: Mapped[int] = mapped_column(default=0)  # counsellors offered this call
     invalid_keys: Mapped[int] = mapped_column(default=0)
 
     counsellor: Mapped[Counsellor | None] = relationship()
-    offers: Mapped[list[CallAttempt]] = relationship(
+    attempts: Mapped[list[CallAttempt]] = relationship(
         back_populates="call", order_by="CallAttempt.id"
     )
 
@@ -58,4 +58,4 @@ class CallAttempt(Base):
     )
     ring_seconds: Mapped[int | None]
 
-    call: Mapped[Call] = relationship(back_populates="offers")
+    call: Mapped[Call] = relationship(back_populates="attempts")

@@ -22,7 +22,7 @@ class CallOutcome(StrEnum):
     CALLBACK_REQUESTED = "callback-requested"
     INFORMATION = "information"
     BLOCKED = "blocked"
-    BACKUP = "backup"
+    RESERVE_LINE = "reserve-line"  # sent on to HOTLINE_BACKUP_NUMBER
     FAILED = "failed"
 
 

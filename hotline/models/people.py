@@ -27,7 +27,7 @@ class Counsellor(Base):
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)
     centre_id: Mapped[int | None] = mapped_column(ForeignKey("centre.id"))
     active: Mapped[bool] = mapped_column(default=True)
-    backup: Mapped[bool] = mapped_column(default=False)
+    standby: Mapped[bool] = mapped_column(default=False)  # rung outside shifts as a last resort
     position: Mapped[int] = mapped_column(default=0)
     duty: Mapped[DutyOverride | None] = mapped_column(str_enum(DutyOverride))
     on_call_sid: Mapped[str | None] = mapped_column(String(64))  # the call they are on now

@@ -1,7 +1,11 @@
-"""The privacy layer: numbers, pseudonyms, sealing, oblasts, log masking (no flask, no twilio)."""
+"""The privacy layer: numbers, pseudonyms, sealing (the keyring), oblasts, log masking.
+
+No flask, no twilio: a layer every channel and job uses the same way.
+"""
 
 from __future__ import annotations
 
+from hotline.privacy.keyring import Keyring
 from hotline.privacy.logmask import (
     PhoneMaskFilter,
     install_phone_masking,
@@ -24,6 +28,7 @@ __all__ = [
     "MOBILE",
     "OBLASTS",
     "InvalidNumber",
+    "Keyring",
     "NumberBox",
     "PhoneMaskFilter",
     "SealError",

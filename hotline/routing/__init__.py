@@ -3,17 +3,17 @@
 A layer without I/O, like Flask's sansio: it imports neither flask, twilio, sqlalchemy nor
 redis, and works on frozen dataclasses and an injected `now`. The database adapter builds
 `CounsellorState`s and a `HuntRequest`; the voice view turns the `Offer` into a `<Dial>`,
-or a `NoOffer` into the callback / SMS / backup-number menu.
+or a `NoOffer` into the callback / SMS / reserve-line menu.
 
 Rules, in order, for every offer (recomputed each time, nothing is remembered here):
 1. Candidates: active, speak the caller's language, reached by the line (a centre line reaches
    its own centre and national staff with no centre; a national line reaches everyone), and
-   on call (a shift covers now in Bishkek time, or duty "on"; duty "off" beats shifts) or in
-   the backup group (rung outside shifts, but never against duty "off").
+   on call (a shift covers now in the hunt's `shift_zone`, or duty "on"; duty "off" beats
+   shifts) or on standby (rung outside shifts, but never against duty "off").
 2. Skip the busy, those in wrap-up (`wrap_up_until > now`) and those already tried.
 3. Tiers: LOCAL (own centre; on a national line the centres in a landline caller's oblast),
    then OVERFLOW (every other on-call candidate; the first tier when the caller's place is
-   unknown or a mobile), then BACKUP. The line's strategy orders within the tier.
+   unknown or a mobile), then STANDBY. The line's strategy orders within the tier.
 4. Wait bound: offer `ring_timeout_seconds` if it ends by `started_at + max_wait_seconds`,
    else what is left if at least `min_ring_seconds`, else `NoOffer(WAIT_EXHAUSTED)`. When
    nobody could be rung anyway, the roster reason is reported instead.
@@ -29,7 +29,6 @@ from hotline.routing.counsellors import (
     is_on_call,
 )
 from hotline.routing.defaults import (
-    BISHKEK,
     DEFAULT_MAX_WAIT_SECONDS,
     DEFAULT_MIN_RING_SECONDS,
     DEFAULT_RING_TIMEOUT_SECONDS,
@@ -41,7 +40,6 @@ from hotline.routing.hunt import HuntRequest, NoOffer, NoOfferReason, Offer, Tie
 from hotline.routing.strategies import Strategy
 
 __all__ = [
-    "BISHKEK",
     "DEFAULT_MAX_WAIT_SECONDS",
     "DEFAULT_MIN_RING_SECONDS",
     "DEFAULT_RING_TIMEOUT_SECONDS",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
-from hotline.routing.defaults import BISHKEK, DEFAULT_WRAP_UP_SECONDS
+from hotline.routing.defaults import DEFAULT_WRAP_UP_SECONDS
 
 
 def require_aware(name: str, moment: datetime | None) -> None:
@@ -36,7 +36,7 @@ class WeeklyShift:
         if self.start.tzinfo is not None or self.end.tzinfo is not None:
             raise ValueError("shift times are wall-clock times without a time zone")
 
-    def covers(self, moment: datetime, zone: tzinfo = BISHKEK) -> bool:
+    def covers(self, moment: datetime, zone: tzinfo) -> bool:
         """Whether this shift covers the instant `moment`, reading the shift in `zone`."""
         require_aware("moment", moment)
         local = moment.astimezone(zone)
@@ -57,10 +57,10 @@ class CounsellorState:
     languages: frozenset[str]  # codes: ky, ru, uz, en
     centre: str | None  # centre slug; None = national staff, overflow for every line
     oblast: str | None  # the centre's oblast slug
-    active: bool  # inactive counsellors never ring, not even as backup
+    active: bool  # inactive counsellors never ring, not even on standby
     duty: DutyOverride | None  # None = follow the shifts
     shifts: tuple[WeeklyShift, ...]
-    backup: bool  # rung outside shifts when nobody on call can take the call
+    standby: bool  # rung outside shifts when nobody on call can take the call
     busy: bool  # on a call now
     wrap_up_until: datetime | None
     last_offered_at: datetime | None
@@ -78,7 +78,7 @@ class CounsellorState:
         return not self.busy and (self.wrap_up_until is None or self.wrap_up_until <= now)
 
 
-def is_on_call(counsellor: CounsellorState, now: datetime, zone: tzinfo = BISHKEK) -> bool:
+def is_on_call(counsellor: CounsellorState, now: datetime, zone: tzinfo) -> bool:
     """Active and either on duty by override or inside one of their weekly shifts at `now`."""
     require_aware("now", now)
     if not counsellor.active or counsellor.duty == DutyOverride.OFF:

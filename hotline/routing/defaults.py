@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
-BISHKEK = ZoneInfo("Asia/Bishkek")
-"""Shifts are written in this wall-clock zone (UTC+6, no daylight saving)."""
-
 DEFAULT_MAX_WAIT_SECONDS = 90
 """How long a caller may wait for a counsellor, from asking for one to the callback offer."""
 

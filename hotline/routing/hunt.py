@@ -14,7 +14,6 @@ from hotline.routing.counsellors import (
     require_aware,
 )
 from hotline.routing.defaults import (
-    BISHKEK,
     DEFAULT_MAX_WAIT_SECONDS,
     DEFAULT_MIN_RING_SECONDS,
     DEFAULT_RING_TIMEOUT_SECONDS,
@@ -30,11 +29,11 @@ class Tier(StrEnum):
 
     LOCAL = "local"  # the line's own centre, or the caller's oblast on a national line
     OVERFLOW = "overflow"  # everyone else the line reaches; the first pool if place is unknown
-    BACKUP = "backup"  # backup counsellors rung outside their shifts
+    STANDBY = "standby"  # standby counsellors rung outside their shifts
 
 
 class NoOfferReason(StrEnum):
-    """Why nobody is rung; the view offers a callback, SMS information and the backup number."""
+    """Why nobody is rung; the view offers a callback, SMS information and the reserve line."""
 
     NOBODY_ON_CALL = "nobody_on_call"  # no one reachable speaks the language and is on call
     ALL_BUSY = "all_busy"  # those not yet tried are on a call or in wrap-up
@@ -54,10 +53,10 @@ class HuntRequest:
     last_offered_on_line: int | None  # rrmemory's memory, kept per line
     started_at: datetime  # when the caller asked for a counsellor
     now: datetime
+    shift_zone: tzinfo  # the zone shifts are written in (HOTLINE_TIMEZONE)
     max_wait_seconds: int = DEFAULT_MAX_WAIT_SECONDS
     ring_timeout_seconds: int = DEFAULT_RING_TIMEOUT_SECONDS
     min_ring_seconds: int = DEFAULT_MIN_RING_SECONDS
-    shift_zone: tzinfo = BISHKEK  # the zone shifts are written in (HOTLINE_TIMEZONE)
 
     def __post_init__(self) -> None:
         Strategy(self.strategy)  # raises ValueError for a strategy we do not know
@@ -111,8 +110,8 @@ def _may_take(counsellor: CounsellorState, hunt: HuntRequest) -> bool:
         return False
     if is_on_call(counsellor, hunt.now, hunt.shift_zone):
         return True
-    # "off" is the counsellor's explicit word (asleep, unsafe): even backup does not override it.
-    return counsellor.backup and counsellor.duty != DutyOverride.OFF
+    # "off" is the counsellor's explicit word (asleep, unsafe): even standby does not override it.
+    return counsellor.standby and counsellor.duty != DutyOverride.OFF
 
 
 def _is_local(counsellor: CounsellorState, hunt: HuntRequest) -> bool:
@@ -133,9 +132,9 @@ def _first_pool(
         return Tier.LOCAL, local
     if on_call:
         return Tier.OVERFLOW, on_call
-    backup = [c for c in free if c.backup]
-    if backup:
-        return Tier.BACKUP, backup
+    standby = [c for c in free if c.standby]
+    if standby:
+        return Tier.STANDBY, standby
     return None
 
 

@@ -13,7 +13,6 @@ from hotline.simulator.clock import Clock, SimClock
 from hotline.simulator.emulator import TwilioEmulator
 from hotline.simulator.errors import ApiError, SimulatorError, UnknownLine
 from hotline.simulator.legs import APPLICATION_ERROR
-from hotline.simulator.outbound import OutboundCall
 from hotline.simulator.parties import KeyScript, Party
 from hotline.simulator.records import (
     HANGUP,
@@ -25,6 +24,7 @@ from hotline.simulator.records import (
     LegResult,
     Line,
     Notification,
+    OutboundCall,
     Phone,
     SmsMessage,
     WebhookRequest,

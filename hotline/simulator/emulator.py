@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection, Iterable
 
 from hotline.simulator import dial as dialling
 from hotline.simulator import outbound, sms
-from hotline.simulator.callbacks import StatusFeed
+from hotline.simulator.account import Job
 from hotline.simulator.clock import Clock, SimClock, new_sid, whole_seconds
 from hotline.simulator.errors import SimulatorError, UnknownLine
 from hotline.simulator.legs import DialOutcome, Fetch, Interpreter, Leg, LegEnd
@@ -19,19 +19,19 @@ from hotline.simulator.records import (
     Event,
     Line,
     Notification,
+    OutboundCall,
     Phone,
     SmsMessage,
 )
 from hotline.simulator.rest import EmulatorHttpClient, RestApi
-from hotline.simulator.transports import Transport, WebhookResponse
+from hotline.simulator.status_feed import StatusFeed
+from hotline.simulator.transports import NotConnected, Transport, WebhookResponse
 from hotline.simulator.twiml import Dial
 from hotline.simulator.webhooks import WebhookSender, call_params
 
 # run_pending stops a chain of jobs that keep queuing more jobs.
 MAX_PENDING_JOBS = 1000
 END_STATUS = {LegEnd.REJECTED: "no-answer", LegEnd.REJECTED_BUSY: "busy"}
-
-Job = Callable[[], CallRecord | None]
 
 
 class TwilioEmulator:
@@ -43,7 +43,7 @@ class TwilioEmulator:
 
     def __init__(
         self,
-        transport: Transport,
+        transport: Transport | None,
         account_sid: str,
         auth_token: str,
         public_url: str,
@@ -52,7 +52,7 @@ class TwilioEmulator:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.public_url = public_url.rstrip("/")
-        self.webhooks = WebhookSender(transport, auth_token, self.public_url)
+        self.webhooks = WebhookSender(transport or NotConnected(), auth_token, self.public_url)
         self.requests = self.webhooks.requests  # every exchange with the app, oldest first
         self._clock = clock or SimClock()
         self.lines: dict[str, Line] = {}
@@ -71,6 +71,10 @@ class TwilioEmulator:
         self._pending: deque[Job] = deque()
         self._live: dict[str, Leg] = {}
         self._lock = threading.RLock()
+
+    def connect(self, transport: Transport) -> None:
+        """Deliver webhooks through `transport` (an emulator may be made before its app)."""
+        self.webhooks.transport = transport
 
     @property
     def clock(self) -> Clock:
@@ -276,6 +280,6 @@ class TwilioEmulator:
         with self._lock:
             return self._live.get(call_sid)
 
-    def place_call(self, to: str, from_: str, spec: outbound.OutboundCall) -> CallRecord:
+    def place_call(self, to: str, from_: str, spec: OutboundCall) -> CallRecord:
         """Queue a REST-created call (run by run_pending)."""
         return outbound.place(self, to, from_, spec)

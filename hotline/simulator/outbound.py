@@ -2,38 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
+from hotline.simulator.account import Account
 from hotline.simulator.clock import new_sid
 from hotline.simulator.errors import ApiError
 from hotline.simulator.legs import Fetch, Leg, LegEnd
 from hotline.simulator.parties import KeyScript
-from hotline.simulator.records import Behaviour, CallRecord
+from hotline.simulator.records import Behaviour, CallRecord, OutboundCall
 from hotline.simulator.webhooks import call_params
-
-if TYPE_CHECKING:
-    from hotline.simulator.emulator import TwilioEmulator
 
 QUICK_FAILURE_SECONDS = 1
 UNANSWERED_STATUS = {Behaviour.BUSY: "busy", Behaviour.FAIL: "failed"}
 
 
-@dataclass(frozen=True)
-class OutboundCall:
-    """What `calls.create` asked for, besides the two numbers."""
-
-    url: str | None = None
-    method: str = "POST"
-    twiml: str | None = None
-    fallback_url: str | None = None
-    status_callback: str | None = None
-    status_callback_events: tuple[str, ...] = ("completed",)
-    timeout: int = 60
-    machine_detection: str | None = None
-
-
-def place(emulator: TwilioEmulator, to: str, from_: str, spec: OutboundCall) -> CallRecord:
+def place(emulator: Account, to: str, from_: str, spec: OutboundCall) -> CallRecord:
     """Check and queue a call; Twilio answers at once with status queued."""
     if emulator.lines and from_ not in emulator.lines:
         raise ApiError(400, 21210, "The source phone number provided, From, is not verified")
@@ -47,7 +28,7 @@ def place(emulator: TwilioEmulator, to: str, from_: str, spec: OutboundCall) -> 
     return record
 
 
-def run(emulator: TwilioEmulator, record: CallRecord, spec: OutboundCall) -> CallRecord:
+def run(emulator: Account, record: CallRecord, spec: OutboundCall) -> CallRecord:
     """Ring the scripted phone; when it answers, run the call's TwiML on that leg."""
     clock = emulator.clock
     feed = emulator.status_feed(record, spec.status_callback, spec.status_callback_events)
@@ -90,7 +71,7 @@ def run(emulator: TwilioEmulator, record: CallRecord, spec: OutboundCall) -> Cal
 
 
 def update(
-    emulator: TwilioEmulator, record: CallRecord, url: str | None, method: str, status: str | None
+    emulator: Account, record: CallRecord, url: str | None, method: str, status: str | None
 ) -> CallRecord:
     """Redirect a live call to `url`, or end it (status completed or canceled)."""
     if status is not None and status not in ("completed", "canceled"):

@@ -209,3 +209,17 @@ class SmsMessage:
     def final(self) -> bool:
         """True once Twilio is done with it (the body may then be redacted or deleted)."""
         return self.status in ("delivered", "undelivered", "failed", "received", "canceled")
+
+
+@dataclass(frozen=True)
+class OutboundCall:
+    """What `calls.create` asked for, besides the two numbers."""
+
+    url: str | None = None
+    method: str = "POST"
+    twiml: str | None = None
+    fallback_url: str | None = None
+    status_callback: str | None = None
+    status_callback_events: tuple[str, ...] = ("completed",)
+    timeout: int = 60
+    machine_detection: str | None = None

@@ -6,19 +6,17 @@ import json
 import logging
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
 from hotline.simulator import outbound, sms
+from hotline.simulator.account import Account
 from hotline.simulator.clock import rfc2822
 from hotline.simulator.errors import ApiError
-from hotline.simulator.records import CallRecord, SmsMessage
-
-if TYPE_CHECKING:
-    from hotline.simulator.emulator import TwilioEmulator
+from hotline.simulator.records import CallRecord, OutboundCall, SmsMessage
 
 API_VERSION = "2010-04-01"
 ROUTE = re.compile(
@@ -30,7 +28,7 @@ Form = Mapping[str, list[str]]
 class RestApi:
     """Routes one REST request to the emulator; answers (HTTP status, JSON text)."""
 
-    def __init__(self, emulator: TwilioEmulator) -> None:
+    def __init__(self, emulator: Account) -> None:
         self.emulator = emulator
 
     def handle(
@@ -91,7 +89,7 @@ class RestApi:
             raise ApiError(400, 21201, "No 'To' number is specified")
         if not from_:
             raise ApiError(400, 21213, "No 'From' number is specified")
-        spec = outbound.OutboundCall(
+        spec = OutboundCall(
             url=_one(form, "Url"),
             method=(_one(form, "Method") or "POST").upper(),
             twiml=_one(form, "Twiml"),

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-from hotline.simulator.callbacks import StatusFeed
+from hotline.simulator.account import Account
 from hotline.simulator.clock import new_sid
 from hotline.simulator.errors import ApiError
 from hotline.simulator.legs import HTTP_RETRIEVAL_FAILURE, TWIML_TYPES
 from hotline.simulator.records import Behaviour, Line, Notification, SmsMessage
+from hotline.simulator.status_feed import StatusFeed
 from hotline.simulator.transports import WebhookResponse
 from hotline.simulator.twiml import Message, Redirect, TwimlError, parse_messaging
-
-if TYPE_CHECKING:
-    from hotline.simulator.emulator import TwilioEmulator
 
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡"
@@ -39,7 +36,7 @@ def count_segments(body: str) -> int:
     return 1 if units <= single else -(-units // part)
 
 
-def receive(emulator: TwilioEmulator, line: Line, from_: str, body: str) -> list[SmsMessage]:
+def receive(emulator: Account, line: Line, from_: str, body: str) -> list[SmsMessage]:
     """Post an inbound SMS to the line's webhook; queue the app's `<Message>` replies."""
     message = SmsMessage(
         new_sid("SM"),
@@ -93,9 +90,7 @@ def _inbound_params(message: SmsMessage) -> dict[str, str]:
     }
 
 
-def _replies(
-    emulator: TwilioEmulator, response: WebhookResponse, url: str
-) -> list[Message | Redirect]:
+def _replies(emulator: Account, response: WebhookResponse, url: str) -> list[Message | Redirect]:
     try:
         if not 200 <= response.status < 300:
             raise TwimlError(HTTP_RETRIEVAL_FAILURE, f"app answered HTTP {response.status}")
@@ -110,7 +105,7 @@ def _replies(
 
 
 def _reply(
-    emulator: TwilioEmulator, line: Line, sender: str, verb: Message, url: str
+    emulator: Account, line: Line, sender: str, verb: Message, url: str
 ) -> SmsMessage | None:
     callback = urljoin(url, verb.status_callback) if verb.status_callback else None
     try:
@@ -128,7 +123,7 @@ def _reply(
 
 
 def queue_message(
-    emulator: TwilioEmulator,
+    emulator: Account,
     from_: str,
     to: str,
     body: str,
@@ -162,7 +157,7 @@ def queue_message(
     return message
 
 
-def _deliver(emulator: TwilioEmulator, message: SmsMessage) -> None:
+def _deliver(emulator: Account, message: SmsMessage) -> None:
     url = emulator.webhooks.absolute(message.status_callback) if message.status_callback else None
 
     def post(target: str, method: str, params: dict[str, str]) -> WebhookResponse:
@@ -189,7 +184,7 @@ def _deliver(emulator: TwilioEmulator, message: SmsMessage) -> None:
     feed.close()
 
 
-def _status_params(emulator: TwilioEmulator, message: SmsMessage) -> dict[str, str]:
+def _status_params(emulator: Account, message: SmsMessage) -> dict[str, str]:
     params = {
         "MessageSid": message.message_sid,
         "SmsSid": message.message_sid,

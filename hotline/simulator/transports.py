@@ -33,6 +33,16 @@ class Transport(Protocol):
         ...
 
 
+class NotConnected:
+    """The transport of an emulator made before its app: `TwilioEmulator.connect` replaces it."""
+
+    def deliver(
+        self, method: str, url: str, form: Mapping[str, str], headers: Mapping[str, str]
+    ) -> WebhookResponse:
+        """Refuse: there is no app to deliver to yet."""
+        raise RuntimeError("the emulator is not connected to an app yet")
+
+
 class WsgiTransport:
     """Calls a Flask app in-process with its test client: no sockets, no threads.
 

@@ -1,19 +1,25 @@
-"""The SMS channel: keywords in four languages, callback requests by SMS, the SMS log."""
+"""The SMS channel: keywords in four languages, callback requests by SMS, the SMS log.
+
+`views` holds the blueprint (Twilio's SMS webhooks); `keywords` reads a message (pure),
+`answers` acts on it, `replies` are the texts (config/sms), `records` the metadata log,
+`memory` what is kept in Redis by pseudonym, `segments` counts SMS parts.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint
-from flask.blueprints import BlueprintSetupState
+from flask import Flask
 
-bp = Blueprint("sms", __name__, url_prefix="/sms")
-
-# The view module attaches its routes to `bp`.
-from hotline.sms import replies, views  # noqa: E402, F401
+from hotline.sms import replies
+from hotline.sms.views import bp
 
 
-@bp.record_once
-def _check_replies(state: BlueprintSetupState) -> None:
+def init_app(app: Flask) -> None:
+    """Check the reply texts and register the SMS blueprint."""
     # A missing or incomplete reply file stops the app at start, not a person mid-crisis.
-    replies.load_replies(Path(state.app.config["HOTLINE_CONFIG_DIR"]))
+    replies.load_replies(Path(app.config["HOTLINE_CONFIG_DIR"]))
+    app.register_blueprint(bp)
+
+
+__all__ = ["bp", "init_app"]

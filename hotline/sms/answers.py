@@ -7,14 +7,14 @@ No consent, no callback: "call me" only asks whether this number is safe and whe
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from redis import Redis
 from sqlalchemy.orm import Session
 
 from hotline import callbacks
-from hotline.keyring import Keyring
 from hotline.models import Callback
+from hotline.privacy import Keyring
 from hotline.sms import memory
 from hotline.sms.keywords import Intent, Reading
 
@@ -42,12 +42,13 @@ class Answer:
 
 @dataclass(frozen=True)
 class Desk:
-    """What answering needs: the database session, Redis, the keyring and the time."""
+    """What answering needs: the database session, Redis, the keyring, the time and its zone."""
 
     session: Session
     redis: Redis
     keyring: Keyring
     now: datetime
+    zone: tzinfo  # safe windows are local time (HOTLINE_TIMEZONE)
 
 
 def answer(desk: Desk, sender: Sender, reading: Reading) -> Answer:
@@ -95,6 +96,7 @@ def _book(desk: Desk, sender: Sender, language: str, digit: str, intent: str) ->
         language=language,
         window=callbacks.WINDOW_KEYS[digit],
         now=desk.now,
+        zone=desk.zone,
         source_sid=sender.message_sid,
     )
     return Answer(intent, language, "registered", callback)

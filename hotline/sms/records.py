@@ -10,22 +10,7 @@ from sqlalchemy.orm import Session
 
 from hotline.models import Direction, Message
 from hotline.sms.segments import segments
-
-# Twilio's message statuses, in the order they happen; a late, older status never wins.
-STATUS_ORDER = {
-    "accepted": 0,
-    "scheduled": 0,
-    "queued": 1,
-    "sending": 2,
-    "sent": 3,
-    "receiving": 3,
-    "received": 4,
-    "delivered": 4,
-    "undelivered": 4,
-    "failed": 4,
-    "canceled": 4,
-    "read": 5,
-}
+from hotline.twilio_terms import MESSAGE_STATUS_ORDER
 
 
 @dataclass(frozen=True)
@@ -90,7 +75,7 @@ def update_status(
     session: Session, message_sid: str, status: str, message_id: int | None = None
 ) -> bool:
     """Apply a status callback; `message_id` ties a reply's first callback to its row."""
-    if status not in STATUS_ORDER or not message_sid:
+    if status not in MESSAGE_STATUS_ORDER or not message_sid:
         return False
     message = session.scalar(select(Message).where(Message.message_sid == message_sid))
     if message is None and message_id is not None:
@@ -105,6 +90,6 @@ def update_status(
             message.message_sid = message_sid
     if message is None:
         return False
-    if STATUS_ORDER[status] >= STATUS_ORDER.get(message.status or "", -1):
+    if MESSAGE_STATUS_ORDER[status] >= MESSAGE_STATUS_ORDER.get(message.status or "", -1):
         message.status = status
     return True

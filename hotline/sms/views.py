@@ -9,22 +9,21 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Response, current_app, g, request, url_for
-from twilio.twiml.messaging_response import MessagingResponse
+from flask import Blueprint, Response, current_app, g, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from hotline import call_log, callback_queue, callbacks
-from hotline.clock import now
+from hotline import callbacks
+from hotline.calls import log as call_log
 from hotline.db import get_session
-from hotline.keyring import get_keyring
+from hotline.extensions import default_region, get_keyring, get_queue, get_redis, local_zone, now
 from hotline.privacy import caller_number
-from hotline.queueing import get_queue, get_redis
-from hotline.sms import answers, bp, keywords, memory, records, replies
+from hotline.sms import answers, keywords, memory, records, replies, twiml
 from hotline.sms.segments import segments
-from hotline.webhooks import twilio_webhook
-from hotline.webhooks import twiml as xml
+from hotline.webhooks import twilio_webhook, xml
 
 log = logging.getLogger(__name__)
+
+bp = Blueprint("sms", __name__, url_prefix="/sms")
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ def incoming() -> Response:
         return _silence("replayed")  # Twilio sent it twice, or a captured request came back
     reading = keywords.read(form.body)
     line = call_log.find_line(session, form.to)
-    number = caller_number(form.from_)
+    number = caller_number(form.from_, default_region())
     pseudonym = get_keyring().pseudonym(number) if number else None
     exchange = records.Exchange(line.id if line else None, pseudonym, reading.language)
     parts = segments(form.body)
@@ -71,7 +70,7 @@ def incoming() -> Response:
             callbacks.cancel_open(session, pseudonym, now())
         return _log_silence(exchange, form, "rate-limited", parts)
     sender = answers.Sender(line.id, line.language, pseudonym, number, form.message_sid)
-    desk = answers.Desk(session, get_redis(), get_keyring(), now())
+    desk = answers.Desk(session, get_redis(), get_keyring(), now(), local_zone())
     result = answers.answer(desk, sender, reading)
     exchange = records.Exchange(line.id, pseudonym, result.language)
     records.log_inbound(session, exchange, form.message_sid, result.intent, parts, now())
@@ -80,7 +79,7 @@ def incoming() -> Response:
     log.info("sms in: %s", result.intent)
     if result.callback is not None:
         # Redis may be down: the request is saved all the same and the sweeper queues it later.
-        callback_queue.deliver(get_queue(), result.callback.id, result.callback.next_attempt_at)
+        callbacks.deliver(get_queue(), result.callback.id, result.callback.next_attempt_at)
     return reply
 
 
@@ -111,20 +110,18 @@ def quiet_failure(error: Exception) -> Response | HTTPException:
             session.rollback()
         except Exception:  # the database may be the thing that is down
             log.warning("rollback failed after an SMS webhook error")
-    return xml(MessagingResponse())
+    return xml(twiml.silence())
 
 
 def _reply(exchange: records.Exchange, result: answers.Answer) -> Response:
     if result.reply is None:
-        return xml(MessagingResponse())
+        return xml(twiml.silence())
     text = replies.reply_text(
         Path(current_app.config["HOTLINE_CONFIG_DIR"]), result.language, result.reply
     )
     outbound = records.log_outbound(get_session(), exchange, result.reply, text, now())
-    response = MessagingResponse()
     # The row's id rides on the status callback: the reply's MessageSid is not known yet.
-    response.message(text, status_callback=url_for("sms.status", m=outbound.id))
-    return xml(response)
+    return xml(twiml.reply(text, url_for("sms.status", m=outbound.id)))
 
 
 def _log_silence(exchange: records.Exchange, form: SmsForm, intent: str, parts: int) -> Response:
@@ -136,4 +133,4 @@ def _log_silence(exchange: records.Exchange, form: SmsForm, intent: str, parts: 
 
 def _silence(intent: str) -> Response:
     log.info("sms in: %s, no reply", intent)
-    return xml(MessagingResponse())
+    return xml(twiml.silence())

@@ -1,13 +1,11 @@
-"""When a callback is safe: the window the caller chose, in Asia/Bishkek time (pure)."""
+"""When a callback is safe: the window the caller chose, in local time (HOTLINE_TIMEZONE). Pure."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, time, timedelta, tzinfo
 
 from hotline.models.enums import SafeWindow
 
-BISHKEK = ZoneInfo("Asia/Bishkek")
 # Local hours of each window; ASAP is any hour: someone in crisis asked for a call now.
 HOURS = {
     SafeWindow.MORNING: (time(8), time(12)),
@@ -16,7 +14,7 @@ HOURS = {
 }
 
 
-def is_open(window: SafeWindow, moment: datetime, zone: ZoneInfo = BISHKEK) -> bool:
+def is_open(window: SafeWindow, moment: datetime, zone: tzinfo) -> bool:
     """Whether `moment` falls inside the window."""
     if window not in HOURS:
         return True
@@ -24,7 +22,7 @@ def is_open(window: SafeWindow, moment: datetime, zone: ZoneInfo = BISHKEK) -> b
     return start <= moment.astimezone(zone).time() < end
 
 
-def next_opening(window: SafeWindow, moment: datetime, zone: ZoneInfo = BISHKEK) -> datetime:
+def next_opening(window: SafeWindow, moment: datetime, zone: tzinfo) -> datetime:
     """`moment` if the window is open then, else the window's next start (same zone as given)."""
     if is_open(window, moment, zone):
         return moment
@@ -36,7 +34,7 @@ def next_opening(window: SafeWindow, moment: datetime, zone: ZoneInfo = BISHKEK)
     return opening.astimezone(moment.tzinfo)
 
 
-def closes_at(window: SafeWindow, moment: datetime, zone: ZoneInfo = BISHKEK) -> datetime | None:
+def closes_at(window: SafeWindow, moment: datetime, zone: tzinfo) -> datetime | None:
     """When the window open at `moment` closes (None for ASAP, which never closes)."""
     if window not in HOURS:
         return None

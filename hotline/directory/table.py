@@ -1,11 +1,11 @@
-"""Crisis centres in the database: loaded from the directory file, found near a caller."""
+"""The directory in the database: loaded from the file, centres found near a caller."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.directory import Directory
+from hotline.directory.entries import Directory
 from hotline.models import Centre
 
 # A city and the oblast around it are served together: Osh city's centres take Osh oblast's

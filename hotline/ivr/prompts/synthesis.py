@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hotline.ivr.prompt_audio import Manifest, text_hash
-from hotline.ivr.prompt_catalog import CENTRE_AUDIO_PREFIX, PROMPT_KEYS, PromptCatalog
+from hotline.ivr.prompts.audio import Manifest, text_hash
+from hotline.ivr.prompts.catalog import CENTRE_AUDIO_PREFIX, PROMPT_KEYS, PromptCatalog
 
 TOOLS = ("espeak-ng", "sox")
 INSTALL_HINT = "install them: apt-get install espeak-ng sox"

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app
-
-from hotline.privacy import NumberBox, pseudonymize
-
-EXTENSION = "hotline.keyring"
+from hotline.privacy.pseudonym import pseudonymize
+from hotline.privacy.sealing import NumberBox
 
 
 @dataclass(frozen=True)
@@ -21,7 +19,7 @@ class Keyring:
     box: NumberBox
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Keyring:
+    def from_config(cls, config: Mapping[str, Any]) -> Keyring:
         """Build from HOTLINE_PSEUDONYM_KEY(_VERSION) and HOTLINE_ENCRYPTION_KEY."""
         return cls(
             config["HOTLINE_PSEUDONYM_KEY"],
@@ -40,14 +38,3 @@ class Keyring:
     def unseal(self, token: str) -> str:
         """Decrypt a sealed number, just before dialling it."""
         return self.box.unseal(token)
-
-
-def init_app(app: Flask) -> None:
-    """Attach the keyring to the app."""
-    app.extensions[EXTENSION] = Keyring.from_config(app.config)
-
-
-def get_keyring(app: Flask | None = None) -> Keyring:
-    """The app's keyring."""
-    keyring: Keyring = (app or current_app).extensions[EXTENSION]
-    return keyring

@@ -12,18 +12,23 @@ workers racing, or a webhook arriving late can never place a second call.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
-from hotline import safe_windows
-from hotline.keyring import Keyring
+from hotline.callbacks import windows
 from hotline.models import Callback, CallbackState, SafeWindow
+from hotline.privacy import Keyring
 
 OPEN_STATES = (CallbackState.PENDING, CallbackState.SCHEDULED)
 RINGING_STATES = (CallbackState.RINGING_COUNSELLOR, CallbackState.RINGING_CALLER)
+# The outcome mark while the caller and the counsellor are talking; the call's end settles it.
+CALLER_ANSWERED = "caller-answered"
 
 # The caller's answer to "when is it safe?" (the keys of the callback_when prompt).
 WINDOW_KEYS = {
@@ -36,8 +41,9 @@ WINDOW_KEYS = {
 
 @dataclass(frozen=True)
 class CallbackPolicy:
-    """How hard the hotline tries (HOTLINE_CALLBACK_* settings)."""
+    """How hard the hotline tries (HOTLINE_CALLBACK_* settings), in which local time."""
 
+    zone: tzinfo  # safe windows are in this zone (HOTLINE_TIMEZONE)
     attempts: int = 3  # times the caller is dialled before the request expires
     retry_minutes: tuple[int, ...] = (10, 30)  # backoff after each missed attempt
     max_age_hours: int = 48  # an older request expires and its number is erased
@@ -60,6 +66,7 @@ def request_callback(
     language: str,
     window: SafeWindow,
     now: datetime,
+    zone: tzinfo,
     source_sid: str | None = None,
 ) -> Callback:
     """Record a consented callback to `number` (sealed at once); one open request per caller."""
@@ -72,7 +79,7 @@ def request_callback(
     callback.consent = True
     callback.safe_window = window
     callback.source_call_sid = source_sid
-    callback.next_attempt_at = safe_windows.next_opening(window, now)
+    callback.next_attempt_at = windows.next_opening(window, now, zone)
     callback.state = (
         CallbackState.PENDING if callback.next_attempt_at == now else CallbackState.SCHEDULED
     )
@@ -102,7 +109,7 @@ def claim(session: Session, callback_id: int, now: datetime) -> bool:
     return bool(taken.rowcount)  # type: ignore[attr-defined]
 
 
-def move(session: Session, callback_id: int, source: CallbackState, **values: object) -> bool:
+def _move(session: Session, callback_id: int, source: CallbackState, **values: object) -> bool:
     """Compare-and-set: change the callback only if it is still in `source`."""
     moved = session.execute(
         update(Callback)
@@ -113,14 +120,16 @@ def move(session: Session, callback_id: int, source: CallbackState, **values: ob
     return bool(moved.rowcount)  # type: ignore[attr-defined]
 
 
-def retry_later(session: Session, callback: Callback, source: CallbackState, at: datetime) -> bool:
+def retry_later(
+    session: Session, callback: Callback, source: CallbackState, at: datetime, zone: tzinfo
+) -> bool:
     """Back to the queue at the next safe moment from `at` (no caller attempt counted)."""
-    return move(
+    return _move(
         session,
         callback.id,
         source,
         state=CallbackState.SCHEDULED,
-        next_attempt_at=safe_windows.next_opening(callback.safe_window, at),
+        next_attempt_at=windows.next_opening(callback.safe_window, at, zone),
         claimed_at=None,
         counsellor_call_sid=None,
     )
@@ -131,7 +140,7 @@ def counsellor_declined(
 ) -> bool:
     """The counsellor did not take it: another one is tried at once."""
     tried = [*callback.counsellors_tried, *([counsellor_id] if counsellor_id else [])]
-    return move(
+    return _move(
         session,
         callback.id,
         CallbackState.RINGING_COUNSELLOR,
@@ -143,6 +152,41 @@ def counsellor_declined(
     )
 
 
+def counsellor_accepted(session: Session, callback_id: int, counsellor_call_sid: str) -> bool:
+    """The counsellor pressed 1: now the caller is dialled (once: a compare-and-set)."""
+    return _move(
+        session,
+        callback_id,
+        CallbackState.RINGING_COUNSELLOR,
+        state=CallbackState.RINGING_CALLER,
+        attempts=Callback.attempts + 1,
+        counsellor_call_sid=counsellor_call_sid,
+    )
+
+
+def caller_answered(session: Session, callback_id: int, caller_call_sid: str) -> bool:
+    """A person at the caller's number pressed 1: the two are talking."""
+    return _move(
+        session,
+        callback_id,
+        CallbackState.RINGING_CALLER,
+        outcome=CALLER_ANSWERED,
+        caller_call_sid=caller_call_sid,
+    )
+
+
+def caller_leg_ended(
+    session: Session, callback: Callback, now: datetime, policy: CallbackPolicy
+) -> CallbackState:
+    """The call to the caller is over: completed if they answered, else retried or expired."""
+    if callback.state != CallbackState.RINGING_CALLER:
+        return callback.state
+    if callback.outcome == CALLER_ANSWERED:
+        close(session, callback, CallbackState.RINGING_CALLER, CallbackState.COMPLETED, now)
+        return CallbackState.COMPLETED
+    return caller_missed(session, callback, now, policy)
+
+
 def caller_missed(
     session: Session, callback: Callback, now: datetime, policy: CallbackPolicy
 ) -> CallbackState:
@@ -150,10 +194,10 @@ def caller_missed(
     if callback.attempts >= policy.attempts:
         close(session, callback, CallbackState.RINGING_CALLER, CallbackState.EXPIRED, now)
         return CallbackState.EXPIRED
-    retry_at = safe_windows.next_opening(
-        callback.safe_window, now + policy.backoff(callback.attempts)
+    retry_at = windows.next_opening(
+        callback.safe_window, now + policy.backoff(callback.attempts), policy.zone
     )
-    move(
+    _move(
         session,
         callback.id,
         CallbackState.RINGING_CALLER,
@@ -228,10 +272,11 @@ def stale(session: Session, now: datetime, policy: CallbackPolicy) -> list[Callb
     return list(session.scalars(query))
 
 
-def policy_from(config: dict[str, object]) -> CallbackPolicy:
-    """The policy from HOTLINE_CALLBACK_* settings."""
+def policy_from(config: Mapping[str, Any]) -> CallbackPolicy:
+    """The policy from HOTLINE_CALLBACK_* settings and HOTLINE_TIMEZONE."""
     minutes = tuple(int(m) for m in str(config["HOTLINE_CALLBACK_RETRY_MINUTES"]).split(",") if m)
     return CallbackPolicy(
+        zone=ZoneInfo(str(config["HOTLINE_TIMEZONE"])),
         attempts=int(str(config["HOTLINE_CALLBACK_ATTEMPTS"])),
         retry_minutes=minutes or CallbackPolicy.retry_minutes,
         max_age_hours=int(str(config["HOTLINE_CALLBACK_MAX_AGE_HOURS"])),

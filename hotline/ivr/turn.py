@@ -1,4 +1,5 @@
-"""What every voice view needs: Twilio's form, the clock, the prompt catalog, the call."""
+"""What every voice view starts from: Twilio's form, the call and its line, the caller's language,
+and the prompt catalog that speaks to them."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, abort, current_app, request, url_for
+from sqlalchemy.orm import Session
 
-from hotline.call_log import find_call
-from hotline.clock import now as now  # the views take the clock from here
+from hotline.calls.log import find_call
 from hotline.db import get_session
-from hotline.ivr.prompt_catalog import PromptCatalog
+from hotline.ivr.prompts import PromptCatalog
 from hotline.ivr.twiml import Voice
 from hotline.models import Call, Line
 
@@ -48,6 +49,42 @@ class TwilioForm:
         )
 
 
+@dataclass(frozen=True)
+class Turn:
+    """One webhook in the middle of a call: what Twilio sent, our record, where we are."""
+
+    form: TwilioForm
+    session: Session
+    call: Call
+    line: Line
+
+    @property
+    def lang(self) -> str:
+        """The caller's language, or the line's until they choose."""
+        return self.call.language or self.line.language
+
+    @property
+    def digits(self) -> str:
+        """The keys the caller pressed this turn ("" for silence)."""
+        return self.form.digits
+
+
+def this_turn() -> Turn:
+    """The turn of the current request: a webhook for a call we have a record of."""
+    form = TwilioForm.parse()
+    session = get_session()
+    call = find_call(session, form.call_sid)
+    if call is None or call.line_id is None:
+        raise LookupError("a voice webhook for a call we have no record of")
+    return Turn(form, session, call, session.get_one(Line, call.line_id))
+
+
+def tries() -> int:
+    """How many times the current menu has been heard already (the `tries` query value)."""
+    raw = request.args.get("tries", "0")
+    return int(raw) if raw.isdigit() else 0
+
+
 def init_app(app: Flask) -> None:
     """Load the prompt catalog once; a broken catalog stops the app from starting."""
     app.extensions[CATALOG] = PromptCatalog.load(Path(app.config["HOTLINE_CONFIG_DIR"]))
@@ -61,23 +98,6 @@ def catalog() -> PromptCatalog:
 
 def voice() -> Voice:
     """Speaks the catalog's prompts, audio served by this app."""
-    return Voice(catalog(), lambda lang, name: url_for("ivr.prompt_audio", lang=lang, name=name))
-
-
-def setting(name: str) -> int:
-    """An integer setting of the voice line."""
-    return int(current_app.config[name])
-
-
-def this_call(form: TwilioForm) -> tuple[Call, Line]:
-    """The Call and its Line for a webhook in the middle of a call."""
-    session = get_session()
-    call = find_call(session, form.call_sid)
-    if call is None or call.line_id is None:
-        raise LookupError("a voice webhook for a call we have no record of")
-    return call, session.get_one(Line, call.line_id)
-
-
-def language_of(call: Call, line: Line) -> str:
-    """The caller's language, or the line's until they choose."""
-    return call.language or line.language
+    return Voice(
+        catalog(), lambda lang, name: url_for("ivr.answer.prompt_audio", lang=lang, name=name)
+    )

@@ -11,8 +11,8 @@ from typing import Any, Literal
 import phonenumbers
 import yaml
 
-from hotline.directory import DIRECTORY_FILE, Centre, DirectoryError, load_directory
-from hotline.ivr.prompt_audio import AUDIO_NAME, AUDIO_SUFFIXES
+from hotline.directory import DIRECTORY_FILE, CentreEntry, DirectoryError, load_directory
+from hotline.ivr.prompts.audio import AUDIO_NAME, AUDIO_SUFFIXES
 from hotline.languages import LANGUAGES
 
 PROMPTS_DIR = "prompts"
@@ -42,7 +42,7 @@ PROMPT_KEYS = (
     "emergency_numbers",
     "blocked",
     "goodbye",
-    "backup_connecting",
+    "reserve_connecting",
     "screen_offer",
     "screen_accepted",
     "callback_screen",
@@ -113,7 +113,7 @@ class PromptCatalog:
     """All languages' prompts, loaded from a config directory; read-only after loading."""
 
     def __init__(
-        self, root: Path, languages: Mapping[str, Language], centres: tuple[Centre, ...]
+        self, root: Path, languages: Mapping[str, Language], centres: tuple[CentreEntry, ...]
     ) -> None:
         self.root = root
         self._languages = dict(languages)
@@ -216,7 +216,7 @@ def spoken_number(phone_e164: str, digits: tuple[str, ...]) -> str:
     return ", ".join(" ".join(digits[int(d)] for d in group) for group in [area, *pairs])
 
 
-def _published_centres(path: Path) -> tuple[Centre, ...]:
+def _published_centres(path: Path) -> tuple[CentreEntry, ...]:
     """Centres read out to callers; none when the directory file is not there."""
     if not path.exists():
         return ()

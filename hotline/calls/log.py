@@ -9,9 +9,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hotline.keyring import Keyring
 from hotline.models import Block, Call, CallOutcome, Line
-from hotline.privacy import caller_number, oblast_of
+from hotline.privacy import Keyring, caller_number, oblast_of
+from hotline.twilio_terms import CALL_NEVER_ANSWERED
 
 # The menu path is a short trail of keys ("L2 M1"); a caller mashing keys must not overflow it.
 MENU_PATH_LIMIT = 64
@@ -25,9 +25,9 @@ class CallerId:
     area: str | None  # oblast slug for a Kyrgyz landline, "mobile", or None
 
 
-def identify_caller(keyring: Keyring, raw_from: str | None) -> CallerId:
+def identify_caller(keyring: Keyring, raw_from: str | None, region: str) -> CallerId:
     """Pseudonymize Twilio's From; a hidden or malformed caller id gives no pseudonym."""
-    number = caller_number(raw_from)
+    number = caller_number(raw_from, region)
     if number is None:
         return CallerId(None, None)
     return CallerId(keyring.pseudonym(number), oblast_of(number))
@@ -114,7 +114,7 @@ def close_call(call: Call, twilio_status: str, duration: int | None, now: dateti
     call.duration_seconds = duration
     if call.outcome != CallOutcome.IN_PROGRESS:
         return
-    if twilio_status in ("busy", "failed", "no-answer", "canceled"):
+    if twilio_status in CALL_NEVER_ANSWERED:
         call.outcome = CallOutcome.FAILED
     elif call.hunt_started_at is not None:
         call.outcome = CallOutcome.ABANDONED_WAITING

@@ -1,4 +1,4 @@
-"""The crisis-centre directory: config/centres.yaml loaded into dataclasses, and its checker."""
+"""The directory file (config/centres.yaml): its entries as dataclasses, and its checker. Pure."""
 
 from __future__ import annotations
 
@@ -61,8 +61,8 @@ class CentrePhone:
 
 
 @dataclass(frozen=True)
-class Centre:
-    """A crisis centre a caller may be referred to."""
+class CentreEntry:
+    """A crisis centre as the directory file lists it (the table's row is models.Centre)."""
 
     slug: str
     name: str
@@ -93,14 +93,14 @@ class NationalNumber:
 class Directory:
     """All centres and national numbers from one directory file."""
 
-    centres: tuple[Centre, ...]
+    centres: tuple[CentreEntry, ...]
     national_numbers: tuple[NationalNumber, ...] = ()
 
-    def get(self, slug: str) -> Centre | None:
+    def get(self, slug: str) -> CentreEntry | None:
         """The centre with this slug, if any."""
         return next((centre for centre in self.centres if centre.slug == slug), None)
 
-    def published(self, oblast: str | None = None) -> tuple[Centre, ...]:
+    def published(self, oblast: str | None = None) -> tuple[CentreEntry, ...]:
         """Centres that may be given to callers and have a number, optionally in one oblast."""
         return tuple(
             centre
@@ -201,11 +201,11 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
     return str(exc)
 
 
-def _centre(entry: object, where: str) -> Centre:
+def _centre(entry: object, where: str) -> CentreEntry:
     if isinstance(entry, Mapping) and isinstance(entry.get("slug"), str):
         where = f"{where} ({entry['slug']})"
     fields = _Fields(entry, where, _CENTRE_FIELDS)
-    return Centre(
+    return CentreEntry(
         slug=fields.text("slug"),
         name=fields.text("name"),
         oblast=fields.optional_text("oblast"),
@@ -252,7 +252,7 @@ def check_directory(directory: Directory) -> list[Problem]:
     return problems
 
 
-def _check_centre(centre: Centre) -> list[Problem]:
+def _check_centre(centre: CentreEntry) -> list[Problem]:
     where = centre.slug
     problems: list[Problem] = []
     if not _SLUG.fullmatch(centre.slug):
@@ -274,7 +274,7 @@ def _check_centre(centre: Centre) -> list[Problem]:
     return problems
 
 
-def _check_phone(phone: CentrePhone, centre: Centre, where: str) -> list[Problem]:
+def _check_phone(phone: CentrePhone, centre: CentreEntry, where: str) -> list[Problem]:
     try:
         from_source: str | None = normalize_number(phone.source)
         source_problem = ""

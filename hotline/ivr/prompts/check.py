@@ -1,44 +1,23 @@
-"""The IVR's prompt catalog: public API (loading and lookup live in prompt_catalog), checks."""
+"""`hotline prompts check`: every prompt playable, audio current, listening time per language."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 
-from hotline.ivr.prompt_audio import (
-    AUDIO_CONTENT_TYPES,
+from hotline.ivr.prompts.audio import (
     AudioError,
     Manifest,
-    audio_content_type,
     audio_seconds,
 )
-from hotline.ivr.prompt_catalog import (
+from hotline.ivr.prompts.catalog import (
     PROMPT_KEYS,
     CatalogError,
-    Language,
     Prompt,
     PromptCatalog,
-    spoken_number,
 )
-from hotline.ivr.prompt_synth import speech_items
+from hotline.ivr.prompts.synthesis import speech_items
 from hotline.languages import LANGUAGES
-
-__all__ = [
-    "AUDIO_CONTENT_TYPES",
-    "PROMPT_KEYS",
-    "SAY_CHARACTERS_PER_SECOND",
-    "AudioError",
-    "CatalogError",
-    "CheckReport",
-    "Language",
-    "Prompt",
-    "PromptCatalog",
-    "audio_content_type",
-    "check_catalog",
-    "listening_seconds",
-    "prompt_seconds",
-    "spoken_number",
-]
 
 # Speaking rate assumed for <Say>. Conversational English runs at about 150 words a minute
 # (the usual figure for speech and for TTS at its default rate), and an English word is

@@ -1,24 +1,13 @@
-"""Lines, counsellors and shifts: the operator's changes, shared by the CLI and the console."""
+"""The operator's changes to lines, counsellors and shifts, shared by the CLI and the console."""
 
 from __future__ import annotations
-
-import re
-from datetime import time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.keyring import Keyring
 from hotline.models import Centre, Counsellor, DutyOverride, Line, Shift, Strategy
-from hotline.privacy import InvalidNumber, mask_number, normalize_number
-
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_GROUPS = {"daily": range(7), "weekdays": range(5), "weekend": range(5, 7)}
-_SHIFT = re.compile(r"^\s*(\w+)\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-
-
-class RosterError(ValueError):
-    """An operator's change cannot be made; the message says why, never with a number."""
+from hotline.privacy import InvalidNumber, Keyring, mask_number, normalize_number
+from hotline.roster.shifts import RosterError, parse_shift
 
 
 def find_centre(session: Session, slug: str | None) -> Centre | None:
@@ -52,7 +41,7 @@ def add_counsellor(
     phone: str,
     languages: list[str],
     centre_slug: str | None = None,
-    backup: bool = False,
+    standby: bool = False,
 ) -> Counsellor:
     """Register a counsellor; the phone is sealed, with a pseudonym to recognise their SMS."""
     e164 = _normalize(phone, "counsellor phone")
@@ -67,7 +56,7 @@ def add_counsellor(
         phone_pseudonym=pseudonym,
         phone_hint=mask_number(e164),
         languages=languages,
-        backup=backup,
+        standby=standby,
     )
     counsellor.centre = find_centre(session, centre_slug)
     session.add(counsellor)
@@ -89,27 +78,6 @@ def set_duty(session: Session, name: str, duty: DutyOverride | None) -> Counsell
     return counsellor
 
 
-def parse_shift(spec: str) -> list[tuple[int, time, time]]:
-    """'mon 09:00-18:00', 'weekdays 09:00-18:00', 'sun 20:00-08:00' -> weekly windows."""
-    match = _SHIFT.match(spec.lower())
-    if not match:
-        raise RosterError("a shift looks like 'mon 09:00-18:00' (Asia/Bishkek time)")
-    day, h1, m1, h2, m2 = match.groups()
-    if day in DAY_GROUPS:
-        days = list(DAY_GROUPS[day])
-    elif day[:3] in WEEKDAYS:
-        days = [WEEKDAYS.index(day[:3])]
-    else:
-        raise RosterError(f"unknown day {day!r}: use mon..sun, daily, weekdays or weekend")
-    try:
-        start, end = time(int(h1), int(m1)), time(int(h2) % 24, int(m2))
-    except ValueError:
-        raise RosterError("shift times must be HH:MM between 00:00 and 24:00") from None
-    if start == end:
-        raise RosterError("a shift must not start and end at the same time")
-    return [(weekday, start, end) for weekday in days]
-
-
 def add_shifts(session: Session, name: str, spec: str) -> list[Shift]:
     """Add weekly shifts to a counsellor."""
     counsellor = find_counsellor(session, name)
@@ -124,11 +92,6 @@ def remove_shift(session: Session, shift_id: int) -> None:
     if shift is None:
         raise RosterError(f"no shift {shift_id}")
     session.delete(shift)
-
-
-def describe_shift(shift: Shift) -> str:
-    """'mon 09:00-18:00'."""
-    return f"{WEEKDAYS[shift.weekday]} {shift.start:%H:%M}-{shift.end:%H:%M}"
 
 
 def _normalize(number: str, what: str) -> str:

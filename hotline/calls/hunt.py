@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from hotline.centres import catchment
+from hotline.directory import catchment
 from hotline.models import AttemptResult, Call, CallAttempt, CallOutcome, Counsellor, Line
 from hotline.routing import (
     CounsellorState,
@@ -18,13 +18,14 @@ from hotline.routing import (
     WeeklyShift,
     next_offer,
 )
+from hotline.twilio_terms import DialStatus
 
 # What Twilio's DialCallStatus says about a counsellor who did not take the call.
-DIAL_RESULTS = {
-    "busy": AttemptResult.BUSY,
-    "no-answer": AttemptResult.NO_ANSWER,
-    "failed": AttemptResult.FAILED,
-    "canceled": AttemptResult.CANCELED,
+DIAL_RESULTS: dict[str, AttemptResult] = {
+    DialStatus.BUSY: AttemptResult.BUSY,
+    DialStatus.NO_ANSWER: AttemptResult.NO_ANSWER,
+    DialStatus.FAILED: AttemptResult.FAILED,
+    DialStatus.CANCELED: AttemptResult.CANCELED,
 }
 
 
@@ -55,7 +56,7 @@ def _state(c: Counsellor) -> CounsellorState:
         active=c.active,
         duty=c.duty,
         shifts=tuple(WeeklyShift(s.weekday, s.start, s.end) for s in c.shifts),
-        backup=c.backup,
+        standby=c.standby,
         busy=c.on_call_sid is not None,
         wrap_up_until=c.wrap_up_until,
         last_offered_at=c.last_offered_at,
@@ -65,12 +66,12 @@ def _state(c: Counsellor) -> CounsellorState:
 
 
 def offer_next_counsellor(
-    session: Session, call: Call, line: Line, language: str, now: datetime
+    session: Session, call: Call, line: Line, language: str, now: datetime, zone: tzinfo
 ) -> tuple[Offer | NoOffer, list[Ring]]:
     """Decide who rings next and record a RINGING attempt for each."""
     if call.hunt_started_at is None:
         call.hunt_started_at = now
-    tried = frozenset(a.counsellor_id for a in call.offers)
+    tried = frozenset(a.counsellor_id for a in call.attempts)
     hunt = HuntRequest(
         strategy=line.strategy,
         language=language,
@@ -80,6 +81,7 @@ def offer_next_counsellor(
         last_offered_on_line=line.last_offered_counsellor_id,
         started_at=call.hunt_started_at,
         now=now,
+        shift_zone=zone,
         max_wait_seconds=line.max_wait_seconds,
         ring_timeout_seconds=line.ring_seconds,
     )
@@ -95,7 +97,7 @@ def offer_next_counsellor(
         session.flush()
         rings.append(Ring(attempt.id, counsellor.phone_sealed))
     line.last_offered_counsellor_id = decision.counsellor_ids[-1]
-    call.attempts += len(rings)
+    call.attempt_count += len(rings)
     return decision, rings
 
 
@@ -131,11 +133,16 @@ def decline_offer(session: Session, attempt_id: int, now: datetime) -> None:
 
 def settle_dial(session: Session, call: Call, dial_status: str, now: datetime) -> bool:
     """After a `<Dial>` ends: True if our records say a counsellor took the call."""
-    for attempt in call.offers:
+    for attempt in call.attempts:
         if attempt.result == AttemptResult.RINGING:
             attempt.result = DIAL_RESULTS.get(dial_status, AttemptResult.NO_ANSWER)
             attempt.ring_seconds = _seconds_between(attempt.offered_at, now)
     return call.counsellor_id is not None
+
+
+def mark_on_call(session: Session, counsellor_id: int, call_sid: str) -> None:
+    """A counsellor is on a call (a callback's): no other call rings them until it ends."""
+    session.get_one(Counsellor, counsellor_id).on_call_sid = call_sid
 
 
 def release_counsellor(session: Session, call_sid: str, now: datetime, wrap_up: int) -> None:
@@ -151,7 +158,7 @@ def _seconds_between(start: datetime, end: datetime) -> int:
 
 
 def choose_for_callback(
-    session: Session, line: Line, language: str, tried: list[int], now: datetime
+    session: Session, line: Line, language: str, tried: list[int], now: datetime, zone: tzinfo
 ) -> Counsellor | None:
     """One on-call counsellor for a callback, by the line's own strategy and rules."""
     hunt = HuntRequest(
@@ -163,6 +170,7 @@ def choose_for_callback(
         last_offered_on_line=line.last_offered_counsellor_id,
         started_at=now,
         now=now,
+        shift_zone=zone,
         ring_timeout_seconds=line.ring_seconds,
     )
     decision = next_offer(roster_states(session), hunt)

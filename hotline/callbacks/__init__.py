@@ -1,0 +1,71 @@
+"""Callbacks the hotline owes: the state machine (`state`: every change is a verb here, a
+compare-and-set in the database), safe windows (`windows`, pure) and delivery to RQ
+(`delivery`: job arguments are ids only). Views and jobs call these verbs; none changes a
+callback's state itself. No flask, no twilio.
+"""
+
+from hotline.callbacks.delivery import (
+    JOB_TIMEOUT,
+    SWEEPER_JOB_ID,
+    deliver,
+    is_waiting,
+    job_id,
+    schedule_sweeper,
+)
+from hotline.callbacks.state import (
+    CALLER_ANSWERED,
+    OPEN_STATES,
+    RINGING_STATES,
+    WINDOW_KEYS,
+    CallbackPolicy,
+    caller_answered,
+    caller_leg_ended,
+    caller_missed,
+    cancel_open,
+    claim,
+    close,
+    counsellor_accepted,
+    counsellor_declined,
+    due,
+    expire_old,
+    open_request,
+    policy_from,
+    record_counsellor_call,
+    request_callback,
+    retry_later,
+    stale,
+)
+from hotline.callbacks.windows import closes_at, is_open, next_opening
+
+__all__ = [
+    "CALLER_ANSWERED",
+    "JOB_TIMEOUT",
+    "OPEN_STATES",
+    "RINGING_STATES",
+    "SWEEPER_JOB_ID",
+    "WINDOW_KEYS",
+    "CallbackPolicy",
+    "cancel_open",
+    "caller_answered",
+    "caller_leg_ended",
+    "caller_missed",
+    "claim",
+    "close",
+    "closes_at",
+    "counsellor_accepted",
+    "counsellor_declined",
+    "deliver",
+    "due",
+    "expire_old",
+    "is_open",
+    "is_waiting",
+    "job_id",
+    "next_opening",
+    "open_request",
+    "policy_from",
+    "record_counsellor_call",
+    "request_callback",
+    "retry_later",
+    "schedule_sweeper",
+    "stale",
+]

@@ -1,0 +1,32 @@
+"""Crisis centres: the directory file (`entries`, checked before anything is loaded) and the
+table it is loaded into (`table`: sync, catchments, centres near a caller). No flask, no twilio.
+"""
+
+from hotline.directory.entries import (
+    DIRECTORY_FILE,
+    CentreEntry,
+    CentrePhone,
+    Directory,
+    DirectoryError,
+    NationalNumber,
+    Problem,
+    check_directory,
+    load_directory,
+)
+from hotline.directory.table import CATCHMENT, catchment, centres_near, sync_centres
+
+__all__ = [
+    "CATCHMENT",
+    "DIRECTORY_FILE",
+    "CentreEntry",
+    "CentrePhone",
+    "Directory",
+    "DirectoryError",
+    "NationalNumber",
+    "Problem",
+    "catchment",
+    "centres_near",
+    "check_directory",
+    "load_directory",
+    "sync_centres",
+]

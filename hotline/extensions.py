@@ -1,0 +1,156 @@
+"""What `init_app` attaches to the app: the keyring, Redis and the RQ queue, the Twilio client,
+the clock. Each is made once from the app's config and fetched with a getter.
+
+Redis is connected on first use: commands that never touch it (a roster change, `--help`)
+do not start the embedded server.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
+from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+from rq import Queue
+from rq.serializers import JSONSerializer
+from twilio.http import HttpClient
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
+
+from hotline import embedded_redis
+from hotline.privacy import Keyring
+from hotline.settings import TWILIO_API_DEFAULT
+
+KEYRING = "hotline.keyring"
+REDIS = "hotline.redis"
+TWILIO = "hotline.twilio"
+QUEUE_NAME = "hotline"
+
+_QUIET = logging.getLogger("hotline.twilio_http")
+_QUIET.setLevel(logging.WARNING)
+
+
+class LazyRedis:
+    """The app's Redis client, made (and the embedded server joined or started) on first use."""
+
+    def __init__(self, url: str | None, instance_path: Path, timeout: float | None) -> None:
+        self._url = url
+        self._instance_path = instance_path
+        self._timeout = timeout
+        self._client: Redis | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        """REDIS_URL, or the embedded server's socket (joined or started now)."""
+        return self._url or embedded_redis.join_or_start(self._instance_path)
+
+    def client(self) -> Redis:
+        """The client, made once."""
+        with self._lock:
+            if self._client is None:
+                self._client = connect(self.url, self._timeout)
+            return self._client
+
+
+def connect(url: str, timeout: float | None) -> Redis:
+    """A client; `timeout` bounds every socket operation and nothing is retried (webhooks)."""
+    if timeout is None:  # the worker blocks on dequeue and must not time out
+        return Redis.from_url(url)
+    return Redis.from_url(
+        url,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        retry=Retry(NoBackoff(), 0),
+    )
+
+
+class ApiUrlHttpClient(TwilioHttpClient):  # type: ignore[misc]
+    """Twilio's own HTTP client with a timeout, sending api.twilio.com requests to `api_url`."""
+
+    def __init__(self, api_url: str, timeout: float) -> None:
+        # twilio logs every request at INFO; a quiet logger keeps request details out of logs.
+        super().__init__(timeout=timeout, logger=_QUIET)
+        self.api_url = api_url.rstrip("/")
+
+    def request(self, method: str, url: str, *args: object, **kwargs: object) -> Response:
+        """Send the request, rewriting Twilio's base URL when an emulator is configured."""
+        if url.startswith(TWILIO_API_DEFAULT) and self.api_url != TWILIO_API_DEFAULT:
+            url = self.api_url + url[len(TWILIO_API_DEFAULT) :]
+        response: Response = super().request(method, url, *args, **kwargs)
+        return response
+
+
+def init_app(app: Flask) -> None:
+    """Attach the keyring, Redis and the Twilio client; TWILIO_HTTP_CLIENT replaces HTTP."""
+    config = app.config
+    app.extensions[KEYRING] = Keyring.from_config(config)
+    app.extensions[REDIS] = LazyRedis(
+        config.get("REDIS_URL"), Path(app.instance_path), config["HOTLINE_REDIS_TIMEOUT"]
+    )
+    http_client: HttpClient = config.get("TWILIO_HTTP_CLIENT") or ApiUrlHttpClient(
+        config["TWILIO_API_URL"], config["HOTLINE_TWILIO_TIMEOUT"]
+    )
+    app.extensions[TWILIO] = Client(
+        config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"], http_client=http_client
+    )
+
+
+def get_keyring(app: Flask | None = None) -> Keyring:
+    """The app's keyring: pseudonyms and sealed numbers."""
+    keyring: Keyring = (app or current_app).extensions[KEYRING]
+    return keyring
+
+
+def redis_url(app: Flask | None = None) -> str:
+    """The URL of the app's Redis (the worker opens its own blocking connection to it)."""
+    lazy: LazyRedis = (app or current_app).extensions[REDIS]
+    return lazy.url
+
+
+def get_redis(app: Flask | None = None) -> Redis:
+    """The app's Redis client (short timeouts, no retries)."""
+    lazy: LazyRedis = (app or current_app).extensions[REDIS]
+    return lazy.client()
+
+
+def get_queue(app: Flask | None = None, connection: Redis | None = None) -> Queue:
+    """The hotline's RQ queue, JSON-serialized so job data stays readable and pickle-free."""
+    return Queue(QUEUE_NAME, connection=connection or get_redis(app), serializer=JSONSerializer)
+
+
+def get_twilio(app: Flask | None = None) -> Client:
+    """The app's Twilio REST client."""
+    client: Client = (app or current_app).extensions[TWILIO]
+    return client
+
+
+def now(app: Flask | None = None) -> datetime:
+    """The current time, aware, in UTC: real time, or the clock a test injects (HOTLINE_CLOCK)."""
+    clock: Callable[[], datetime] | None = (app or current_app).config.get("HOTLINE_CLOCK")
+    return clock() if clock else datetime.now(UTC)
+
+
+def local_zone(app: Flask | None = None) -> ZoneInfo:
+    """HOTLINE_TIMEZONE: the zone shifts and safe callback windows are written in."""
+    return ZoneInfo((app or current_app).config["HOTLINE_TIMEZONE"])
+
+
+def default_region(app: Flask | None = None) -> str:
+    """HOTLINE_DEFAULT_REGION: how a number without a country code is read."""
+    region: str = (app or current_app).config["HOTLINE_DEFAULT_REGION"]
+    return region
+
+
+def setting(name: str, app: Flask | None = None) -> Any:
+    """One setting of the running app."""
+    return (app or current_app).config[name]

@@ -1,0 +1,30 @@
+"""The roster: lines, counsellors and their weekly shifts, and the operator's changes to them.
+
+`shifts` reads and writes the weekly windows (pure); `changes` makes the operator's changes in
+the database, shared by the CLI and the console. No flask, no twilio.
+"""
+
+from hotline.roster.changes import (
+    add_counsellor,
+    add_line,
+    add_shifts,
+    find_centre,
+    find_counsellor,
+    remove_shift,
+    set_duty,
+)
+from hotline.roster.shifts import WEEKDAYS, RosterError, describe_shift, parse_shift
+
+__all__ = [
+    "WEEKDAYS",
+    "RosterError",
+    "add_counsellor",
+    "add_line",
+    "add_shifts",
+    "describe_shift",
+    "find_centre",
+    "find_counsellor",
+    "parse_shift",
+    "remove_shift",
+    "set_duty",
+]
