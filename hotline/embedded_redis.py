@@ -100,6 +100,9 @@ def serve(instance_path: Path) -> int:
     Asked to stop, it waits a moment first: `make run` stops the web app and the worker at the
     same time, and they say goodbye to Redis on their way out.
     """
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
     instance_path.mkdir(parents=True, exist_ok=True)
     with open(instance_path / LOCK_FILE, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -108,9 +111,6 @@ def serve(instance_path: Path) -> int:
                 f"a Redis server already answers on {socket_path(instance_path)}"
             )
         process = _start(instance_path)
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
     while process.poll() is None and not stop.wait(0.2):
         pass
     if process.poll() is None:
