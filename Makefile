@@ -4,7 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck pytest bench install clean
+.PHONY: run test lint typecheck pytest bench install system-packages clean
+
+# Debian packages some tests need: espeak-ng and sox (prompt audio), chromium (the console in
+# a browser). Installed when missing and this is root with apt-get; else those tests skip.
+SYSTEM_PACKAGES := espeak-ng sox chromium
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 2; }
@@ -37,7 +41,15 @@ pytest: install
 	  echo "== again on $${DATABASE_URL%%://*}"; $(BIN)/pytest -q; \
 	else echo "DATABASE_URL not set: PostgreSQL pass skipped"; fi
 
-test: lint typecheck pytest
+system-packages:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1; then \
+	  echo "installed:$$missing"; \
+	else echo "not installed:$$missing (the tests that need them are skipped)"; fi
+
+test: system-packages lint typecheck pytest
 
 bench: install
 	$(BIN)/python -m bench

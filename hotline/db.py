@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +14,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 EXTENSION = "hotline.db"
+
+log = logging.getLogger(__name__)
 
 
 def database_url(settings: dict[str, Any], instance_path: Path) -> str:
@@ -91,6 +94,17 @@ def session_scope(app: Flask | None = None) -> Iterator[Session]:
     """A session that commits on success and rolls back on error (jobs, CLI)."""
     with session_factory(app)() as session, session.begin():
         yield session
+
+
+def discard_session() -> None:
+    """Roll back the request's session after a failure; a database that is down is no error."""
+    session: Session | None = g.get("db_session")
+    if session is None:
+        return
+    try:
+        session.rollback()
+    except Exception:  # the database may be the very thing that failed
+        log.warning("rollback failed after a webhook error")
 
 
 def _close_session(exc: BaseException | None) -> None:

@@ -97,3 +97,34 @@ def test_shifts_add_list_remove(runner: FlaskCliRunner, session: Session) -> Non
     assert len(session.scalars(select(Shift)).all()) == 5
     bad = runner.invoke(args=["shift", "add", "Aigul", "someday 9-5"])
     assert bad.exit_code == 1 and "mon 09:00-18:00" in bad.output
+
+
+def test_line_set_changes_fallback_strategy_and_wait_and_refuses_nonsense(
+    runner: FlaskCliRunner, session: Session
+) -> None:
+    runner.invoke(args=["line", "add", "+996312900100"])
+    fresh = session.scalars(select(Line)).one()
+    assert fresh.fallback_languages == ["ru", "ky"]  # the default: Russian, then Kyrgyz
+    result = runner.invoke(
+        args=["line", "set", "0312 900100", "--fallback", "ru", "--strategy", "leastrecent",
+              "--wait", "180"]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == (
+        "+996312900100  ky  fallback:ru  leastrecent  wait:180s  national"
+    )
+    session.expire_all()
+    line = session.scalars(select(Line)).one()
+    assert (line.fallback_languages, line.strategy, line.max_wait_seconds) == (
+        ["ru"],
+        Strategy.LEASTRECENT,
+        180,
+    )
+    for args, reason in [
+        (["--wait", "5"], "the wait bound must be 20 to 900 seconds"),
+        (["--fallback", "ru,xx"], "unknown: xx"),
+    ]:
+        refused = runner.invoke(args=["line", "set", "+996312900100", *args])
+        assert refused.exit_code != 0 and reason in refused.output
+    missing = runner.invoke(args=["line", "set", "+996312900199", "--wait", "60"])
+    assert missing.exit_code == 1 and "no line with that number" in missing.output

@@ -38,6 +38,12 @@ def _languages(ctx: click.Context, param: click.Parameter, value: str) -> list[s
         raise click.BadParameter(str(exc)) from None
 
 
+def _some_languages(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> list[str] | None:
+    return None if value is None else _languages(ctx, param, value)
+
+
 @line.command("add")
 @click.argument("number")
 @click.option("--language", type=click.Choice(LANGUAGES), default="ky", show_default=True)
@@ -55,13 +61,51 @@ def line_add(number: str, language: str, centre_slug: str | None, strategy: str)
         click.echo(f"line {added.number} added ({language}, {strategy})")
 
 
+@line.command("set")
+@click.argument("number")
+@click.option("--language", type=click.Choice(LANGUAGES), help="The line's own language.")
+@click.option(
+    "--fallback",
+    callback=_some_languages,
+    help="Languages whose counsellors take a call next, in order, e.g. ru,ky.",
+)
+@click.option("--strategy", type=click.Choice([s.value for s in Strategy]))
+@click.option("--wait", "wait_seconds", type=int, help="Seconds a caller may wait (20-900).")
+def line_set(
+    number: str,
+    language: str | None,
+    fallback: list[str] | None,
+    strategy: str | None,
+    wait_seconds: int | None,
+) -> None:
+    """Change NUMBER's language, fallback languages, strategy or wait bound."""
+    with operator_change() as session:
+        changed = roster.update_line(
+            session,
+            number,
+            language=language,
+            fallback_languages=fallback,
+            strategy=Strategy(strategy) if strategy else None,
+            max_wait_seconds=wait_seconds,
+        )
+        click.echo(_describe_line(changed))
+
+
 @line.command("list")
 def line_list() -> None:
     """List lines."""
     with session_scope() as session:
         for item in session.scalars(select(Line).order_by(Line.id)):
-            centre = item.centre.slug if item.centre else "national"
-            click.echo(f"{item.number}  {item.language}  {item.strategy.value}  {centre}")
+            click.echo(_describe_line(item))
+
+
+def _describe_line(item: Line) -> str:
+    centre = item.centre.slug if item.centre else "national"
+    fallback = ",".join(item.fallback_languages) or "-"
+    return (
+        f"{item.number}  {item.language}  fallback:{fallback}  {item.strategy.value}  "
+        f"wait:{item.max_wait_seconds}s  {centre}"
+    )
 
 
 @counsellor.command("add")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
+from hotline.db import discard_session
 from hotline.ivr import twiml
 from hotline.ivr.turn import voice
 from hotline.webhooks import twilio_webhook, xml
@@ -29,7 +30,7 @@ def safe_answer(error: Exception) -> Response | HTTPException:
         return error
     # The type only: exception texts may carry request data.
     log.error("voice webhook %s failed: %s", request.path, type(error).__name__)
-    _rollback()
+    discard_session()
     if request.path.startswith("/voice/screen"):
         return xml(twiml.hang_up())  # a counsellor's leg: just let it go
     return xml(reserve_line())
@@ -44,12 +45,3 @@ def reserve_line() -> str:
     except Exception:  # the catalog itself is broken: plain words still reach the caller
         log.exception("prompt catalog unusable in the fallback")
         return twiml.reserve_line_in_plain_words(reserve, caller_id)
-
-
-def _rollback() -> None:
-    session = g.get("db_session")
-    if session is not None:
-        try:
-            session.rollback()
-        except Exception:  # the database may be the thing that is down
-            log.warning("rollback failed after a voice webhook error")

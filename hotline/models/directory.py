@@ -23,6 +23,9 @@ class Centre(Base):
     publish: Mapped[bool] = mapped_column(default=True)
 
 
+DEFAULT_FALLBACK_LANGUAGES = ("ru", "ky")
+
+
 class Line(Base):
     """A hotline number on Twilio; a line without a centre is a national line."""
 
@@ -32,6 +35,11 @@ class Line(Base):
     number: Mapped[str] = mapped_column(String(20), unique=True)
     centre_id: Mapped[int | None] = mapped_column(ForeignKey("centre.id"))
     language: Mapped[str] = mapped_column(String(8), default="ky")
+    # Languages whose counsellors take a call after those of the caller's own, in order; the
+    # caller's own language is skipped (so a Russian caller's fallback here is Kyrgyz).
+    fallback_languages: Mapped[list[str]] = mapped_column(
+        JSON, default=lambda: list(DEFAULT_FALLBACK_LANGUAGES)
+    )
     strategy: Mapped[Strategy] = mapped_column(str_enum(Strategy), default=Strategy.RRMEMORY)
     max_wait_seconds: Mapped[int] = mapped_column(default=90)
     ring_seconds: Mapped[int] = mapped_column(default=20)

@@ -10,8 +10,10 @@ from hotline.roster.changes import (
     add_shifts,
     find_centre,
     find_counsellor,
+    find_line,
     remove_shift,
     set_duty,
+    update_line,
 )
 from hotline.roster.shifts import WEEKDAYS, RosterError, describe_shift, parse_shift
 
@@ -24,7 +26,9 @@ __all__ = [
     "describe_shift",
     "find_centre",
     "find_counsellor",
+    "find_line",
     "parse_shift",
     "remove_shift",
     "set_duty",
+    "update_line",
 ]

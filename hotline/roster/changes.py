@@ -9,6 +9,10 @@ from hotline.models import Centre, Counsellor, DutyOverride, Line, Shift, Strate
 from hotline.privacy import InvalidNumber, Keyring, mask_number, normalize_number
 from hotline.roster.shifts import RosterError, parse_shift
 
+# A caller waits at least one ring, and never longer than a quarter of an hour.
+MIN_WAIT_SECONDS = 20
+MAX_WAIT_SECONDS = 900
+
 
 def find_centre(session: Session, slug: str | None) -> Centre | None:
     """The centre with `slug`, None for no slug; RosterError for an unknown slug."""
@@ -30,6 +34,44 @@ def add_line(
     line = Line(number=e164, language=language, strategy=strategy)
     line.centre = find_centre(session, centre_slug)
     session.add(line)
+    return line
+
+
+def find_line(session: Session, number: str) -> Line:
+    """The line with this number (any form the operator types)."""
+    e164 = _normalize(number, "line number")
+    line = session.scalar(select(Line).where(Line.number == e164))
+    if line is None:
+        raise RosterError("no line with that number; add it with `hotline line add`")
+    return line
+
+
+def update_line(
+    session: Session,
+    number: str,
+    *,
+    language: str | None = None,
+    fallback_languages: list[str] | None = None,
+    strategy: Strategy | None = None,
+    max_wait_seconds: int | None = None,
+) -> Line:
+    """Change a line's language, fallback languages, strategy or wait bound (None: unchanged)."""
+    line = find_line(session, number)
+    if (
+        max_wait_seconds is not None
+        and not MIN_WAIT_SECONDS <= max_wait_seconds <= MAX_WAIT_SECONDS
+    ):
+        raise RosterError(
+            f"the wait bound must be {MIN_WAIT_SECONDS} to {MAX_WAIT_SECONDS} seconds"
+        )
+    if language is not None:
+        line.language = language
+    if fallback_languages is not None:
+        line.fallback_languages = list(fallback_languages)
+    if strategy is not None:
+        line.strategy = strategy
+    if max_wait_seconds is not None:
+        line.max_wait_seconds = max_wait_seconds
     return line
 
 

@@ -9,12 +9,12 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, g, request, url_for
+from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from hotline import callbacks
 from hotline.calls import log as call_log
-from hotline.db import get_session
+from hotline.db import discard_session, get_session
 from hotline.extensions import default_region, get_keyring, get_queue, get_redis, local_zone, now
 from hotline.privacy import caller_number
 from hotline.sms import answers, keywords, memory, records, replies, twiml
@@ -104,12 +104,7 @@ def quiet_failure(error: Exception) -> Response | HTTPException:
     if isinstance(error, HTTPException):  # 403 bad signature stays a 403
         return error
     log.error("sms webhook %s failed: %s", request.path, type(error).__name__)
-    session = g.get("db_session")
-    if session is not None:
-        try:
-            session.rollback()
-        except Exception:  # the database may be the thing that is down
-            log.warning("rollback failed after an SMS webhook error")
+    discard_session()
     return xml(twiml.silence())
 
 
