@@ -53,18 +53,16 @@ def _ring_counsellor(app: Flask, callback_id: int, now: datetime) -> str:
         counsellor = hunt.choose_for_callback(
             session, line, callback.language, callback.counsellors_tried, now, policy.zone
         )
+        claimed_at = callback.claimed_at
+        assert claimed_at is not None
         if counsellor is None:
             later = now + timedelta(minutes=policy.no_counsellor_minutes)
-            callbacks.retry_later(
-                session, callback, CallbackState.RINGING_COUNSELLOR, later, policy.zone
-            )
-            callback.counsellors_tried = []
+            callbacks.nobody_free(session, callback, later, policy.zone)
             _deliver(app, callback_id, later)
             return "no-counsellor"
-        callback.counsellor_id = counsellor.id
+        callbacks.counsellor_chosen(session, callback_id, claimed_at, counsellor.id)
         phone = get_keyring(app).unseal(counsellor.phone_sealed)
-        line_number, claimed_at = line.number, callback.claimed_at
-    assert claimed_at is not None
+        line_number = line.number
     try:
         call = get_twilio(app).calls.create(
             to=phone,

@@ -80,7 +80,9 @@ def _counsellor_call_status(app: Flask, session: Session, callback: Callback) ->
                 and created >= callback.claimed_at.replace(microsecond=0)
             ):
                 # The worker died after Twilio took the call: adopt it, never place another.
-                callback.counsellor_call_sid = call.sid
+                callbacks.record_counsellor_call(
+                    session, callback.id, callback.claimed_at, call.sid
+                )
                 return str(call.status)
     except TwilioRestException as exc:
         log.warning("callback %s: Twilio lookup failed (code %s)", callback.id, exc.code)

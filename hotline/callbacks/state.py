@@ -135,6 +135,27 @@ def retry_later(
     )
 
 
+def nobody_free(session: Session, callback: Callback, at: datetime, zone: tzinfo) -> bool:
+    """No counsellor could take it: look again at `at`, everyone may be tried afresh."""
+    return _move(
+        session,
+        callback.id,
+        CallbackState.RINGING_COUNSELLOR,
+        state=CallbackState.SCHEDULED,
+        next_attempt_at=windows.next_opening(callback.safe_window, at, zone),
+        claimed_at=None,
+        counsellor_call_sid=None,
+        counsellors_tried=[],
+    )
+
+
+def counsellor_chosen(
+    session: Session, callback_id: int, claimed_at: datetime, counsellor_id: int
+) -> bool:
+    """The counsellor this claim rings (for the sweeper and the screen), this claim only."""
+    return _for_claim(session, callback_id, claimed_at, counsellor_id=counsellor_id)
+
+
 def counsellor_declined(
     session: Session, callback: Callback, counsellor_id: int | None, now: datetime
 ) -> bool:
@@ -287,6 +308,11 @@ def record_counsellor_call(
     session: Session, callback_id: int, claimed_at: datetime, call_sid: str
 ) -> bool:
     """Keep the Twilio CallSid of the counsellor's leg, for this claim only."""
+    return _for_claim(session, callback_id, claimed_at, counsellor_call_sid=call_sid)
+
+
+def _for_claim(session: Session, callback_id: int, claimed_at: datetime, **values: object) -> bool:
+    """Compare-and-set on the claim: a later claim of the same callback is left alone."""
     kept = session.execute(
         update(Callback)
         .where(
@@ -294,6 +320,7 @@ def record_counsellor_call(
             Callback.state == CallbackState.RINGING_COUNSELLOR,
             Callback.claimed_at == claimed_at,
         )
-        .values(counsellor_call_sid=call_sid)
+        .values(**values)
     )
+    session.expire_all()
     return bool(kept.rowcount)  # type: ignore[attr-defined]
