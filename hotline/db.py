@@ -13,6 +13,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline import db_deadline
+
 EXTENSION = "hotline.db"
 
 log = logging.getLogger(__name__)
@@ -31,11 +33,17 @@ def database_url(settings: dict[str, Any], instance_path: Path) -> str:
     return f"sqlite:///{instance_path / 'hotline.sqlite3'}"
 
 
-def make_engine(url: str, connect_timeout: int = 3, statement_timeout_ms: int = 5000) -> Engine:
-    """An engine with short timeouts: a hung database must not hold a caller past Twilio's 15 s."""
+def make_engine(
+    url: str, connect_timeout: int = 3, statement_timeout_ms: int = 5000, busy_seconds: float = 3.0
+) -> Engine:
+    """An engine with short timeouts: a hung database must not hold a caller past Twilio's 15 s.
+
+    `busy_seconds` is how long SQLite waits for another writer's lock; nothing from outside
+    can cut that wait short, so it must fit a web request's deadline.
+    """
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": connect_timeout})
+        engine = create_engine(url, connect_args={"timeout": busy_seconds})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     connect_args: dict[str, Any] = {}
@@ -44,27 +52,32 @@ def make_engine(url: str, connect_timeout: int = 3, statement_timeout_ms: int = 
             "connect_timeout": connect_timeout,
             "options": f"-c statement_timeout={statement_timeout_ms}",
         }
-    return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+    # No pre-ping: it runs before a request can watch the connection, so a stalled server
+    # would hold it; a connection found dead is thrown away with the pool instead.
+    return create_engine(url, connect_args=connect_args)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
-    # WAL lets the web and the worker read while the other writes.
+    # WAL lets the web and the worker read while the other writes (the busy wait is the
+    # driver's `timeout`).
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=3000")
     cursor.close()
 
 
 def init_app(app: Flask) -> None:
     """Create the engine and session factory and close the request's session at teardown."""
     url = database_url(app.config, Path(app.instance_path))
+    deadline = float(app.config["HOTLINE_DB_DEADLINE_SECONDS"])
     engine = make_engine(
         url,
         app.config["HOTLINE_DB_CONNECT_TIMEOUT"],
         app.config["HOTLINE_DB_STATEMENT_TIMEOUT_MS"],
+        busy_seconds=deadline if deadline > 0 else 3.0,
     )
     app.extensions[EXTENSION] = sessionmaker(engine, expire_on_commit=False)
+    db_deadline.install(app, engine)
     app.teardown_appcontext(_close_session)
 
 

@@ -47,6 +47,8 @@ DEFAULTS: dict[str, Any] = {
     "HOTLINE_TIMEZONE": "Asia/Bishkek",
     "HOTLINE_DB_CONNECT_TIMEOUT": 3,  # seconds
     "HOTLINE_DB_STATEMENT_TIMEOUT_MS": 5000,
+    # A web request's database calls are cut off after this long (Twilio's caller is waiting).
+    "HOTLINE_DB_DEADLINE_SECONDS": 1.5,
     "HOTLINE_REDIS_TIMEOUT": 1.0,  # seconds; webhooks must answer Twilio within 15 s
     "HOTLINE_TWILIO_TIMEOUT": 10.0,  # seconds; twilio's default HTTP client has none
     "HOTLINE_WRAP_UP_SECONDS": 120,  # a counsellor's pause after a call
@@ -65,7 +67,7 @@ INT_SETTINGS = {
     "HOTLINE_DB_CONNECT_TIMEOUT",
     "HOTLINE_DB_STATEMENT_TIMEOUT_MS",
 }
-FLOAT_SETTINGS = {"HOTLINE_REDIS_TIMEOUT", "HOTLINE_TWILIO_TIMEOUT"}
+FLOAT_SETTINGS = {"HOTLINE_REDIS_TIMEOUT", "HOTLINE_TWILIO_TIMEOUT", "HOTLINE_DB_DEADLINE_SECONDS"}
 
 
 class ConfigError(RuntimeError):

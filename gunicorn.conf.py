@@ -1,0 +1,17 @@
+"""gunicorn's settings for the hotline web process (Procfile, Procfile.dev, make load).
+
+Threads, not processes, carry the concurrency: a webhook mostly waits on the database, and a
+thread whose database stalls is freed within HOTLINE_DB_DEADLINE_SECONDS, so enough of them
+stay free for /voice/fallback while others wait.
+"""
+
+import os
+
+bind = f"{os.environ.get('WEB_HOST', '0.0.0.0')}:{os.environ.get('PORT', '5000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "16"))
+timeout = 20
+# Two servers on one machine would share the default control socket and take it from each
+# other; the hotline does not use it.
+control_socket_disable = True

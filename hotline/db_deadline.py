@@ -1,0 +1,138 @@
+"""A deadline on a web request's database calls: a stuck call is cut off, never waited out.
+
+PostgreSQL's statement_timeout is enforced by the server, no help when the server or the network
+stalls after the pool has its connections; a blocked thread would wait for minutes. So every
+connection a web request checks out is watched, and once the request's deadline passes the
+watchdog breaks it from outside: a PostgreSQL connection's socket is shut down, a SQLite
+connection interrupted. The blocked call raises at once, the voice webhook answers with the
+reserve line, and the pool throws the connection away (calls flow again when the database is
+back, with no restart).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, g, has_request_context
+from sqlalchemy import Engine, event
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 0.05
+_RECORD_KEY = "hotline.deadline"
+
+
+@dataclass(eq=False)
+class _Watch:
+    connection: Any  # a DBAPI connection (psycopg or sqlite3)
+    deadline: float  # time.monotonic()
+
+
+class Watchdog:
+    """Breaks watched connections whose deadline has passed; one thread per process."""
+
+    def __init__(self) -> None:
+        self._watched: set[_Watch] = set()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def watch(self, connection: Any, deadline: float) -> _Watch:
+        """Watch `connection` until `release`; break it if it is still out at `deadline`."""
+        watch = _Watch(connection, deadline)
+        with self._lock:
+            self._watched.add(watch)
+            if self._thread is None or self._pid != os.getpid():  # none yet, or forked
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._run, name="db-deadline", daemon=True)
+                self._thread.start()
+        return watch
+
+    def release(self, watch: _Watch) -> None:
+        """The connection went back to the pool in time."""
+        with self._lock:
+            self._watched.discard(watch)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(TICK_SECONDS)
+            now = time.monotonic()
+            with self._lock:
+                late = [w for w in self._watched if w.deadline <= now]
+                self._watched.difference_update(late)  # broken once; the pool discards them
+            for watch in late:
+                _break(watch.connection)
+
+
+def _break(connection: Any) -> None:
+    """Make a call blocked on `connection` fail now."""
+    log.warning("database call past its deadline: connection broken off")
+    try:
+        if isinstance(connection, sqlite3.Connection):
+            connection.interrupt()
+            return
+        # psycopg: shut the socket down under it; its wait returns with an error at once.
+        with socket.socket(fileno=os.dup(connection.fileno())) as sock:
+            sock.shutdown(socket.SHUT_RDWR)
+    except (OSError, ValueError, AttributeError) as exc:  # already closed or not ours
+        log.warning("could not break a late database connection (%s)", type(exc).__name__)
+
+
+WATCHDOG = Watchdog()
+# New connections are made here, so a request can stop waiting for one: the driver's own
+# connect timeout cannot go below 2 s, all of a webhook's budget.
+_CONNECTORS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="db-connect")
+
+
+def connect_by(deadline: float, connect: Callable[[], Any], error: type[Exception]) -> Any:
+    """A new DBAPI connection from `connect()`, or `error` (the driver's own) at `deadline`."""
+    future: Future[Any] = _CONNECTORS.submit(connect)
+    try:
+        return future.result(timeout=max(0.0, deadline - time.monotonic()))
+    except FutureTimeout:
+        future.add_done_callback(_close_late_connection)
+        raise error("no database connection within the request's deadline") from None
+
+
+def _close_late_connection(future: Future[Any]) -> None:
+    if future.exception() is None:
+        future.result().close()
+
+
+def install(app: Flask, engine: Engine) -> None:
+    """Give every request of `app` HOTLINE_DB_DEADLINE_SECONDS for its database calls."""
+    seconds = float(app.config["HOTLINE_DB_DEADLINE_SECONDS"])
+    if seconds <= 0:
+        return
+
+    @app.before_request
+    def _start_the_clock() -> None:
+        g.db_deadline = time.monotonic() + seconds
+
+    @event.listens_for(engine, "do_connect")
+    def _connect_in_time(dialect: Any, record: Any, cargs: Any, cparams: Any) -> Any:
+        if dialect.name == "sqlite" or not (has_request_context() and "db_deadline" in g):
+            return None  # a file opens at once; jobs and commands connect as usual
+        error = dialect.loaded_dbapi.OperationalError
+        return connect_by(g.db_deadline, lambda: dialect.connect(*cargs, **cparams), error)
+
+    @event.listens_for(engine, "checkout")
+    def _watch(connection: Any, record: Any, proxy: Any) -> None:
+        if has_request_context() and "db_deadline" in g:
+            record.info[_RECORD_KEY] = WATCHDOG.watch(connection, g.db_deadline)
+
+    @event.listens_for(engine, "checkin")
+    def _release(connection: Any, record: Any) -> None:
+        watch = record.info.pop(_RECORD_KEY, None)
+        if watch is not None:
+            WATCHDOG.release(watch)

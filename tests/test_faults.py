@@ -1,0 +1,224 @@
+"""The worst night: a database that stalls after start-up, or holds a lock, never leaves a caller
+in silence. Every answer comes within 2 s; /voice/fallback needs no database at all; calls flow
+again when the database is back, without a restart."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from flask import Flask
+from sqlalchemy import Engine, make_url, text
+
+from hotline.db import engine
+from tests.conftest import (
+    ACCOUNT_SID,
+    LINE,
+    PUBLIC_URL,
+    RESERVE,
+    AppMaker,
+    Hotline,
+    signed,
+    twiml,
+    verbs,
+)
+from tests.faults import FreezingProxy
+
+ROOT = Path(__file__).resolve().parent.parent
+CALLER = "+996700123456"
+AIGUL = "+996555000101"
+DEADLINE = 1.5  # HOTLINE_DB_DEADLINE_SECONDS
+ANSWER_WITHIN = 2.0  # what a voice webhook must keep to, whatever the database does
+
+
+def voice_form(call_sid: str, **extra: str) -> dict[str, str]:
+    return {
+        "CallSid": call_sid,
+        "AccountSid": ACCOUNT_SID,
+        "From": CALLER,
+        "To": LINE,
+        "CallStatus": "in-progress",
+        "Direction": "inbound",
+        "ApiVersion": "2010-04-01",
+        **extra,
+    }
+
+
+def post(client: Any, path: str, form: dict[str, str]) -> tuple[float, int, str]:
+    """Post a signed webhook; (seconds it took, status, body)."""
+    started = time.monotonic()
+    response = client.post(path, data=form, headers=signed(path, form))
+    return time.monotonic() - started, response.status_code, response.get_data(as_text=True)
+
+
+def is_reserve_line(body: str) -> bool:
+    """The caller is being put through to the reserve line, from the line's number."""
+    dial = twiml(body).find("Dial")
+    return dial is not None and dial.get("callerId") == LINE and [n.text for n in dial] == [RESERVE]
+
+
+def postgresql_only(app: Flask) -> None:
+    if engine(app).dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: make test runs it in its PostgreSQL pass")
+
+
+@pytest.fixture
+def proxied(make_app: AppMaker, database_url: str) -> Iterator[tuple[Flask, FreezingProxy]]:
+    """An app whose PostgreSQL is reached through a proxy the test can freeze."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        pytest.skip("PostgreSQL only: make test runs it in its PostgreSQL pass")
+    with FreezingProxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
+        through = url.set(host="127.0.0.1", port=proxy.port)
+        app, emulator = make_app(DATABASE_URL=through.render_as_string(hide_password=False))
+        Hotline(app, emulator).line()
+        yield app, proxy
+
+
+def test_a_database_stalled_mid_call_sends_the_caller_to_the_reserve_line_in_time(
+    proxied: tuple[Flask, FreezingProxy],
+) -> None:
+    app, proxy = proxied
+    client = app.test_client()
+    _, status, _ = post(client, "/voice/incoming", voice_form("CA" + "1" * 32))
+    assert status == 200  # the pool has its connection now
+    proxy.freeze()
+    took, status, body = post(client, "/voice/menu", voice_form("CA" + "1" * 32, Digits="1"))
+    assert (status, is_reserve_line(body)) == (200, True)
+    assert DEADLINE <= took < ANSWER_WITHIN
+    # A new connection cannot be made either: the request stops waiting for it in time.
+    took, status, body = post(client, "/voice/incoming", voice_form("CA" + "2" * 32))
+    assert (status, is_reserve_line(body)) == (200, True) and took < ANSWER_WITHIN
+    proxy.thaw()
+    took, status, body = post(client, "/voice/incoming", voice_form("CA" + "3" * 32))
+    assert (status, verbs(body)) == (200, ["Gather"])  # the language menu: calls flow again
+
+
+def test_a_locked_call_row_holds_only_that_call(
+    app: Flask, hotline: Hotline, migrated_engine: Engine
+) -> None:
+    postgresql_only(app)
+    hotline.line()
+    client = app.test_client()
+    for sid in ("CA" + "4" * 32, "CA" + "5" * 32):
+        assert post(client, "/voice/incoming", voice_form(sid))[1] == 200
+    with migrated_engine.connect() as locker:
+        locker.execute(
+            text("SELECT id FROM call WHERE call_sid = :s FOR UPDATE"), {"s": "CA" + "4" * 32}
+        )
+        other = post(client, "/voice/language", voice_form("CA" + "5" * 32, Digits="2"))
+        held = post(client, "/voice/language", voice_form("CA" + "4" * 32, Digits="2"))
+        locker.rollback()
+    assert other[0] < DEADLINE and verbs(other[2]) == ["Gather"]  # not delayed by the lock
+    assert held[0] < ANSWER_WITHIN and is_reserve_line(held[2])
+
+
+def test_sqlite_locked_by_another_writer_answers_in_time(
+    app: Flask, hotline: Hotline, database_url: str
+) -> None:
+    if engine(app).dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    hotline.line()
+    client = app.test_client()
+    assert post(client, "/voice/incoming", voice_form("CA" + "6" * 32))[1] == 200
+    writer = sqlite3.connect(make_url(database_url).database or "", isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        took, status, body = post(
+            client, "/voice/language", voice_form("CA" + "6" * 32, Digits="2")
+        )
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert (status, is_reserve_line(body)) == (200, True) and took < ANSWER_WITHIN
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_under_gunicorn_the_fallback_is_answered_while_every_call_waits_on_a_stalled_database(
+    proxied: tuple[Flask, FreezingProxy], config: dict[str, Any], tmp_path: Path
+) -> None:
+    app, proxy = proxied
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
+        **{
+            name: str(config[name])
+            for name in (
+                "TWILIO_ACCOUNT_SID",
+                "TWILIO_AUTH_TOKEN",
+                "HOTLINE_PSEUDONYM_KEY",
+                "HOTLINE_ENCRYPTION_KEY",
+                "HOTLINE_BACKUP_NUMBER",
+                "REDIS_URL",
+            )
+        },  # fmt: skip
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "HOTLINE_PUBLIC_URL": PUBLIC_URL,
+        "HOTLINE_INSTANCE_PATH": str(tmp_path / "instance"),
+        "WEB_HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "hotline:create_app()"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_served(base)
+        calls = [f"CA{n:032d}" for n in range(10)]
+        for sid in calls:
+            assert http_post(base, "/voice/incoming", voice_form(sid))[1] == 200
+        proxy.freeze()
+        with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+            waiting = [
+                pool.submit(http_post, base, "/voice/menu", voice_form(sid, Digits="1"))
+                for sid in calls
+            ]
+            time.sleep(0.2)  # every call is now waiting on the database
+            fallback = http_post(base, "/voice/fallback", voice_form("CA" + "f" * 32))
+            answers = [future.result() for future in waiting]
+        assert fallback[1] == 200 and is_reserve_line(fallback[2]) and fallback[0] < 1.0
+        assert all(status == 200 and is_reserve_line(body) for _, status, body in answers)
+        assert max(took for took, _, _ in answers) < ANSWER_WITHIN + 0.5  # 10 at once
+        proxy.thaw()
+        assert verbs(http_post(base, "/voice/incoming", voice_form("CA" + "e" * 32))[2]) == [
+            "Gather"
+        ]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=15)
+
+
+def wait_until_served(base: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            requests.get(base + "/healthz", timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise AssertionError("gunicorn did not start")
+
+
+def http_post(base: str, path: str, form: dict[str, str]) -> tuple[float, int, str]:
+    started = time.monotonic()
+    response = requests.post(base + path, data=form, headers=signed(path, form), timeout=30)
+    return time.monotonic() - started, response.status_code, response.text
