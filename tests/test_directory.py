@@ -8,6 +8,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from flask.testing import FlaskCliRunner
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from hotline.cli.centres import centres
 from hotline.directory import (
@@ -18,13 +21,19 @@ from hotline.directory import (
     check_directory,
     load_directory,
 )
+from hotline.models import Centre
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 SHIPPED = CONFIG_DIR / "centres.yaml"
 # The 2023 report says 18 centres but lists 15 distinct ones (some entries repeated).
 SHIPPED_CENTRES = 15
-CHOLPON_ATA_AS_PRINTED = '{source: "(03934) 4-41-37", e164: null}'
-CHOLPON_ATA_FIXED = '{source: "(03943) 4-41-37", e164: "+996394344137"}'
+CHOLPON_ATA_AS_PRINTED = """      - source: "(03934) 4-41-37"
+        e164: null
+"""
+CHOLPON_ATA_CONFIRM = (
+    "        confirm: not a valid number as printed; 03943 is Cholpon-Ata's code\n"
+)
+CHOLPON_ATA_FIXED = '      - {source: "(03943) 4-41-37", e164: "+996394344137"}\n'
 
 
 def test_shipped_directory_loads() -> None:
@@ -55,8 +64,21 @@ def test_published_centres_have_numbers_and_filter_by_oblast() -> None:
     assert in_osh == ["ak-jurok", "aruulan", "meerban"]
 
 
-def test_check_reports_the_cholpon_ata_number_and_exits_1() -> None:
+def test_check_lists_the_cholpon_ata_number_to_confirm_and_passes() -> None:
     result = CliRunner().invoke(centres, ["check", "--file", str(SHIPPED)])
+    assert result.exit_code == 0
+    assert result.stdout == (
+        "to confirm: altynai: phone 1: '(03934) 4-41-37' (not a valid number as printed; "
+        "03943 is Cholpon-Ata's code)\n"
+        f"{SHIPPED_CENTRES} centres, 0 problems, 1 number to confirm\n"
+    )
+
+
+def test_an_invalid_number_not_marked_to_confirm_is_a_problem(tmp_path: Path) -> None:
+    text = SHIPPED.read_text(encoding="utf-8")
+    unmarked = tmp_path / "centres.yaml"
+    unmarked.write_text(text.replace(CHOLPON_ATA_CONFIRM, ""), encoding="utf-8")
+    result = CliRunner().invoke(centres, ["check", "--file", str(unmarked)])
     assert result.exit_code == 1
     assert result.stdout == (
         "altynai: phone 1: '(03934) 4-41-37' is not a valid phone number\n"
@@ -66,7 +88,7 @@ def test_check_reports_the_cholpon_ata_number_and_exits_1() -> None:
 
 def test_check_reads_hotline_config_dir_by_default() -> None:
     result = CliRunner(env={"HOTLINE_CONFIG_DIR": str(CONFIG_DIR)}).invoke(centres, ["check"])
-    assert result.exit_code == 1
+    assert result.exit_code == 0
     assert "altynai" in result.stdout
 
 
@@ -74,7 +96,10 @@ def test_a_fixed_directory_passes(tmp_path: Path) -> None:
     text = SHIPPED.read_text(encoding="utf-8")
     assert CHOLPON_ATA_AS_PRINTED in text
     fixed = tmp_path / "centres.yaml"
-    fixed.write_text(text.replace(CHOLPON_ATA_AS_PRINTED, CHOLPON_ATA_FIXED), encoding="utf-8")
+    fixed.write_text(
+        text.replace(CHOLPON_ATA_AS_PRINTED + CHOLPON_ATA_CONFIRM, CHOLPON_ATA_FIXED),
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(centres, ["check", "--file", str(fixed)])
     assert result.exit_code == 0
     assert result.stdout == f"{SHIPPED_CENTRES} centres, 0 problems\n"
@@ -199,3 +224,27 @@ def test_list_shows_every_centre_and_whether_it_is_published() -> None:
     assert ayalzat.split()[1:3] == ["-", "hidden"]
     sezim = next(line for line in lines if line.startswith("sezim "))
     assert sezim.split()[1:3] == ["bishkek", "publish"]
+
+
+def test_sync_refuses_what_check_rejects_naming_file_and_line_and_writes_nothing(
+    runner: FlaskCliRunner, session: Session, tmp_path: Path
+) -> None:
+    text = SHIPPED.read_text(encoding="utf-8")
+    broken = tmp_path / "centres.yaml"
+    broken.write_text(
+        text.replace("oblast: osh-city", "oblast: osh-town", 1).replace(
+            "slug: aruulan", "slug: ak-jurok"
+        ),
+        encoding="utf-8",
+    )
+    lines = broken.read_text(encoding="utf-8").splitlines()
+    town = next(n for n, line in enumerate(lines, 1) if "osh-town" in line)
+    result = runner.invoke(args=["centres", "sync", "--file", str(broken)])
+    assert result.exit_code == 1
+    errors = result.stderr.splitlines()
+    assert f"error: {broken}:{town - 2}: ak-jurok: unknown oblast 'osh-town'" in errors
+    assert any(": ak-jurok: slug used by 2 centres" in line for line in errors)
+    assert errors[-1] == f"error: {broken}: nothing loaded (2 problems)"
+    assert session.scalars(select(Centre)).all() == []
+    loaded = runner.invoke(args=["centres", "sync"])
+    assert (loaded.exit_code, loaded.output) == (0, f"{SHIPPED_CENTRES} centres added, 0 updated\n")

@@ -124,3 +124,12 @@ def test_create_app_in_production_raises_config_error(
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(ConfigError, match="HOTLINE_SECRET_KEY"):
         create_app({"INSTANCE_PATH": str(tmp_path)})
+
+
+def test_a_command_that_fails_says_so_in_one_line(tmp_path: Path) -> None:
+    result = run_hotline(["line", "list"], {"HOTLINE_CONFIG_DIR": str(tmp_path / "none")}, tmp_path)
+    assert result.returncode == 1
+    assert (
+        result.stderr
+        == f"Error: CatalogError: {tmp_path / 'none' / 'prompts'}: no prompt catalog folder\n"
+    )

@@ -43,6 +43,19 @@ def create_app_for_cli() -> Flask:
 class HotlineGroup(click.Group):
     """Finds commands in COMMANDS, importing a command's module only to run it."""
 
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command; an unexpected failure is one line on stderr, not a traceback."""
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:  # the operator reads one line, with numbers masked
+            from hotline.privacy import mask_phone_numbers
+
+            first = (str(exc).strip().splitlines() or [""])[0]
+            message = f"{type(exc).__name__}: {mask_phone_numbers(first)}".rstrip(": ")
+            raise click.ClickException(message) from None
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         """Every command, without importing any."""
         return sorted(COMMANDS)

@@ -17,6 +17,7 @@ from hotline.directory import (
     check_directory,
     load_directory,
     sync_centres,
+    to_confirm,
 )
 from hotline.settings import config_dir
 
@@ -62,7 +63,13 @@ def check_command(path: Path | None) -> None:
     problems = check_directory(directory)
     for problem in problems:
         click.echo(str(problem))
-    click.echo(f"{_plural(len(directory.centres), 'centre')}, {_plural(len(problems), 'problem')}")
+    unconfirmed = to_confirm(directory)
+    for number in unconfirmed:
+        click.echo(f"to confirm: {number}")
+    summary = f"{_plural(len(directory.centres), 'centre')}, {_plural(len(problems), 'problem')}"
+    if unconfirmed:
+        summary += f", {_plural(len(unconfirmed), 'number')} to confirm"
+    click.echo(summary)
     if problems:
         raise SystemExit(EXIT_PROBLEMS)
 
@@ -82,7 +89,14 @@ def list_command(path: Path | None) -> None:
 @with_appcontext
 def sync_command(path: Path | None) -> None:
     """Load the directory into the database (centres that lines and counsellors belong to)."""
-    directory = _load(path or Path(current_app.config["HOTLINE_CONFIG_DIR"]) / DIRECTORY_FILE)
+    file = path or Path(current_app.config["HOTLINE_CONFIG_DIR"]) / DIRECTORY_FILE
+    directory = _load(file)
+    problems = check_directory(directory)
+    if problems:  # nothing half-checked reaches callers: fix the file, then sync again
+        for problem in problems:
+            click.echo(f"error: {file}:{problem.line}: {problem}", err=True)
+        click.echo(f"error: {file}: nothing loaded ({_plural(len(problems), 'problem')})", err=True)
+        raise SystemExit(EXIT_PROBLEMS)
     with session_scope() as session:
         added, updated = sync_centres(session, directory)
     click.echo(f"{_plural(added, 'centre')} added, {updated} updated")

@@ -12,6 +12,7 @@ from hotline.directory.entries import (
     Problem,
     check_directory,
     load_directory,
+    to_confirm,
 )
 from hotline.directory.table import CATCHMENT, catchment, centres_near, sync_centres
 
@@ -29,4 +30,5 @@ __all__ = [
     "check_directory",
     "load_directory",
     "sync_centres",
+    "to_confirm",
 ]

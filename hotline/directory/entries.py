@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -43,7 +43,7 @@ _CENTRE_FIELDS = {
     "phones",
     "note",
 }
-_PHONE_FIELDS = {"source", "e164", "sms"}
+_PHONE_FIELDS = {"source", "e164", "sms", "confirm"}
 _NATIONAL_FIELDS = {"number", "name", "note"}
 
 
@@ -58,6 +58,9 @@ class CentrePhone:
     source: str
     e164: str | None
     sms: bool = False
+    # Why the number must be confirmed with the centre first; until then it is never given out.
+    confirm: str = ""
+    line: int = field(default=0, compare=False)  # where it stands in the file
 
 
 @dataclass(frozen=True)
@@ -73,11 +76,12 @@ class CentreEntry:
     services: tuple[str, ...]
     phones: tuple[CentrePhone, ...]
     note: str = ""
+    line: int = field(default=0, compare=False)  # where it starts in the file
 
     @property
     def numbers(self) -> tuple[str, ...]:
-        """The centre's E.164 numbers (those the directory could normalise)."""
-        return tuple(phone.e164 for phone in self.phones if phone.e164)
+        """The centre's E.164 numbers that may be given out (normalised, not awaiting a check)."""
+        return tuple(phone.e164 for phone in self.phones if phone.e164 and not phone.confirm)
 
 
 @dataclass(frozen=True)
@@ -111,13 +115,26 @@ class Directory:
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong in the directory, named by entry and field."""
+    """One thing wrong in the directory, named by entry and field, and its line in the file."""
 
     where: str
     message: str
+    line: int = 0  # 0: not tied to one line
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"
+
+
+_LINE = "__line__"
+
+
+class _LineLoader(yaml.SafeLoader):
+    """The safe loader, noting on every mapping the line it starts on (for problems)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        mapping = super().construct_mapping(node, deep=deep)
+        mapping[_LINE] = node.start_mark.line + 1
+        return mapping
 
 
 class _Fields:
@@ -127,8 +144,9 @@ class _Fields:
         self.where = where
         if not isinstance(data, Mapping):
             raise DirectoryError(f"{where}: must be a mapping of fields")
-        self.data: Mapping[str, Any] = data
-        unknown = sorted(str(name) for name in data if name not in allowed)
+        self.line = int(data.get(_LINE, 0))
+        self.data: Mapping[str, Any] = {k: v for k, v in data.items() if k != _LINE}
+        unknown = sorted(str(name) for name in self.data if name not in allowed)
         if unknown:
             raise DirectoryError(f"{where}: unknown field '{unknown[0]}'")
 
@@ -173,7 +191,7 @@ def load_directory(path: str | Path) -> Directory:
     """Read a directory file; malformed content raises DirectoryError, never a traceback."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
     except OSError as exc:
         raise DirectoryError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
@@ -218,6 +236,7 @@ def _centre(entry: object, where: str) -> CentreEntry:
             for index, phone in enumerate(fields.items("phones"), start=1)
         ),
         note=fields.optional_text("note") or "",
+        line=fields.line,
     )
 
 
@@ -227,6 +246,8 @@ def _phone(entry: object, where: str) -> CentrePhone:
         source=fields.text("source"),
         e164=fields.optional_text("e164"),
         sms=fields.flag("sms", default=False),
+        confirm=fields.optional_text("confirm") or "",
+        line=fields.line,
     )
 
 
@@ -245,7 +266,8 @@ def check_directory(directory: Directory) -> list[Problem]:
     slug_counts = Counter(centre.slug for centre in directory.centres)
     for slug, count in sorted(slug_counts.items()):
         if count > 1:
-            problems.append(Problem(slug, f"slug used by {count} centres"))
+            again = [centre.line for centre in directory.centres if centre.slug == slug][1]
+            problems.append(Problem(slug, f"slug used by {count} centres", again))
     for centre in directory.centres:
         problems.extend(_check_centre(centre))
     problems.extend(_check_national_numbers(directory.national_numbers))
@@ -253,6 +275,15 @@ def check_directory(directory: Directory) -> list[Problem]:
 
 
 def _check_centre(centre: CentreEntry) -> list[Problem]:
+    problems = [replace(problem, line=centre.line) for problem in _check_fields(centre)]
+    for index, phone in enumerate(centre.phones, start=1):
+        if not phone.confirm:  # a number awaiting confirmation is listed by to_confirm()
+            found = _check_phone(phone, centre, f"{centre.slug}: phone {index}")
+            problems += [replace(problem, line=phone.line) for problem in found]
+    return problems
+
+
+def _check_fields(centre: CentreEntry) -> list[Problem]:
     where = centre.slug
     problems: list[Problem] = []
     if not _SLUG.fullmatch(centre.slug):
@@ -269,9 +300,17 @@ def _check_centre(centre: CentreEntry) -> list[Problem]:
             problems.append(Problem(where, f"unknown service {service!r}"))
     if centre.publish and not centre.phones:
         problems.append(Problem(where, "published but has no phone"))
-    for index, phone in enumerate(centre.phones, start=1):
-        problems.extend(_check_phone(phone, centre, f"{where}: phone {index}"))
     return problems
+
+
+def to_confirm(directory: Directory) -> list[Problem]:
+    """Numbers kept as printed but marked to confirm with their centre; never given out."""
+    return [
+        Problem(f"{centre.slug}: phone {index}", f"{phone.source!r} ({phone.confirm})")
+        for centre in directory.centres
+        for index, phone in enumerate(centre.phones, start=1)
+        if phone.confirm
+    ]
 
 
 def _check_phone(phone: CentrePhone, centre: CentreEntry, where: str) -> list[Problem]:

@@ -86,8 +86,9 @@ def tries() -> int:
 
 
 def init_app(app: Flask) -> None:
-    """Load the prompt catalog once; a broken catalog stops the app from starting."""
-    app.extensions[CATALOG] = PromptCatalog.load(Path(app.config["HOTLINE_CONFIG_DIR"]))
+    """Load the prompt catalog once (not the directory file: centres come from the database)."""
+    config_dir = Path(app.config["HOTLINE_CONFIG_DIR"])
+    app.extensions[CATALOG] = PromptCatalog.load(config_dir, with_directory=False)
 
 
 def catalog() -> PromptCatalog:

@@ -120,8 +120,10 @@ class PromptCatalog:
         self.centres = centres
 
     @classmethod
-    def load(cls, config_dir: Path) -> PromptCatalog:
-        """Read config_dir/prompts/*.yaml and the published centres of config_dir/centres.yaml."""
+    def load(cls, config_dir: Path, with_directory: bool = True) -> PromptCatalog:
+        """Read config_dir/prompts/*.yaml, and the published centres of config_dir/centres.yaml
+        unless `with_directory` is False (the running app reads centres from the database, so
+        a mistake in the directory file never stops it)."""
         root = Path(config_dir) / PROMPTS_DIR
         if not root.is_dir():
             raise CatalogError(f"{root}: no prompt catalog folder")
@@ -129,7 +131,8 @@ class PromptCatalog:
         for path in sorted(root.glob("*.yaml")):
             language = _read_language(path)
             languages[language.code] = language
-        return cls(root, languages, _published_centres(Path(config_dir) / DIRECTORY_FILE))
+        directory = Path(config_dir) / DIRECTORY_FILE
+        return cls(root, languages, _published_centres(directory) if with_directory else ())
 
     @property
     def languages(self) -> list[str]:
