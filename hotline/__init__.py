@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import Flask
 
+MAX_REQUEST_BYTES = 64 * 1024
+
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the hotline app from the environment, then `config` overrides (tests)."""
@@ -26,6 +28,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_settings(os.environ, Path(app.instance_path)))
     app.config.update(config)
     app.config["SECRET_KEY"] = app.config["HOTLINE_SECRET_KEY"]
+    # Twilio's requests are small; a large body is refused before it is parsed.
+    app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

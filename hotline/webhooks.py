@@ -1,4 +1,9 @@
-"""The guard every Twilio webhook passes, and the one way we answer with TwiML."""
+"""The guard every Twilio webhook passes, and the one way we answer with TwiML.
+
+A signature alone is not enough: Twilio signs the sorted names and values run together, so a
+value can swallow the next parameter's name and a request can lose a parameter yet keep its
+signature. So the parameters Twilio always sends must be there too, with our account's sid.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,12 @@ from twilio.request_validator import RequestValidator
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+# What Twilio sends with every request of each channel, keyed by path prefix.
+ALWAYS_SENT = {
+    "/voice/": ("CallSid", "AccountSid", "From", "To"),
+    "/sms/": ("MessageSid", "AccountSid", "From", "To"),
+}
 
 log = logging.getLogger(__name__)
 
@@ -33,16 +44,31 @@ def signature_is_valid() -> bool:
 
 
 def twilio_webhook(view: Callable[P, R]) -> Callable[P, R]:
-    """Reject (403, nothing written) any request not signed by our Twilio account."""
+    """Reject any request not signed by our Twilio account (403) or lacking what Twilio always
+    sends (400); nothing is written for either."""
 
     @wraps(view)
     def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
         if not signature_is_valid():
             log.warning("rejected a webhook with a bad signature on %s", request.path)
             abort(403)
+        if not sent_by_our_account():
+            log.warning("rejected a webhook without Twilio's own parameters on %s", request.path)
+            abort(400)
         return view(*args, **kwargs)
 
     return guarded
+
+
+def sent_by_our_account() -> bool:
+    """Every parameter Twilio always sends is there, and AccountSid is ours."""
+    form = request.form
+    required = next(
+        (names for prefix, names in ALWAYS_SENT.items() if request.path.startswith(prefix)), ()
+    )
+    if not all(form.get(name, "").strip() for name in required):
+        return False
+    return bool(form.get("AccountSid") == current_app.config["TWILIO_ACCOUNT_SID"])
 
 
 def xml(document: str) -> Response:

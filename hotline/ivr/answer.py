@@ -10,7 +10,7 @@ from hotline.db import get_session
 from hotline.extensions import default_region, get_keyring, now, setting
 from hotline.ivr import twiml
 from hotline.ivr.prompts import audio_content_type
-from hotline.ivr.turn import TwilioForm, catalog, this_turn, tries, voice
+from hotline.ivr.turn import TwilioForm, catalog, remember_line, this_turn, tries, voice
 from hotline.models import CallOutcome
 from hotline.twilio_terms import CALL_ENDED
 from hotline.webhooks import twilio_webhook, xml
@@ -36,6 +36,7 @@ def incoming() -> Response:
     line = log.find_line(session, form.to)
     if line is None:
         raise LookupError("a call to a number that is not a registered line")
+    remember_line(line.number)
     caller = log.identify_caller(get_keyring(), form.from_, default_region())
     call = log.open_call(session, form.call_sid, line, caller, now())
     if log.is_blocked(session, caller.pseudonym, now()):

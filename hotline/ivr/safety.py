@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from hotline.db import discard_session
 from hotline.ivr import twiml
-from hotline.ivr.turn import voice
+from hotline.ivr.turn import registered_line, voice
 from hotline.webhooks import twilio_webhook, xml
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,9 @@ def safe_answer(error: Exception) -> Response | HTTPException:
 def reserve_line() -> str:
     """The reserve line (HOTLINE_BACKUP_NUMBER) in Kyrgyz and Russian, or emergency numbers."""
     reserve = current_app.config.get("HOTLINE_BACKUP_NUMBER")
-    caller_id = request.form.get("To") or None
+    # Only a line's own number is shown; anything else from the request stays out of TwiML
+    # (without a callerId Twilio shows the caller's number, to our reserve line only).
+    caller_id = registered_line(request.form.get("To"))
     try:
         return twiml.reserve_line(voice(), twiml.FALLBACK_LANGUAGES, reserve, caller_id)
     except Exception:  # the catalog itself is broken: plain words still reach the caller

@@ -14,8 +14,10 @@ from hotline.db import get_session
 from hotline.ivr.prompts import PromptCatalog
 from hotline.ivr.twiml import Voice
 from hotline.models import Call, Line
+from hotline.privacy import is_e164
 
 CATALOG = "hotline.prompts"
+LINES_SEEN = "hotline.lines_seen"
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,27 @@ def this_turn() -> Turn:
     call = find_call(session, form.call_sid)
     if call is None or call.line_id is None:
         raise LookupError("a voice webhook for a call we have no record of")
-    return Turn(form, session, call, session.get_one(Line, call.line_id))
+    line = session.get_one(Line, call.line_id)
+    remember_line(line.number)
+    return Turn(form, session, call, line)
+
+
+def remember_line(number: str) -> None:
+    """Note a registered line's number: the fallback, which reads no database, may show it."""
+    lines: set[str] = current_app.extensions[LINES_SEEN]
+    lines.add(number)
+
+
+def registered_line(number: str | None) -> str | None:
+    """`number` if it is one of our lines, as far as this process can tell without a database.
+
+    A line it has seen answers for itself. Before it has seen any (just started, database
+    down), Twilio's signed To of one of our numbers is trusted if it has a number's shape.
+    """
+    lines: set[str] = current_app.extensions[LINES_SEEN]
+    if number in lines or (not lines and number is not None and is_e164(number)):
+        return number
+    return None
 
 
 def tries() -> int:
@@ -89,6 +111,7 @@ def init_app(app: Flask) -> None:
     """Load the prompt catalog once (not the directory file: centres come from the database)."""
     config_dir = Path(app.config["HOTLINE_CONFIG_DIR"])
     app.extensions[CATALOG] = PromptCatalog.load(config_dir, with_directory=False)
+    app.extensions[LINES_SEEN] = set()
 
 
 def catalog() -> PromptCatalog:
