@@ -42,7 +42,7 @@ pytest: install
 	else echo "DATABASE_URL not set: PostgreSQL pass skipped"; fi
 
 system-packages:
-	@missing=""; for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(SYSTEM_PACKAGES) $(EXTRA_PACKAGES); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 	    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1; then \
@@ -51,7 +51,9 @@ system-packages:
 
 test: system-packages lint typecheck pytest
 
+# Every voice webhook beside a bare Flask ceiling, under gunicorn, with wrk (installed if missing).
 bench: install
+	@$(MAKE) --no-print-directory system-packages EXTRA_PACKAGES=wrk
 	$(BIN)/python -m bench
 
 clean:

@@ -1,103 +1,153 @@
-"""How long each voice webhook takes, over many whole calls through the Twilio emulator.
+"""`make bench`: every voice webhook under gunicorn as in the Procfile, beside the ceiling of a
+bare Flask app answering the same size of TwiML on the same gunicorn, at 16 and 64 connections,
+with wrk sending a distinct signed CallSid per request. One table: req/s, p50, p99, errors,
+worker CPU per request and the ratio to the ceiling measured just before.
 
-Twilio waits 15 s for a webhook; a caller hears every extra second. Run: `make bench`
-(SQLite and the embedded Redis in a temporary folder, or DATABASE_URL / REDIS_URL).
+    python -m bench [--backends postgresql,sqlite] [--seconds 10] [--connections 16,64]
+
+PostgreSQL: BENCH_DATABASE_URL (default a local `hotline_bench` database, made and wiped);
+Redis: REDIS_URL, else an embedded one. Needs wrk (`apt-get install wrk`).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import statistics
+import shutil
+import subprocess
 import tempfile
-import time
-from collections import defaultdict
-from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from cryptography.fernet import Fernet
+from bench import stage as staging
+from bench.servers import ROOT, Gunicorn
+from bench.webhooks import WEBHOOKS, Webhook, write_requests
 
-from hotline import create_app, migrate, roster
-from hotline.db import engine, session_scope
-from hotline.extensions import get_keyring
-from hotline.models import DutyOverride, Strategy
-from hotline.simulator import Behaviour, TwilioEmulator, WebhookResponse, WsgiTransport
-
-LINE = "+996312900100"
-TOKEN = "bench-token"
-SID = "AC" + "0" * 32
-PUBLIC = "https://hotline.example.org"
+WRK_SCRIPT = ROOT / "bench" / "wrk.lua"
+MOST_REQUESTS = 60_000  # per run; wrk cycles through them again past that
+COUNSELLORS = 100
 
 
-class TimedTransport:
-    """Delivers through WSGI and keeps how long each path took, in milliseconds."""
+@dataclass(frozen=True)
+class Result:
+    """One wrk run."""
 
-    def __init__(self, inner: WsgiTransport) -> None:
-        self.inner = inner
-        self.timings: dict[str, list[float]] = defaultdict(list)
+    requests: int
+    seconds: float
+    errors: int
+    p50_ms: float
+    p99_ms: float
+    cpu_ms: float
 
-    def deliver(
-        self, method: str, url: str, form: Mapping[str, str], headers: Mapping[str, str]
-    ) -> WebhookResponse:
-        """Deliver and time one request."""
-        started = time.perf_counter()
-        response = self.inner.deliver(method, url, form, headers)
-        self.timings[urlsplit(url).path].append(1000 * (time.perf_counter() - started))
-        return response
+    @property
+    def rate(self) -> float:
+        """Requests a second."""
+        return self.requests / self.seconds if self.seconds else 0.0
 
 
-def build(folder: Path) -> tuple[TwilioEmulator, TimedTransport]:
-    """An app with one line and five counsellors (two never answer), and its emulator."""
-    app = create_app(
-        {
-            "INSTANCE_PATH": str(folder),
-            "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{folder / 'b.sqlite3'}",
-            "HOTLINE_PUBLIC_URL": PUBLIC,
-            "TWILIO_AUTH_TOKEN": TOKEN,
-            "TWILIO_ACCOUNT_SID": SID,
-            "HOTLINE_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-            "HOTLINE_WRAP_UP_SECONDS": 0,
-        }
+def wrk(server: Gunicorn, requests_file: Path, connections: int, seconds: float) -> Result:
+    """Load `server` with the requests in `requests_file`; its workers' CPU counted too."""
+    cpu_before = server.worker_cpu_seconds()
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
+         "-s", str(WRK_SCRIPT), server.url, "--", str(requests_file), "1"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    cpu = server.worker_cpu_seconds() - cpu_before
+    figures = json.loads(output.strip().splitlines()[-1])
+    done = max(figures["requests"], 1)
+    return Result(
+        figures["requests"],
+        figures["seconds"],
+        figures["socket_errors"] + figures["non_2xx"],
+        figures["p50_ms"],
+        figures["p99_ms"],
+        1000 * cpu / done,
     )
-    migrate.upgrade(engine(app))
-    transport = TimedTransport(WsgiTransport(app))
-    emulator = TwilioEmulator(transport, SID, TOKEN, PUBLIC)
-    app.config["HOTLINE_CLOCK"] = emulator.clock.now
-    emulator.add_line(LINE)
-    with session_scope(app) as session:
-        roster.add_line(session, LINE, "ky", None, Strategy.RRMEMORY)
-        for i in range(5):
-            phone = f"+99655500{i:04d}"
-            added = roster.add_counsellor(
-                session, get_keyring(app), name=f"c{i}", phone=phone, languages=["ky", "ru"]
-            )
-            added.duty = DutyOverride.ON
-            emulator.add_phone(phone, Behaviour.IGNORE if i < 2 else Behaviour.ANSWER_ACCEPT)
-    return emulator, transport
+
+
+def measure_backend(
+    database_url: str, connections: list[int], seconds: float, folder: Path
+) -> list[tuple[str, int, Result, Result]]:
+    """Every webhook at every connection count, each right after the ceiling."""
+    stage = staging.build(database_url, os.environ.get("REDIS_URL"), folder)
+    staging.add_line_and_counsellors(stage, COUNSELLORS, ["ky", "ru"])
+    size = _answer_size(stage)
+    budget = min(MOST_REQUESTS, int(seconds * 5000))
+    rows = []
+    bare_env = {**stage.env, "BARE_BODY_BYTES": str(size)}
+    with (
+        Gunicorn("bench.bare:create_app()", bare_env) as bare,
+        Gunicorn("hotline:create_app()", stage.env) as hotline,
+    ):
+        ceiling_file = write_requests(stage, WEBHOOKS[0], "9", budget, folder / "bare.tsv")
+        warm_up = write_requests(stage, WEBHOOKS[0], "7", 2000, folder / "warm.tsv")
+        wrk(bare, ceiling_file, connections[0], 1)
+        wrk(hotline, warm_up, connections[0], 1)  # imports, pools, caches: not measured
+        for index, webhook in enumerate(WEBHOOKS):
+            for level, count in enumerate(connections):
+                prefix = f"{index}{level}"
+                requests_file = write_requests(stage, webhook, prefix, budget, folder / "r.tsv")
+                ceiling = wrk(bare, ceiling_file, count, seconds)
+                measured = wrk(hotline, requests_file, count, seconds)
+                rows.append((webhook.name, count, measured, ceiling))
+                print(_row(stage.backend, webhook, count, measured, ceiling), flush=True)
+        print(f"  largest web worker: {hotline.worker_rss_mb():.0f} MB RSS", flush=True)
+    return rows
+
+
+def _answer_size(stage: staging.Stage) -> int:
+    """The size of /voice/incoming's answer, for the bare app to match."""
+    path = write_requests(stage, WEBHOOKS[0], "8", 1, Path(tempfile.mkstemp()[1]))
+    line = path.read_text().strip()
+    path.unlink()
+    route, signature, body = line.split("\t")
+    response = stage.app.test_client().post(
+        route,
+        data=body,
+        headers={
+            "X-Twilio-Signature": signature,
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
+    return len(response.get_data())
+
+
+HEADER = (
+    f"{'backend':<11}{'webhook':<13}{'conn':>5}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
+    f"{'errors':>8}{'cpu ms':>8}{'ceiling':>9}{'ratio':>7}"
+)
+
+
+def _row(backend: str, webhook: Webhook, count: int, measured: Result, ceiling: Result) -> str:
+    ratio = measured.rate / ceiling.rate if ceiling.rate else 0.0
+    return (
+        f"{backend:<11}{webhook.name:<13}{count:>5}{measured.rate:>9.0f}{measured.p50_ms:>9.1f}"
+        f"{measured.p99_ms:>9.1f}{measured.errors:>8}{measured.cpu_ms:>8.2f}"
+        f"{ceiling.rate:>9.0f}{ratio:>7.2f}"
+    )
 
 
 def main() -> None:
-    """Run the calls and print per-webhook latency."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--calls", type=int, default=200)
+    """Measure and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--backends", default="postgresql,sqlite")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--connections", default="16,64")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        emulator, transport = build(Path(folder))
-        started = time.perf_counter()
-        for n in range(args.calls):
-            emulator.call(f"+996700{n:06d}", LINE, keys=["2", "1"])
-            if (n + 1) % 50 == 0:
-                print(f"  {n + 1}/{args.calls} calls")
-        elapsed = time.perf_counter() - started
-        print(f"{args.calls} calls in {elapsed:.1f} s; webhook latency in ms:")
-        print(f"  {'path':<22}{'count':>7}{'median':>9}{'p95':>9}{'max':>9}")
-        for path, times in sorted(transport.timings.items()):
-            p95 = statistics.quantiles(times, n=20)[-1] if len(times) > 1 else times[0]
-            print(
-                f"  {path:<22}{len(times):>7}{statistics.median(times):>9.1f}"
-                f"{p95:>9.1f}{max(times):>9.1f}"
+    if shutil.which("wrk") is None:
+        raise SystemExit("make bench needs wrk: apt-get install wrk")
+    connections = [int(c) for c in args.connections.split(",")]
+    print(HEADER, flush=True)
+    for backend in args.backends.split(","):
+        with tempfile.TemporaryDirectory() as folder:
+            url = (
+                os.environ.get("BENCH_DATABASE_URL", staging.DEFAULT_POSTGRESQL)
+                if backend == "postgresql"
+                else f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
             )
+            measure_backend(url, connections, args.seconds, Path(folder))
 
 
 if __name__ == "__main__":

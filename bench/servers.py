@@ -1,0 +1,96 @@
+"""Servers for the benchmarks: gunicorn as in the Procfile (gunicorn.conf.py), and the CPU its
+workers spent, read from /proc through psutil."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import TracebackType
+
+import psutil
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Gunicorn:
+    """`gunicorn --config gunicorn.conf.py APP` on a free loopback port, until closed."""
+
+    def __init__(self, app: str, env: dict[str, str], workers: int = 2) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", app],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                **env,
+                "WEB_HOST": "127.0.0.1",
+                "PORT": str(self.port),
+                "WEB_CONCURRENCY": str(workers),
+            },
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self._wait_until_listening()
+
+    def _wait_until_listening(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited at start (code {self.process.returncode})")
+            try:
+                requests.get(self.url + "/", timeout=1)
+                return
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start within 60 s")
+
+    def workers(self) -> list[psutil.Process]:
+        """The worker processes (the master only watches them)."""
+        return psutil.Process(self.process.pid).children()
+
+    def worker_cpu_seconds(self) -> float:
+        """CPU time (user and system) the workers have used so far."""
+        total = 0.0
+        for worker in self.workers():
+            times = worker.cpu_times()
+            total += times.user + times.system
+        return total
+
+    def worker_rss_mb(self) -> float:
+        """The largest worker's resident memory, in MB."""
+        return max((w.memory_info().rss for w in self.workers()), default=0) / 1e6
+
+    def close(self) -> None:
+        """Stop gunicorn and its workers."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self) -> Gunicorn:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,110 @@
+"""The stage a benchmark runs on: a database it may wipe, Redis, secrets, a line, counsellors,
+and calls already in progress for the webhooks that come mid-call."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+from flask import Flask
+from sqlalchemy import create_engine, insert, make_url, text
+
+from hotline import create_app, embedded_redis, migrate, roster
+from hotline.db import engine, session_scope
+from hotline.extensions import get_keyring
+from hotline.models import Base, Call, DutyOverride, Line, Strategy
+
+LINE = "+996312900100"
+RESERVE = "+996312000111"
+PUBLIC_URL = "https://hotline.example.org"
+ACCOUNT_SID = "AC" + "b" * 32
+AUTH_TOKEN = "bench-" + "0" * 26
+DEFAULT_POSTGRESQL = "postgresql+psycopg://postgres@127.0.0.1:5432/hotline_bench"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Where a benchmark's app lives, as the environment its processes get."""
+
+    env: dict[str, str]
+    app: Flask  # the same configuration, in this process, to arrange data with
+
+    @property
+    def backend(self) -> str:
+        """postgresql or sqlite."""
+        return make_url(self.env["DATABASE_URL"]).get_backend_name()
+
+
+def build(database_url: str, redis_url: str | None, folder: Path) -> Stage:
+    """A fresh schema in `database_url` (created if missing) and the settings to reach it."""
+    _create_database(database_url)
+    env = {
+        "HOTLINE_ENV": "development",
+        "HOTLINE_INSTANCE_PATH": str(folder / "instance"),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url or embedded_redis.join_or_start(folder / "redis"),
+        "HOTLINE_PUBLIC_URL": PUBLIC_URL,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_API_URL": "http://127.0.0.1:9",  # no REST call is part of what is measured
+        "HOTLINE_SECRET_KEY": secrets.token_urlsafe(32),
+        "HOTLINE_PSEUDONYM_KEY": secrets.token_urlsafe(32),
+        "HOTLINE_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "HOTLINE_BACKUP_NUMBER": RESERVE,
+    }
+    app = create_app({"INSTANCE_PATH": env["HOTLINE_INSTANCE_PATH"], **env})
+    bound = engine(app)
+    with bound.begin() as connection:
+        Base.metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    migrate.upgrade(bound)
+    return Stage(env, app)
+
+
+def add_line_and_counsellors(stage: Stage, counsellors: int, languages: list[str]) -> None:
+    """One national line and `counsellors` counsellors on duty."""
+    with session_scope(stage.app) as session:
+        roster.add_line(session, LINE, "ru", None, Strategy.RRMEMORY)
+        for n in range(counsellors):
+            added = roster.add_counsellor(
+                session,
+                get_keyring(stage.app),
+                name=f"Counsellor {n}",
+                phone=f"+996555{n:06d}",
+                languages=languages,
+            )
+            added.duty = DutyOverride.ON
+
+
+def calls_in_progress(stage: Stage, sids: list[str], language: str | None) -> None:
+    """Calls Twilio is in the middle of, as the language menu would have left them."""
+    now = datetime.now(UTC)
+    with session_scope(stage.app) as session:
+        line_id = session.query(Line.id).filter(Line.number == LINE).scalar()
+        rows: list[dict[str, Any]] = [
+            {"call_sid": sid, "line_id": line_id, "language": language, "started_at": now}
+            for sid in sids
+        ]
+        for start in range(0, len(rows), 5000):
+            session.execute(insert(Call), rows[start : start + 5000])
+
+
+def _create_database(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return
+    name = parsed.database or ""
+    if not name.startswith(("hotline_bench", "test", "load")):
+        raise SystemExit(f"refusing to wipe database {name!r}: benchmarks use a bench database")
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).scalar()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()

@@ -1,0 +1,61 @@
+"""The voice webhooks measured, and the signed requests wrk sends them: a CallSid of its own for
+every request, as Twilio would send them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+from twilio.request_validator import RequestValidator
+
+from bench.stage import ACCOUNT_SID, AUTH_TOKEN, LINE, PUBLIC_URL, Stage, calls_in_progress
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """One webhook: where it is, what Twilio posts, and the state a call is in beforehand."""
+
+    name: str
+    path: str
+    extra: dict[str, str]
+    language: str | None  # the call's language beforehand; None: the call is new
+    existing: bool = True  # False: the request itself starts the call
+
+
+WEBHOOKS = (
+    Webhook("incoming", "/voice/incoming", {"CallStatus": "ringing"}, None, existing=False),
+    Webhook("language", "/voice/language?tries=0", {"Digits": "2"}, None),
+    Webhook("menu", "/voice/menu?tries=0", {"Digits": "1"}, "ru"),
+    Webhook("hunt", "/voice/hunt", {}, "ru"),
+    Webhook("dial action", "/voice/dial-done", {"DialCallStatus": "no-answer"}, "ru"),
+    Webhook("status", "/voice/status", {"CallStatus": "completed", "CallDuration": "61"}, "ru"),
+)
+
+
+def sids(prefix: str, count: int) -> list[str]:
+    """Twilio-shaped CallSids, distinct across webhooks and runs."""
+    return [f"CA{prefix}{n:0{32 - len(prefix)}d}" for n in range(count)]
+
+
+def write_requests(stage: Stage, webhook: Webhook, prefix: str, count: int, out: Path) -> Path:
+    """Make the calls `webhook` needs and a file of `count` signed requests for wrk."""
+    call_sids = sids(prefix, count)
+    if webhook.existing:
+        calls_in_progress(stage, call_sids, webhook.language)
+    validator = RequestValidator(AUTH_TOKEN)
+    lines = []
+    for n, sid in enumerate(call_sids):
+        form = {
+            "CallSid": sid,
+            "AccountSid": ACCOUNT_SID,
+            "From": f"+996700{n % 1000000:06d}",
+            "To": LINE,
+            "Direction": "inbound",
+            "ApiVersion": "2010-04-01",
+            **webhook.extra,
+        }
+        signature = validator.compute_signature(PUBLIC_URL + webhook.path, form)
+        lines.append(f"{webhook.path}\t{signature}\t{urlencode(form)}")
+    out.write_text("\n".join(lines) + "\n")
+    return out
