@@ -54,6 +54,9 @@ DEFAULTS: dict[str, Any] = {
     "HOTLINE_CALLBACK_RETRY_MINUTES": "10,30",  # backoff after each missed attempt
     "HOTLINE_CALLBACK_MAX_AGE_HOURS": 48,  # older requests expire; numbers erased
     "HOTLINE_CALLBACK_COUNTRIES": "KG",  # where a keyed-in callback number may be
+    "HOTLINE_SMS_REDACT": 1,  # blank every SMS body at Twilio once it is final (0: keep)
+    "HOTLINE_SMS_SEND_ATTEMPTS": 5,  # REST tries for one outbox SMS before it is given up
+    "HOTLINE_SMS_RETRY_SECONDS": "30,120,600,1800",  # backoff between those tries
     "HOTLINE_CONFIG_DIR": str(Path(__file__).resolve().parent.parent / "config"),
 }
 INT_SETTINGS = {
@@ -64,6 +67,8 @@ INT_SETTINGS = {
     "HOTLINE_PSEUDONYM_KEY_VERSION",
     "HOTLINE_DB_CONNECT_TIMEOUT",
     "HOTLINE_DB_STATEMENT_TIMEOUT_MS",
+    "HOTLINE_SMS_REDACT",
+    "HOTLINE_SMS_SEND_ATTEMPTS",
 }
 FLOAT_SETTINGS = {"HOTLINE_REDIS_TIMEOUT", "HOTLINE_TWILIO_TIMEOUT"}
 

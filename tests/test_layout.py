@@ -17,6 +17,7 @@ DOMAIN = (
     "hotline.callbacks",
     "hotline.directory",
     "hotline.models",
+    "hotline.outbox",
     "hotline.privacy",
     "hotline.roster",
     "hotline.routing",

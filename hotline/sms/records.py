@@ -72,11 +72,15 @@ def log_outbound(
 
 
 def update_status(
-    session: Session, message_sid: str, status: str, message_id: int | None = None
-) -> bool:
+    session: Session,
+    message_sid: str,
+    status: str,
+    message_id: int | None = None,
+    error_code: int | None = None,
+) -> Message | None:
     """Apply a status callback; `message_id` ties a reply's first callback to its row."""
     if status not in MESSAGE_STATUS_ORDER or not message_sid:
-        return False
+        return None
     message = session.scalar(select(Message).where(Message.message_sid == message_sid))
     if message is None and message_id is not None:
         message = session.scalar(
@@ -89,7 +93,8 @@ def update_status(
         if message is not None:
             message.message_sid = message_sid
     if message is None:
-        return False
+        return None
     if MESSAGE_STATUS_ORDER[status] >= MESSAGE_STATUS_ORDER.get(message.status or "", -1):
         message.status = status
-    return True
+        message.error_code = error_code or message.error_code
+    return message

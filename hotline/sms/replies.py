@@ -6,8 +6,11 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
+from sqlalchemy.orm import Session
 
 from hotline.languages import LANGUAGES
+from hotline.models import Message
+from hotline.outbox import Writer
 
 SMS_DIR = "sms"
 # Every language file must have every one of these.
@@ -52,7 +55,18 @@ def _load_language(folder: Path, lang: str) -> dict[str, str]:
     return {key: " ".join(replies[key].split()).translate(_PLAIN_APOSTROPHE) for key in REPLY_KEYS}
 
 
-def reply_text(config_dir: Path, lang: str, key: str) -> str:
-    """The reply `key` in `lang` (an unknown language falls back to Kyrgyz)."""
+def reply_text(config_dir: Path, lang: str, key: str, **values: object) -> str:
+    """The reply `key` in `lang` (an unknown language falls back to Kyrgyz), `values` filled."""
     replies = load_replies(config_dir)
-    return replies.get(lang, replies["ky"])[key]
+    text = replies.get(lang, replies["ky"])[key]
+    return text.format(**values) if values else text
+
+
+def reply_writer(config_dir: Path) -> Writer:
+    """The outbox's writer of "sms:<key>" messages: the reply in the message's language."""
+
+    def write(session: Session, message: Message) -> str:
+        key = (message.text_ref or "").partition(":")[2]
+        return reply_text(config_dir, message.language or "ky", key, **(message.text_args or {}))
+
+    return write

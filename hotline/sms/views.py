@@ -12,10 +12,11 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from hotline import callbacks
+from hotline import callbacks, outbox
 from hotline.calls import log as call_log
 from hotline.db import discard_session, get_session
 from hotline.extensions import default_region, get_keyring, get_queue, get_redis, local_zone, now
+from hotline.models import Message
 from hotline.privacy import caller_number
 from hotline.sms import answers, keywords, memory, records, replies, twiml
 from hotline.sms.segments import segments
@@ -73,10 +74,11 @@ def incoming() -> Response:
     desk = answers.Desk(session, get_redis(), get_keyring(), now(), local_zone())
     result = answers.answer(desk, sender, reading)
     exchange = records.Exchange(line.id, pseudonym, result.language)
-    records.log_inbound(session, exchange, form.message_sid, result.intent, parts, now())
+    inbound = records.log_inbound(session, exchange, form.message_sid, result.intent, parts, now())
     reply = _reply(exchange, result)
     session.commit()
     log.info("sms in: %s", result.intent)
+    _redact(inbound)
     if result.callback is not None:
         # Redis may be down: the request is saved all the same and the sweeper queues it later.
         callbacks.deliver(get_queue(), result.callback.id, result.callback.next_attempt_at)
@@ -88,13 +90,16 @@ def incoming() -> Response:
 def status() -> Response:
     """Twilio reports how an SMS went: keep the status on its Message row."""
     session = get_session()
-    records.update_status(
+    message = records.update_status(
         session,
         request.form.get("MessageSid", ""),
         request.form.get("MessageStatus", ""),
         request.args.get("m", type=int),
+        request.form.get("ErrorCode", type=int),
     )
     session.commit()
+    if message is not None and message.status in outbox.FINAL_STATUSES:
+        _redact(message)
     return Response(status=204)
 
 
@@ -121,9 +126,16 @@ def _reply(exchange: records.Exchange, result: answers.Answer) -> Response:
 
 def _log_silence(exchange: records.Exchange, form: SmsForm, intent: str, parts: int) -> Response:
     session = get_session()
-    records.log_inbound(session, exchange, form.message_sid, intent, parts, now())
+    inbound = records.log_inbound(session, exchange, form.message_sid, intent, parts, now())
     session.commit()
+    _redact(inbound)
     return _silence(intent)
+
+
+def _redact(message: Message) -> None:
+    """Blank the body Twilio keeps, once final (Redis down: the SMS sweeper does it later)."""
+    if message.message_sid and outbox.policy_from(current_app.config).redact:
+        outbox.deliver_redaction(get_queue(), message.id)
 
 
 def _silence(intent: str) -> Response:
