@@ -27,7 +27,7 @@ from workers.runner import make_worker
 from workers.sms_sweeping import sweep
 
 AIGUL = "+996555000101"
-REGISTERED_RU = "Принято. Мы позвоним с этого номера."
+REGISTERED_RU = "Принято, позвоним с этого номера. Отменить: ОТМЕНА"
 
 
 @pytest.fixture
@@ -159,10 +159,12 @@ def test_an_answer_lost_after_twilio_took_the_message_is_adopted_not_sent_again(
     deliveries.run()
     assert row(session, message_id).send_state == SendState.SENDING  # unknown: claim kept
     assert len(emulator.outbox) == 1
-    assert sweep(app) == "settled 0, queued 0, redactions 0"  # too fresh to call it stale
+    assert (
+        sweep(app) == "reassigned 0, closed 0, settled 0, queued 0, redactions 0"
+    )  # too fresh to call it stale
     emulator.clock.advance(200)
     # Its status callback named the row: the sid is known, the body already blanked.
-    assert sweep(app) == "settled 1, queued 0, redactions 0"
+    assert sweep(app) == "reassigned 0, closed 0, settled 1, queued 0, redactions 0"
     deliveries.run()
     [sent] = emulator.outbox
     message = row(session, message_id)
@@ -185,12 +187,16 @@ def test_a_claim_twilio_never_saw_is_released_and_sent_once(
     get_queue(app).empty()
     assert sending.send(cut_off, message_id) == "twilio-unreachable"
     emulator.clock.advance(200)
-    assert sweep(cut_off).startswith("settled 1")  # the lookup failed too: claim kept
+    assert sweep(cut_off).endswith(
+        "settled 1, queued 0, redactions 0"
+    )  # the lookup failed too: claim kept
     assert row(session, message_id).send_state == SendState.SENDING
-    assert sweep(app) == "settled 1, queued 0, redactions 0"  # released, after the backoff
+    assert (
+        sweep(app) == "reassigned 0, closed 0, settled 1, queued 0, redactions 0"
+    )  # released, after the backoff
     assert row(session, message_id).send_state == SendState.WAITING
     deliveries.later(0.5)
-    assert sweep(app) == "settled 0, queued 0, redactions 0"
+    assert sweep(app) == "reassigned 0, closed 0, settled 0, queued 0, redactions 0"
     assert [m.to for m in emulator.outbox] == [AIGUL]
     logged = captured_logs.getvalue()
     assert "Twilio unreachable (ConnectionError)" in logged and AIGUL[4:] not in logged
@@ -202,8 +208,10 @@ def test_redis_lost_the_job_the_sweeper_queues_it_again(
 ) -> None:
     queue_notice(app)
     redis.flushdb()
-    assert sweep(app) == "settled 0, queued 1, redactions 0"
-    assert sweep(app) == "settled 0, queued 0, redactions 0"  # its job waits: not twice
+    assert sweep(app) == "reassigned 0, closed 0, settled 0, queued 1, redactions 0"
+    assert (
+        sweep(app) == "reassigned 0, closed 0, settled 0, queued 0, redactions 0"
+    )  # its job waits: not twice
     deliveries.run()
     assert len(emulator.outbox) == 1
 
@@ -231,7 +239,7 @@ def test_redaction_can_be_turned_off(make_app: AppMaker, redis: Redis, session: 
     Deliveries(keeping, emulator, redis).run()
     assert emulator.outbox[0].body == REGISTERED_RU
     assert row(session, message_id).redacted_at is None
-    assert sweep(keeping) == "settled 0, queued 0, redactions 0"
+    assert sweep(keeping) == "reassigned 0, closed 0, settled 0, queued 0, redactions 0"
 
 
 @pytest.mark.usefixtures("arranged")
@@ -241,6 +249,6 @@ def test_the_sms_sweeper_job_keeps_itself_scheduled(
     deliveries.queue.enqueue(outbox.delivery.SWEEP_JOB, job_id="first-sms-sweep")
     make_worker(app, redis, fork=False).work(burst=True)
     job = Job.fetch("first-sms-sweep", connection=redis, serializer=JSONSerializer)
-    assert job.return_value() == "settled 0, queued 0, redactions 0"
+    assert job.return_value() == "reassigned 0, closed 0, settled 0, queued 0, redactions 0"
     scheduled = Job.fetch(outbox.SMS_SWEEPER_JOB_ID, connection=redis, serializer=JSONSerializer)
     assert scheduled.get_status() == "scheduled" and json.dumps(scheduled.args) == "[]"

@@ -35,9 +35,14 @@ def log_inbound(
     intent: str,
     parts: int,
     now: datetime,
+    **links: int | None,
 ) -> Message:
-    """Record a received SMS: what it asked for and its size, not what it said."""
+    """Record a received SMS: what it asked for and its size, not what it said.
+
+    `links` are conversation_id and counsellor_id (an SMS from a counsellor's phone).
+    """
     message = Message(
+        **links,
         message_sid=message_sid or None,
         line_id=exchange.line_id,
         direction=Direction.INBOUND,
@@ -53,10 +58,16 @@ def log_inbound(
 
 
 def log_outbound(
-    session: Session, exchange: Exchange, intent: str, text: str, now: datetime
+    session: Session,
+    exchange: Exchange,
+    intent: str,
+    text: str,
+    now: datetime,
+    **links: int | None,
 ) -> Message:
-    """Record a reply we send; its MessageSid arrives later with the status callback."""
+    """Record an SMS we send in TwiML (its size, not its text); the sid comes with its status."""
     message = Message(
+        **links,
         line_id=exchange.line_id,
         direction=Direction.OUTBOUND,
         party=exchange.party,
