@@ -15,6 +15,7 @@ PACKAGES = ("hotline", "workers")
 DOMAIN = (
     "hotline.calls",
     "hotline.callbacks",
+    "hotline.conversations",
     "hotline.directory",
     "hotline.models",
     "hotline.outbox",

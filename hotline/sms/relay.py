@@ -153,7 +153,12 @@ def _end(post: Post, counsellor: Counsellor, said: CounsellorSms, language: str)
     if conversation is None:
         return Plan("counsellor-end", language, [problem] if problem else [])
     conversations.close(conversation, "counsellor", post.desk.now)
-    done = Send("counsellor_ended", language, values={"tag": conversation.tag})
+    done = Send(
+        "counsellor_ended",
+        language,
+        values={"tag": conversation.tag},
+        conversation_id=conversation.id,
+    )
     return Plan(
         "counsellor-end", language, [] if said.twilio_opted_out else [done], conversation.id
     )
