@@ -179,10 +179,8 @@ class Handset:
 
     def inbox(self, number: str, after: int) -> tuple[list[dict[str, str]], int]:
         """What reached this phone since position `after`, and the next position."""
-        answer = self.http.get(
-            f"{self.api_url}/_emulator/inbox",
-            params={"number": number, "after": str(after)},
-            timeout=10,
+        answer = self.http.post(
+            f"{self.api_url}/_emulator/inbox", data={"number": number, "after": after}, timeout=10
         )
         answer.raise_for_status()
         data = answer.json()
