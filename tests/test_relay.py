@@ -324,7 +324,7 @@ def test_several_open_a_reply_without_a_tag_is_not_guessed(
     assert len(phones.bodies[TEXTER]) == 1 and len(phones.bodies[OTHER_TEXTER]) == 1
 
 
-def test_delete_my_data_takes_the_pseudonym_off_every_row_but_blocks_stay(
+def test_delete_my_data_takes_the_pseudonym_off_every_row_and_ends_open_requests(
     app: Flask,
     hotline: Hotline,
     emulator: TwilioEmulator,
