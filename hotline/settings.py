@@ -56,6 +56,15 @@ DEFAULTS: dict[str, Any] = {
     "HOTLINE_CALLBACK_RETRY_MINUTES": "10,30",  # backoff after each missed attempt
     "HOTLINE_CALLBACK_MAX_AGE_HOURS": 48,  # older requests expire; numbers erased
     "HOTLINE_CALLBACK_COUNTRIES": "KG",  # where a keyed-in callback number may be
+    "HOTLINE_SMS_REDACT": 1,  # blank every SMS body at Twilio once it is final (0: keep)
+    "HOTLINE_SMS_SEND_ATTEMPTS": 5,  # REST tries for one outbox SMS before it is given up
+    "HOTLINE_SMS_RETRY_SECONDS": "30,120,600,1800",  # backoff between those tries
+    "HOTLINE_SMS_REPLY_MINUTES": 5,  # a counsellor's silence before the texter goes to another
+    "HOTLINE_SMS_IDLE_MINUTES": 60,  # a conversation with no message for this long is closed
+    "HOTLINE_SMS_MAX_CONVERSATIONS": 3,  # open conversations per counsellor
+    "HOTLINE_SMS_TEXTER_LIMIT": 10,  # messages one sender may send ...
+    "HOTLINE_SMS_TEXTER_WINDOW_MINUTES": 10,  # ... in this long; more get no answer
+    "HOTLINE_SMS_NEW_CONVERSATIONS_PER_HOUR": 30,  # per line, against SMS pumping
     "HOTLINE_CONFIG_DIR": str(Path(__file__).resolve().parent.parent / "config"),
 }
 INT_SETTINGS = {
@@ -66,6 +75,14 @@ INT_SETTINGS = {
     "HOTLINE_PSEUDONYM_KEY_VERSION",
     "HOTLINE_DB_CONNECT_TIMEOUT",
     "HOTLINE_DB_STATEMENT_TIMEOUT_MS",
+    "HOTLINE_SMS_REDACT",
+    "HOTLINE_SMS_SEND_ATTEMPTS",
+    "HOTLINE_SMS_REPLY_MINUTES",
+    "HOTLINE_SMS_IDLE_MINUTES",
+    "HOTLINE_SMS_MAX_CONVERSATIONS",
+    "HOTLINE_SMS_TEXTER_LIMIT",
+    "HOTLINE_SMS_TEXTER_WINDOW_MINUTES",
+    "HOTLINE_SMS_NEW_CONVERSATIONS_PER_HOUR",
 }
 FLOAT_SETTINGS = {"HOTLINE_REDIS_TIMEOUT", "HOTLINE_TWILIO_TIMEOUT", "HOTLINE_DB_DEADLINE_SECONDS"}
 

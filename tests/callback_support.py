@@ -51,7 +51,8 @@ class Deliveries:
                 make_worker(self.app, self.redis, fork=False).work(burst=True)
             calls = self.emulator.run_pending()
             placed += calls
-            if not worked and not calls:
+            # Status callbacks may have queued jobs (an SMS redaction) without placing a call.
+            if not worked and not calls and len(self.queue) == 0:
                 return placed
         raise AssertionError("callbacks did not settle")
 

@@ -15,8 +15,10 @@ PACKAGES = ("hotline", "workers")
 DOMAIN = (
     "hotline.calls",
     "hotline.callbacks",
+    "hotline.conversations",
     "hotline.directory",
     "hotline.models",
+    "hotline.outbox",
     "hotline.privacy",
     "hotline.roster",
     "hotline.routing",

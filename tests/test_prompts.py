@@ -33,6 +33,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> Result:
 def copy_config(tmp_path: Path, centres: bool = True) -> Path:
     """A private copy of the shipped catalog (and directory) that a test may break."""
     shutil.copytree(CONFIG / "prompts", tmp_path / "prompts")
+    shutil.copytree(CONFIG / "sms", tmp_path / "sms")
     if centres:
         shutil.copy(CONFIG / "centres.yaml", tmp_path / "centres.yaml")
     return tmp_path
@@ -81,6 +82,27 @@ def test_a_removed_prompt_fails_check_naming_language_and_key(
 
     assert result.exit_code == 1
     assert f"problem: {lang}: prompt '{key}' is missing" in result.output
+    assert result.output.count("problem:") == 1
+
+
+def test_check_lists_every_sms_text_and_fails_on_an_unmarked_long_one(tmp_path: Path) -> None:
+    shipped = run("check")
+    assert shipped.exit_code == 0, shipped.output
+    assert "  ru help                   UCS-2   70 chars  1 segment\n" in shipped.output
+    assert "  en ask_when               GSM-7  156 chars  1 segment\n" in shipped.output
+    assert "  ky nobody_on_call         UCS-2  120 chars  2 segments  longer allowed:" in (
+        shipped.output
+    )
+    config = copy_config(tmp_path)
+    path = config / "sms" / "ru.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["replies"]["help"] += " Милиция, скорая помощь"  # 92 characters of UCS-2
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+    result = run("check", "--dir", str(config))
+
+    assert result.exit_code == 1
+    assert "problem: sms ru/help: 2 segments, not marked as allowed longer" in result.output
     assert result.output.count("problem:") == 1
 
 

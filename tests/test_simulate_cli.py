@@ -10,12 +10,17 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from hotline.cli.simulate import simulate
 from hotline.extensions import get_twilio
-from hotline.simulator import EmulatorServer, HttpTransport, TwilioEmulator
+from hotline.models import Conversation
+from hotline.simulator import Behaviour, EmulatorServer, HttpTransport, TwilioEmulator
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE, AppMaker, Hotline
+
+AIGUL = "+996555000101"
 
 
 @pytest.fixture
@@ -87,3 +92,36 @@ def test_twilio_api_url_points_the_app_at_the_emulator_server(
         )
         sent = get_twilio(pointed).messages.create(to="+996700123456", from_=LINE, body="test")
         assert [m.message_sid for m in emulator.outbox] == [sent.sid]
+
+
+def test_simulate_sms_as_a_texter_and_as_a_counsellor_relays_both_ways(
+    served: tuple[Flask, str], tmp_path: Path, app: Flask, session: Session
+) -> None:
+    served_app, url = served
+    emulator = TwilioEmulator(HttpTransport(url), ACCOUNT_SID, AUTH_TOKEN, "http://127.0.0.1:5000")
+    emulator.unknown_phone_behaviour = Behaviour.ANSWER_ACCEPT
+    hotline = Hotline(served_app, emulator)
+    hotline.line(language="ru")
+    hotline.counsellor("Aigul", AIGUL, languages="ru")
+    texter = "+996700123456"
+    with EmulatorServer(emulator, port=0) as server:
+
+        def play(number: str, typed: str) -> str:
+            result = CliRunner().invoke(
+                simulate,
+                ["sms", "--as", number, "--to", LINE, "--instance", str(tmp_path)],
+                input=typed,
+                env={"EMULATOR_PORT": str(server.port)},
+            )
+            assert result.exit_code == 0, result.output
+            return result.output
+
+        heard = play(texter, "Здравствуйте, мне нужна помощь\nq\n")
+        assert f"<< from {LINE}: Передали консультанту." in heard
+        tag = session.scalars(select(Conversation)).one().tag
+        answered = play(AIGUL, f"#{tag} Я вас слушаю\nСПИСОК\n")
+        assert f"<< from {LINE}: Открыты: #{tag} ru 0m" in answered
+        messages, _ = server.handsets.inbox(texter, 0)
+    assert [m["body"] for m in messages][-1] == "Я вас слушаю"
+    assert {m["from"] for m in messages} == {LINE}
+    assert texter not in answered and AIGUL not in heard

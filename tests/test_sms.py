@@ -20,20 +20,26 @@ from hotline.sms.keywords import Intent, detect_language, read
 from hotline.sms.replies import REPLY_KEYS, load_replies
 from hotline.sms.segments import is_gsm7, segments
 from tests.callback_support import the_callback
-from tests.conftest import ACCOUNT_SID, LINE, AppMaker, Hotline, signed, verbs
+from tests.conftest import ACCOUNT_SID, LINE, RESERVE, AppMaker, Hotline, signed, verbs
 
 CALLER = "+996700123456"
 REPLIES = load_replies(Path(__file__).resolve().parent.parent / "config")
 CALL_ME = {"ky": "чалып коюңуз", "ru": "ПОЗВОНИТЕ", "uz": "QO'NG'IROQ", "en": "Call me!"}
 # A word each language's "is it safe, and when?" question must contain.
-SAFE_WORD = {"ky": "коопсуз", "ru": "Безопасно", "uz": "xavfsiz", "en": "safe"}
-# The words each help reply offers; they must be words the hotline understands.
+SAFE_WORD = {"ky": "коопсуз", "ru": "безопасно", "uz": "xavfsiz", "en": "safe"}
+# The word each help reply offers, and the cancel word the "registered" reply offers; they
+# must be words the hotline understands.
 ADVERTISED = {
-    "ky": ("ЧАЛЫҢЫЗ", "ТОКТОТ"),
+    "ky": ("ЧАЛ", "ТОКТОТ"),
     "ru": ("ПОЗВОНИТЕ", "ОТМЕНА"),
     "uz": ("QO'NG'IROQ", "BEKOR"),
     "en": ("CALL", "CANCEL CALL"),
 }
+
+
+def nobody(lang: str) -> str:
+    """The honest reply when nobody can answer by SMS, with the reserve line."""
+    return REPLIES[lang]["nobody_on_call"].format(reserve=RESERVE)
 
 
 def texts(emulator: TwilioEmulator, body: str, sender: str = CALLER) -> list[str]:
@@ -82,8 +88,8 @@ def test_call_me_then_a_digit_books_a_sealed_callback_in_the_senders_language(
     assert callback.number_sealed and CALLER not in callback.number_sealed
     assert get_keyring(app).unseal(callback.number_sealed) == CALLER
     assert callback.source_call_sid and callback.source_call_sid.startswith("SM")
-    # The question was answered: a second digit is not a second consent.
-    assert texts(emulator, "3") == [REPLIES["ky"]["help"]]
+    # The question was answered: a second digit is not a second consent, but a person writing.
+    assert texts(emulator, "3") == [nobody("ky")]
     assert the_callback(session).safe_window == SafeWindow.MORNING
 
 
@@ -126,13 +132,13 @@ def test_inline_call_with_a_digit_works_with_redis_down(
     assert callback.number_sealed and get_keyring(no_redis).unseal(callback.number_sealed) == CALLER
 
 
-def test_a_digit_without_a_question_books_nothing_and_gets_the_help_reply(
+def test_a_digit_without_a_question_books_nothing_and_is_a_message_for_a_counsellor(
     hotline: Hotline, emulator: TwilioEmulator, session: Session
 ) -> None:
     hotline.line(language="ru")
-    assert texts(emulator, "2") == [REPLIES["ru"]["help"]]
+    assert texts(emulator, "2") == [nobody("ru")]
     assert callbacks(session) == 0
-    assert [m.intent for m in messages(session)] == ["window-unasked", "help"]
+    assert [m.intent for m in messages(session)] == ["nobody-on-call", "nobody_on_call"]
 
 
 @pytest.mark.parametrize(
@@ -188,19 +194,9 @@ def test_a_bare_cancel_is_twilios_opt_out_too_but_still_cancels_the_callback(
 
 @pytest.mark.parametrize(
     ("body", "lang"),
-    [
-        ("Саламатсызбы, мага жардам керекпи", "ky"),
-        ("ЖАРДАМ", "ky"),
-        ("помогите", "ru"),
-        ("Помощь", "ru"),
-        ("Ассалому алайкум, ёрдам керак, ўзим", "uz"),
-        ("salom, men o'zim", "uz"),
-        ("YORDAM", "uz"),
-        ("hello?", "en"),
-        ("INFO", "en"),
-    ],
+    [("ЖАРДАМ", "ky"), ("Помощь", "ru"), ("YORDAM", "uz"), ("Ёрдам!", "uz"), ("INFO", "en")],
 )
-def test_anything_else_gets_the_help_reply_in_the_senders_language(
+def test_the_help_keyword_gets_the_help_reply_in_its_language(
     body: str, lang: str, hotline: Hotline, emulator: TwilioEmulator
 ) -> None:
     hotline.line()
@@ -208,9 +204,33 @@ def test_anything_else_gets_the_help_reply_in_the_senders_language(
     assert reply == REPLIES[lang]["help"]
     assert all(number in reply for number in ("102", "103", "112"))
     call_word, cancel_word = ADVERTISED[lang]
-    assert call_word in reply and cancel_word in reply
+    assert call_word in reply and cancel_word in REPLIES[lang]["registered"]
     assert (read(call_word).intent, read(call_word).language) == (Intent.CALL_ME, lang)
     assert (read(cancel_word).intent, read(cancel_word).twilio_opted_out) == (Intent.CANCEL, False)
+
+
+@pytest.mark.parametrize(
+    ("body", "lang"),
+    [
+        ("Саламатсызбы, мага жардам керекпи", "ky"),
+        ("Менин үйүмдө коркунучтуу", "ky"),
+        ("помогите", "ru"),
+        ("ПОЗВОНИТЕ, он опять пришёл пьяный", "ru"),
+        ("Ассалому алайкум, ёрдам керак, ўзим", "uz"),
+        ("salom, men o'zim", "uz"),
+        ("Assalomu alaykum", "uz"),
+        ("Salom", "uz"),
+        ("hello?", "en"),
+    ],
+)
+def test_a_person_writing_with_nobody_on_call_hears_the_truth_in_their_language(
+    body: str, lang: str, hotline: Hotline, emulator: TwilioEmulator, session: Session
+) -> None:
+    hotline.line()
+    assert texts(emulator, body) == [nobody(lang)]
+    assert all(n in nobody(lang) for n in ("102", "103", "112", RESERVE))
+    assert callbacks(session) == 0
+    assert [m.intent for m in messages(session)] == ["nobody-on-call", "nobody_on_call"]
 
 
 @pytest.mark.parametrize(
@@ -228,12 +248,12 @@ def test_rate_limit_goes_quiet_after_ten_messages_in_ten_minutes(
     hotline.line()
     assert texts(emulator, "CALL 2") == [REPLIES["en"]["registered"]]
     for _ in range(memory.RATE_LIMIT - 1):
-        assert texts(emulator, "hello") == [REPLIES["en"]["help"]]
+        assert texts(emulator, "hello") == [nobody("en")]
     assert texts(emulator, "hello") == []
     # Over the limit a cancel still cancels (a safety step); only the reply is withheld.
     assert texts(emulator, "ОТМЕНА") == []
     assert the_callback(session).state == CallbackState.CANCELLED
-    assert texts(emulator, "hello", sender="+996700999888") == [REPLIES["en"]["help"]]
+    assert texts(emulator, "hello", sender="+996700999888") == [nobody("en")]
     limited = [m for m in messages(session) if m.intent == "rate-limited"]
     assert len(limited) == 2 and limited[0].party == get_keyring(app).pseudonym(CALLER)
     ttl = redis.ttl(memory.rate_key(get_keyring(app).pseudonym(CALLER)))

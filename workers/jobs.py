@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from hotline import callbacks
+from hotline import callbacks, outbox
 from hotline.extensions import get_queue
-from workers import placing, sweeping
+from workers import placing, sending, sms_sweeping, sweeping
 
 
 def place_callback(callback_id: int) -> str:
@@ -24,6 +24,25 @@ def sweep_callbacks() -> str:
         return sweeping.sweep(app)
     finally:
         callbacks.schedule_sweeper(get_queue(app))
+
+
+def send_sms(message_id: int) -> str:
+    """Send outbox message `message_id` (once, whatever happens to the job)."""
+    return sending.send(_app(), message_id)
+
+
+def redact_sms(message_id: int) -> str:
+    """Blank the body Twilio keeps of message `message_id`."""
+    return sending.redact(_app(), message_id)
+
+
+def sweep_sms() -> str:
+    """Settle, re-queue and redact what the database owes; then schedule the next sweep."""
+    app = _app()
+    try:
+        return sms_sweeping.sweep(app)
+    finally:
+        outbox.schedule_sms_sweeper(get_queue(app))
 
 
 def _app() -> Flask:

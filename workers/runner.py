@@ -20,6 +20,7 @@ from rq.serializers import JSONSerializer
 from hotline.callbacks import schedule_sweeper
 from hotline.db import engine
 from hotline.extensions import QUEUE_NAME, connect, redis_url
+from hotline.outbox import schedule_sms_sweeper
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +72,10 @@ def run(app: Flask, burst: bool = False) -> bool:
     """Work the queue (with the scheduler, so enqueue_in/enqueue_at jobs run)."""
     worker = make_worker(app)
     _wait_for_redis(worker.connection)
-    if not burst:  # the sweeper then keeps itself scheduled, one minute apart
-        schedule_sweeper(
-            Queue(QUEUE_NAME, connection=worker.connection, serializer=JSONSerializer), seconds=5
-        )
+    if not burst:  # the sweepers then keep themselves scheduled, one minute apart
+        queue = Queue(QUEUE_NAME, connection=worker.connection, serializer=JSONSerializer)
+        schedule_sweeper(queue, seconds=5)
+        schedule_sms_sweeper(queue, seconds=5)
     return bool(worker.work(burst=burst, with_scheduler=True, logging_level="INFO"))
 
 

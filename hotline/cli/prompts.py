@@ -53,12 +53,35 @@ def check_command(config_dir: Path | None) -> None:
             click.echo(f"{code}: {report.listening[code]:.1f} s before the first ring")
         else:
             click.echo(f"{code}: listening time unknown: a prompt before the first ring is missing")
-    for problem in report.problems:
+    problems = [*report.problems, *_sms_problems(config_dir or default_config_dir())]
+    for problem in problems:
         click.echo(f"problem: {problem}")
-    count = len(report.problems)
+    count = len(problems)
     click.echo(f"{len(catalog.languages)} languages, {count} problem{'' if count == 1 else 's'}")
-    if not report.ok:
+    if problems:
         raise SystemExit(EXIT_PROBLEMS)
+
+
+def _sms_problems(config_dir: Path) -> list[str]:
+    """List every SMS text with its encoding and segments; the long ones without leave."""
+    from hotline.sms.replies import RepliesError, check_replies
+
+    try:
+        counts = check_replies(config_dir)
+    except RepliesError as exc:
+        return [f"sms: {exc}"]
+    click.echo("SMS texts (values filled at their longest):")
+    for count in counts:
+        allowed = f"  longer allowed: {count.longer}" if count.longer else ""
+        click.echo(
+            f"  {count.language} {count.key:<23}{count.encoding}  {count.characters:>3} chars"
+            f"  {count.segments} segment{'' if count.segments == 1 else 's'}{allowed}"
+        )
+    return [
+        f"sms {c.language}/{c.key}: {c.segments} segments, not marked as allowed longer"
+        for c in counts
+        if c.problem
+    ]
 
 
 @prompts.command("synthesize")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import click
+import requests
 
 from hotline.privacy.phones import mask_number
 from hotline.settings import is_production, load_settings
@@ -113,13 +115,40 @@ def call_command(
 
 
 @simulate.command("sms")
-@click.option("--from", "from_", required=True, help="The sender's number.")
+@click.option("--from", "from_", help="The sender's number, to text once (with --body).")
+@click.option(
+    "--as",
+    "as_",
+    metavar="NUMBER",
+    help="Play this phone in this terminal through the running emulator (make run): "
+    "a texter, or a registered counsellor's phone.",
+)
 @click.option("--to", "to", required=True, help="The hotline line texted.")
-@click.option("--body", required=True, help="The message text.")
+@click.option("--body", help="The message text (with --from).")
+@click.option(
+    "--api-url",
+    default=lambda: f"http://127.0.0.1:{os.environ.get('EMULATOR_PORT', '5001')}",
+    help="The running emulator, for --as (default: port EMULATOR_PORT or 5001).",
+)
 @app_url_option
 @instance_option
-def sms_command(from_: str, to: str, body: str, app_url: str | None, instance: Path) -> None:
-    """Text the hotline once and print its replies."""
+def sms_command(
+    from_: str | None,
+    as_: str | None,
+    to: str,
+    body: str | None,
+    api_url: str,
+    app_url: str | None,
+    instance: Path,
+) -> None:
+    """Text the hotline once (--from, --body), or be a phone that texts it (--as)."""
+    if as_:
+        settings = load_settings(os.environ, instance)
+        auth = (settings["TWILIO_ACCOUNT_SID"], settings["TWILIO_AUTH_TOKEN"])
+        play_phone(Handset(api_url.rstrip("/"), auth), as_, to)
+        return
+    if not from_ or body is None:
+        raise click.UsageError("give --from and --body to text once, or --as to play a phone")
     emulator = _emulator(instance, app_url, ())
     emulator.add_line(to)
     replies = emulator.send_sms(from_, to, body)
@@ -129,6 +158,72 @@ def sms_command(from_: str, to: str, body: str, app_url: str | None, instance: P
         click.echo("no reply")
     for notice in emulator.notifications:
         click.echo(f"Twilio error {notice.code}: {notice.message}", err=True)
+
+
+class Handset:
+    """One phone, through the running emulator's handset routes."""
+
+    def __init__(self, api_url: str, auth: tuple[str, str]) -> None:
+        self.api_url = api_url
+        self.http = requests.Session()
+        self.http.auth = auth
+
+    def text(self, number: str, line: str, body: str) -> None:
+        """Send an SMS from this phone to the line."""
+        answer = self.http.post(
+            f"{self.api_url}/_emulator/sms",
+            data={"From": number, "To": line, "Body": body},
+            timeout=30,
+        )
+        answer.raise_for_status()
+
+    def inbox(self, number: str, after: int) -> tuple[list[dict[str, str]], int]:
+        """What reached this phone since position `after`, and the next position."""
+        answer = self.http.post(
+            f"{self.api_url}/_emulator/inbox", data={"number": number, "after": after}, timeout=10
+        )
+        answer.raise_for_status()
+        data = answer.json()
+        return data["messages"], int(data["next"])
+
+
+def play_phone(handset: Handset, number: str, line: str, poll_seconds: float = 0.5) -> None:
+    """Type messages to the line; print what arrives on this phone, as it arrives."""
+    try:
+        _, after = handset.inbox(number, 0)
+    except requests.RequestException:
+        raise click.ClickException(
+            f"no emulator answers at {handset.api_url}: start `make run` first"
+        ) from None
+    click.echo(f"You are {mask_number(number)}, texting {line}. Type a message, Enter sends it;")
+    click.echo("q (or Ctrl-D) ends. Messages to this phone appear as they arrive.")
+    position = [after]
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def show_new() -> None:
+        with lock:
+            messages, position[0] = handset.inbox(number, position[0])
+            for message in messages:
+                click.echo(f"  << from {message['from']}: {message['body']}")
+
+    def keep_showing() -> None:
+        while not stop.wait(poll_seconds):
+            show_new()
+
+    watcher = threading.Thread(target=keep_showing, daemon=True)
+    watcher.start()
+    try:
+        for typed in iter(sys.stdin.readline, ""):
+            if typed.strip().lower() == "q":
+                break
+            if typed.strip():
+                handset.text(number, line, typed.strip())
+                show_new()
+    finally:
+        stop.set()
+        watcher.join(timeout=5)
+    show_new()
 
 
 class KeyboardParty:

@@ -12,6 +12,7 @@ from hotline.models.enums import (
     Direction,
     DutyOverride,
     SafeWindow,
+    SendState,
     Strategy,
 )
 from hotline.models.messages import Conversation, Message
@@ -35,6 +36,7 @@ __all__ = [
     "Line",
     "Message",
     "SafeWindow",
+    "SendState",
     "Shift",
     "Strategy",
     "User",

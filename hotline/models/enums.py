@@ -70,3 +70,12 @@ class Direction(StrEnum):
 
     INBOUND = "inbound"
     OUTBOUND = "outbound"
+
+
+class SendState(StrEnum):
+    """Where an outbox message is: waiting for the worker, being sent, with Twilio, or not sent."""
+
+    WAITING = "waiting"
+    SENDING = "sending"  # claimed: the REST request is (or was) under way
+    HANDED = "handed"  # Twilio took it; its status comes in status callbacks
+    FAILED = "failed"  # refused for good, or given up; the number is erased

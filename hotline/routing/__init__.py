@@ -5,6 +5,8 @@ redis, and works on frozen dataclasses and an injected `now`. The database adapt
 `CounsellorState`s and a `HuntRequest`; the voice view turns the `Offer` into a `<Dial>`,
 or a `NoOffer` into the callback / SMS / reserve-line menu.
 
+SMS conversations have their own, simpler choice (`texting`): least loaded, language first.
+
 Rules, in order, for every offer (recomputed each time, nothing is remembered here):
 1. Candidates: active, speak the caller's language, reached by the line (a centre line reaches
    its own centre and national staff with no centre; a national line reaches everyone), and
@@ -38,6 +40,7 @@ from hotline.routing.defaults import (
 )
 from hotline.routing.hunt import HuntRequest, NoOffer, NoOfferReason, Offer, Tier, next_offer
 from hotline.routing.strategies import Strategy
+from hotline.routing.texting import TextRequest, choose_for_text
 
 __all__ = [
     "DEFAULT_MAX_WAIT_SECONDS",
@@ -53,8 +56,10 @@ __all__ = [
     "NoOfferReason",
     "Offer",
     "Strategy",
+    "TextRequest",
     "Tier",
     "WeeklyShift",
+    "choose_for_text",
     "end_of_wrap_up",
     "is_on_call",
     "next_offer",

@@ -6,6 +6,7 @@ import the emulator that imports them.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Collection
 from typing import Protocol
 
@@ -14,6 +15,7 @@ from hotline.simulator.legs import Fetch, Leg, LegEnd
 from hotline.simulator.records import (
     CallRecord,
     Line,
+    MessageFault,
     Notification,
     OutboundCall,
     Phone,
@@ -36,6 +38,7 @@ class Account(Protocol):
     messages: dict[str, SmsMessage]
     notifications: list[Notification]
     opted_out: set[str]
+    message_faults: deque[MessageFault]
     duplicate_status_callbacks: bool
     reverse_status_callbacks: bool
     on_message: Callable[[SmsMessage], None] | None

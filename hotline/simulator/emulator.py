@@ -18,6 +18,7 @@ from hotline.simulator.records import (
     CallRecord,
     Event,
     Line,
+    MessageFault,
     Notification,
     OutboundCall,
     Phone,
@@ -62,6 +63,8 @@ class TwilioEmulator:
         self.messages: dict[str, SmsMessage] = {}
         self.notifications: list[Notification] = []  # errors outside any call (SMS)
         self.opted_out: set[str] = set()
+        # Faults the next Messages.create requests meet, first first (an outage, a lost answer).
+        self.message_faults: deque[MessageFault] = deque()
         self.duplicate_status_callbacks = False
         self.reverse_status_callbacks = False
         self.on_call_end: Callable[[CallRecord], None] | None = None

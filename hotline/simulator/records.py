@@ -212,6 +212,16 @@ class SmsMessage:
 
 
 @dataclass(frozen=True)
+class MessageFault:
+    """What the next Messages.create meets: a refusal, or Twilio taking the message and the
+    answer failing all the same (`taken`), as when a response is lost on the way back."""
+
+    status: int
+    code: int
+    taken: bool = False
+
+
+@dataclass(frozen=True)
 class OutboundCall:
     """What `calls.create` asked for, besides the two numbers."""
 

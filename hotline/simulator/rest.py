@@ -109,7 +109,12 @@ class RestApi:
         if not from_:
             raise ApiError(400, 21603, "A 'From' phone number is required.")
         body = _one(form, "Body") or ""
+        fault = self.emulator.message_faults.popleft() if self.emulator.message_faults else None
+        if fault is not None and not fault.taken:
+            raise ApiError(fault.status, fault.code, "Messages.create refused (emulated fault)")
         message = sms.queue_message(self.emulator, from_, to, body, _one(form, "StatusCallback"))
+        if fault is not None:
+            raise ApiError(fault.status, fault.code, "Messages.create failed (emulated fault)")
         return message_json(message)
 
     def _call(self, method: str, path: str, sid: str, form: Form) -> tuple[int, str]:

@@ -11,6 +11,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from hotline.simulator.errors import SimulatorError
+from hotline.simulator.handsets import PREFIX, Handsets
 from hotline.simulator.rest import RestApi
 
 if TYPE_CHECKING:
@@ -21,8 +22,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def rest_app(api: RestApi) -> WSGIApplication:
-    """A WSGI app answering Twilio's REST paths (Basic auth, form bodies, JSON answers)."""
+def rest_app(api: RestApi, handsets: Handsets | None = None) -> WSGIApplication:
+    """A WSGI app answering Twilio's REST paths (Basic auth, form bodies, JSON answers), and
+    the emulator's own handset routes when `handsets` is given."""
 
     @Request.application
     def application(request: Request) -> Response:
@@ -30,6 +32,10 @@ def rest_app(api: RestApi) -> WSGIApplication:
         auth = None
         if credentials is not None and credentials.type == "basic":
             auth = (credentials.username or "", credentials.password or "")
+        if handsets is not None and request.path.startswith(PREFIX):
+            if auth != (api.emulator.account_sid, api.emulator.auth_token):
+                return Response('{"message": "Authenticate"}', status=401)
+            return handsets.answer(request)
         fields = request.args if request.method == "GET" else request.form
         form = fields.to_dict(flat=False)
         status, text = api.handle(request.method, request.path, form, auth)
@@ -39,7 +45,8 @@ def rest_app(api: RestApi) -> WSGIApplication:
 
 
 class EmulatorServer:
-    """The REST API on host:port, plus a thread that runs pending calls and messages."""
+    """The REST API on host:port, plus a thread that runs pending calls and messages, and the
+    handset routes through which a person plays a phone (`hotline simulate sms --as`)."""
 
     def __init__(
         self,
@@ -50,7 +57,9 @@ class EmulatorServer:
     ) -> None:
         self.emulator = emulator
         self.interval = interval
-        self._server = make_server(host, port, rest_app(emulator.http_client.api), threaded=True)
+        self.handsets = Handsets(emulator)
+        api = emulator.http_client.api
+        self._server = make_server(host, port, rest_app(api, self.handsets), threaded=True)
         self._stopping = threading.Event()
         self._threads = [
             threading.Thread(target=self._server.serve_forever, name="twilio-rest", daemon=True),

@@ -19,7 +19,9 @@ GSM7_BASIC = frozenset(
 )
 GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")  # two septets each
 # Twilio's own opt-out handling (English keywords only), applied before the app sees them.
-OPT_OUT_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
+OPT_OUT_WORDS = frozenset(
+    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
+)
 OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP"})
 UNDELIVERED = 30003
 MAX_REDIRECTS = 10

@@ -130,7 +130,8 @@ def parse_messaging(document: str) -> list[Message | Redirect]:
     for element in _response(document):
         if element.tag == "Message":
             body = element.find("Body")
-            text = _text(body) if body is not None else _text(element)
+            # An SMS keeps its line breaks and spaces (a voice <Say> does not need them).
+            text = "".join((body if body is not None else element).itertext()).strip()
             verbs.append(
                 Message(
                     body=text,

@@ -11,14 +11,17 @@ from pathlib import Path
 
 from flask import Flask
 
+from hotline.outbox import register_writer
 from hotline.sms import replies
 from hotline.sms.views import bp
 
 
 def init_app(app: Flask) -> None:
-    """Check the reply texts and register the SMS blueprint."""
+    """Check the reply texts, let the outbox write them, and register the SMS blueprint."""
     # A missing or incomplete reply file stops the app at start, not a person mid-crisis.
-    replies.load_replies(Path(app.config["HOTLINE_CONFIG_DIR"]))
+    config_dir = Path(app.config["HOTLINE_CONFIG_DIR"])
+    replies.load_replies(config_dir)
+    register_writer(app.extensions, "sms", replies.reply_writer(config_dir))
     app.register_blueprint(bp)
 
 

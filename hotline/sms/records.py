@@ -35,9 +35,14 @@ def log_inbound(
     intent: str,
     parts: int,
     now: datetime,
+    **links: int | None,
 ) -> Message:
-    """Record a received SMS: what it asked for and its size, not what it said."""
+    """Record a received SMS: what it asked for and its size, not what it said.
+
+    `links` are conversation_id and counsellor_id (an SMS from a counsellor's phone).
+    """
     message = Message(
+        **links,
         message_sid=message_sid or None,
         line_id=exchange.line_id,
         direction=Direction.INBOUND,
@@ -53,10 +58,16 @@ def log_inbound(
 
 
 def log_outbound(
-    session: Session, exchange: Exchange, intent: str, text: str, now: datetime
+    session: Session,
+    exchange: Exchange,
+    intent: str,
+    text: str,
+    now: datetime,
+    **links: int | None,
 ) -> Message:
-    """Record a reply we send; its MessageSid arrives later with the status callback."""
+    """Record an SMS we send in TwiML (its size, not its text); the sid comes with its status."""
     message = Message(
+        **links,
         line_id=exchange.line_id,
         direction=Direction.OUTBOUND,
         party=exchange.party,
@@ -72,11 +83,15 @@ def log_outbound(
 
 
 def update_status(
-    session: Session, message_sid: str, status: str, message_id: int | None = None
-) -> bool:
+    session: Session,
+    message_sid: str,
+    status: str,
+    message_id: int | None = None,
+    error_code: int | None = None,
+) -> Message | None:
     """Apply a status callback; `message_id` ties a reply's first callback to its row."""
     if status not in MESSAGE_STATUS_ORDER or not message_sid:
-        return False
+        return None
     message = session.scalar(select(Message).where(Message.message_sid == message_sid))
     if message is None and message_id is not None:
         message = session.scalar(
@@ -89,7 +104,8 @@ def update_status(
         if message is not None:
             message.message_sid = message_sid
     if message is None:
-        return False
+        return None
     if MESSAGE_STATUS_ORDER[status] >= MESSAGE_STATUS_ORDER.get(message.status or "", -1):
         message.status = status
-    return True
+        message.error_code = error_code or message.error_code
+    return message
