@@ -15,9 +15,10 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.callbacks.delivery import FAILURE_TTL, JOB_TIMEOUT, PLACE_CALLBACK, RESULT_TTL, job_id
+from hotline.callbacks.delivery import JOB_TIMEOUT, PLACE_CALLBACK, job_id
 from hotline.extensions import get_keyring
 from hotline.models import Callback, CallbackState, SafeWindow
+from hotline.queue_jobs import FAILURE_TTL, RESULT_TTL
 from hotline.simulator import HANGUP, Behaviour, CallRecord, EventKind, TwilioEmulator
 from tests.callback_support import Deliveries, hours_until_bishkek, the_callback
 from tests.conftest import LINE, Hotline, spoken, twiml, verbs
