@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Response, abort, send_file, url_for
 from flask.typing import ResponseReturnValue
 
 from hotline.calls import hunt, log
 from hotline.db import get_session
 from hotline.extensions import default_region, get_keyring, now, setting
-from hotline.ivr import twiml
+from hotline.ivr import safety, twiml
 from hotline.ivr.prompts import audio_content_type
 from hotline.ivr.turn import TwilioForm, catalog, this_turn, tries, voice
 from hotline.models import CallOutcome
+from hotline.privacy import mask_number
 from hotline.twilio_terms import CALL_ENDED
 from hotline.webhooks import twilio_webhook, xml
 
 bp = Blueprint("answer", __name__)
+logger = logging.getLogger(__name__)
 
 # A menu heard this many times without a valid key sends the caller to a counsellor.
 MENU_REPEATS = 2
@@ -34,8 +38,12 @@ def incoming() -> Response:
     form = TwilioForm.parse()
     session = get_session()
     line = log.find_line(session, form.to)
-    if line is None:
-        raise LookupError("a call to a number that is not a registered line")
+    if line is None:  # a number bought but not yet added: a person must still answer
+        logger.warning(
+            "call to %s, which is no registered line (hotline line add): sent to the reserve line",
+            mask_number(form.to or ""),
+        )
+        return xml(safety.reserve_line())
     caller = log.identify_caller(get_keyring(), form.from_, default_region())
     call = log.open_call(session, form.call_sid, line, caller, now())
     if log.is_blocked(session, caller.pseudonym, now()):
