@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, Response, url_for
 
 from hotline.calls import log
 from hotline.directory import centres_near
-from hotline.extensions import default_region, get_twilio, now
+from hotline.extensions import default_region, get_twilio, now, setting
 from hotline.ivr import twiml
 from hotline.ivr.turn import Turn, catalog, this_turn, voice
 from hotline.models import CallOutcome, Direction, Message
-from hotline.privacy import caller_number
+from hotline.privacy import caller_number, national_form
+from hotline.sms import replies
 from hotline.sms.segments import segments
 from hotline.webhooks import twilio_webhook, xml
 
@@ -83,6 +86,6 @@ def _nearby(turn: Turn) -> list[tuple[str, str]]:
 
 
 def _centres_text(turn: Turn) -> str:
-    language = catalog().language(turn.lang)
-    entries = [f"{language.centres.get(slug, slug)}: {phone}" for slug, phone in _nearby(turn)]
-    return "\n".join([language.prompts["centres_intro"], *entries])
+    """Only numbers under a neutral word: a shared phone's screen must not say what they are."""
+    header = replies.reply_text(Path(setting("HOTLINE_CONFIG_DIR")), turn.lang, "centres_header")
+    return "\n".join([header, *(national_form(phone) for _, phone in _nearby(turn))])

@@ -18,6 +18,7 @@ REPLY_KEYS = (
     "cancelled",
     "nothing_waiting",
     "send_inline",  # Redis is down: send the keyword with the digit in one message
+    "centres_header",  # heads the centres' numbers texted from a call; names nothing
 )
 # Typographic apostrophes turn a whole SMS into UCS-2 (70 characters); U+0027 keeps GSM-7.
 _PLAIN_APOSTROPHE = str.maketrans({"ʻ": "'", "ʼ": "'", "‘": "'", "’": "'", "`": "'"})
