@@ -578,8 +578,8 @@ def test_simulate_call_with_keys_prints_what_the_caller_hears(
     )
 
     assert result.exit_code == 0, result.output
-    assert '"Для русского нажмите 1" [ru-RU]' in result.output
-    assert "(plays menu.mp3)" in result.output
+    assert '  [Russian] "Для русского нажмите 1"' in result.output
+    assert "(plays ky/menu.mp3)" in result.output
     assert "> pressed 1" in result.output
     assert "+996 *** *** *01 busy" in result.output and "*02 accepted" in result.output
     assert '"Goodbye"' in result.output and "call ended: completed" in result.output

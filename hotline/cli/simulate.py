@@ -191,16 +191,16 @@ class PromptTexts:
         lang, stem = path.parent.name, path.stem
         text = self.texts.get((lang, stem))
         spoken = f' "{text}"' if text else ""
-        return f"{_language_label(lang)}{spoken} (plays {lang}/{path.name})"
+        return f"{_language_label(lang)}{spoken} (plays {lang}/{path.name})".strip()
 
     def said(self, text: str, say_language: str) -> str:
         """`[Russian] "text"` for a Twilio voice."""
         lang = self.say_languages.get(say_language, say_language)
-        return f'{_language_label(lang)} "{text}"'
+        return f'{_language_label(lang)} "{text}"'.strip()
 
 
 def _language_label(code: str) -> str:
-    return f"[{LANGUAGE_NAMES.get(code, code)}]"
+    return f"[{LANGUAGE_NAMES[code]}]" if code in LANGUAGE_NAMES else ""
 
 
 class EventPrinter:

@@ -62,10 +62,15 @@ def incoming() -> Response:
 @bp.post("/language")
 @twilio_webhook
 def language() -> Response:
-    """The caller picked a language (or pressed nothing: the line's own)."""
+    """The caller picked a language; silence goes straight to a counsellor in the line's."""
     turn, heard = this_turn(), tries()
     call, line = turn.call, turn.line
-    chosen = catalog().language_for_digit(turn.digits) if turn.digits else line.language
+    if not turn.digits:  # a caller who cannot press a key (or dare not) needs a person now
+        call.language = line.language
+        log.note_key(call, "L-")
+        turn.session.commit()
+        return xml(twiml.go(url_for("ivr.connect.hunt")))
+    chosen = catalog().language_for_digit(turn.digits)
     if chosen is None:
         call.invalid_keys += 1
         if heard + 1 >= MENU_REPEATS:  # never hang up on a caller who cannot find the key
@@ -74,11 +79,20 @@ def language() -> Response:
             return xml(twiml.go(url_for("ivr.connect.hunt")))
         turn.session.commit()
         action = url_for(".language", tries=heard + 1)
-        return xml(twiml.language_menu(voice(), line.language, catalog().languages, action))
+        menu = twiml.language_menu(voice(), line.language, catalog().languages, action, True)
+        return xml(menu)
     call.language = chosen
-    log.note_key(call, f"L{turn.digits or '-'}")
+    log.note_key(call, f"L{turn.digits}")
     turn.session.commit()
-    return xml(twiml.menu(voice(), chosen, ["main_menu"], url_for(".menu", tries=0)))
+    return xml(twiml.main_menu(voice(), chosen, url_for(".menu", tries=0)))
+
+
+@bp.post("/main-menu")
+@twilio_webhook
+def main_menu() -> Response:
+    """Back to the main menu (after information, or a callback not made)."""
+    turn = this_turn()
+    return xml(twiml.main_menu(voice(), turn.lang, url_for(".menu", tries=0)))
 
 
 @bp.post("/menu")
@@ -86,18 +100,16 @@ def language() -> Response:
 def menu() -> Response:
     """The main menu: counsellor, callback, centres near you, emergency numbers."""
     turn, heard = this_turn(), tries()
-    target = MAIN_MENU.get(turn.digits)
-    if target is not None:
-        log.note_key(turn.call, f"M{turn.digits}")
+    target = MAIN_MENU.get(turn.digits) if turn.digits else "ivr.connect.hunt"
+    if target is not None:  # silence means the first option: a counsellor
+        log.note_key(turn.call, f"M{turn.digits or '-'}")
         turn.session.commit()
         return xml(twiml.go(url_for(target)))
-    if turn.digits:
-        turn.call.invalid_keys += 1
+    turn.call.invalid_keys += 1
     turn.session.commit()
     if heard + 1 >= MENU_REPEATS:
         return xml(twiml.go(url_for("ivr.connect.hunt")))
-    keys = ["invalid_choice", "main_menu"] if turn.digits else ["main_menu"]
-    return xml(twiml.menu(voice(), turn.lang, keys, url_for(".menu", tries=heard + 1)))
+    return xml(twiml.main_menu(voice(), turn.lang, url_for(".menu", tries=heard + 1), True))
 
 
 @bp.post("/status")

@@ -43,7 +43,7 @@ def cancel() -> Response:
     turn = this_turn()
     if turn.digits != "1":
         action = url_for("ivr.answer.menu", tries=0)
-        return xml(twiml.menu(voice(), turn.lang, ["main_menu"], action))
+        return xml(twiml.main_menu(voice(), turn.lang, action))
     callbacks.cancel_open(turn.session, turn.call.caller, now())
     log.note_key(turn.call, "X1")
     turn.session.commit()
@@ -83,7 +83,7 @@ def number() -> Response:
             raise InvalidNumber("not a number the hotline calls back")
     except InvalidNumber:
         if heard >= 1:
-            menu = url_for("ivr.answer.menu")
+            menu = url_for("ivr.answer.main_menu")
             return xml(twiml.say_and_go(voice(), turn.lang, ["callback_number_refused"], menu))
         return _ask_number(turn.lang, ["callback_number_refused", "callback_enter_number"], 1)
     return _ask_when(turn.lang, get_keyring().seal(keyed))
@@ -121,7 +121,7 @@ def when() -> Response:
 
 
 def _not_created(turn: Turn) -> Response:
-    menu = url_for("ivr.answer.menu")
+    menu = url_for("ivr.answer.main_menu")
     return xml(twiml.say_and_go(voice(), turn.lang, ["callback_not_created"], menu))
 
 

@@ -43,7 +43,7 @@ def hunt() -> Response:
         )
         for r in rings
     ]
-    prompt = "connecting" if call.attempt_count == len(rings) else "hold"
+    prompt = "connecting" if call.attempt_count == len(rings) else "still_trying"
     turn.session.commit()
     timeout, action = decision.ring_timeout, url_for(".dial_done")
     return xml(
@@ -74,7 +74,7 @@ def screen() -> Response:
     if attempt is None or attempt.result != AttemptResult.RINGING:
         return xml(twiml.hang_up())  # already taken or over
     lang = attempt.call.language or "ru"
-    return xml(twiml.screen(voice(), lang, url_for(".screen_answer", attempt=attempt.id)))
+    return xml(twiml.screen(voice(), lang, lang, url_for(".screen_answer", attempt=attempt.id)))
 
 
 @bp.post("/screen/answer")

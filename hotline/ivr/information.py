@@ -32,7 +32,7 @@ def centres() -> Response:
     entries = [catalog().centre_prompt(turn.lang, slug, phone) for slug, phone in _nearby(turn)]
     # A hidden number cannot receive an SMS.
     offer_sms = caller_number(turn.form.from_, default_region()) is not None
-    action, then = url_for(".centres_sms"), url_for("ivr.answer.menu", tries=0)
+    action, then = url_for(".centres_sms"), url_for("ivr.answer.main_menu")
     return xml(twiml.centres(voice(), turn.lang, entries, offer_sms, action, then))
 
 
@@ -44,7 +44,7 @@ def centres_sms() -> Response:
     number = caller_number(turn.form.from_, default_region())
     if turn.digits != "1" or number is None:
         action = url_for("ivr.answer.menu", tries=0)
-        return xml(twiml.menu(voice(), turn.lang, ["main_menu"], action))
+        return xml(twiml.main_menu(voice(), turn.lang, action))
     body = _centres_text(turn)
     sent = get_twilio().messages.create(to=number, from_=turn.line.number, body=body)
     turn.session.add(
@@ -62,7 +62,7 @@ def centres_sms() -> Response:
     )
     log.note_key(turn.call, "S1")
     turn.session.commit()
-    menu = url_for("ivr.answer.menu")
+    menu = url_for("ivr.answer.main_menu")
     return xml(twiml.say_and_go(voice(), turn.lang, ["centres_sms_sent"], menu))
 
 
@@ -73,7 +73,7 @@ def emergency() -> Response:
     turn = this_turn()
     log.settle(turn.call, CallOutcome.INFORMATION)
     turn.session.commit()
-    menu = url_for("ivr.answer.menu")
+    menu = url_for("ivr.answer.main_menu")
     return xml(twiml.say_and_go(voice(), turn.lang, ["emergency_numbers"], menu))
 
 

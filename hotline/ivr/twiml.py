@@ -7,10 +7,8 @@ from dataclasses import dataclass
 
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
-from hotline.ivr.prompts import Prompt, PromptCatalog
+from hotline.ivr.prompts import GATHER_SECONDS, Prompt, PromptCatalog
 
-# How long a caller has to press a key; Twilio's default is 5 s, generous enough on a keypad.
-GATHER_SECONDS = 6
 # The languages the reserve line is announced in when nothing else is known.
 FALLBACK_LANGUAGES = ("ky", "ru")
 # How long the reserve line rings.
@@ -50,11 +48,13 @@ def gather(action: str, *, digits: int = 1) -> Gather:
     )
 
 
-def language_menu(voice: Voice, welcome_lang: str, order: Sequence[str], action: str) -> str:
-    """Welcome in the line's language, then each language offered in its own language."""
+def language_menu(
+    voice: Voice, welcome_lang: str, order: Sequence[str], action: str, invalid: bool = False
+) -> str:
+    """Welcome in the line's language (or "not in the menu"), then each language in its own."""
     response = VoiceResponse()
     menu = gather(action)
-    voice.speak(menu, welcome_lang, "welcome")
+    voice.speak(menu, welcome_lang, "invalid_choice" if invalid else "welcome")
     for lang in order:
         voice.speak(menu, lang, "language_option")
     response.append(menu)
@@ -69,6 +69,12 @@ def menu(voice: Voice, lang: str, keys: Sequence[str], action: str, digits: int 
         voice.speak(node, lang, key)
     response.append(node)
     return str(response)
+
+
+def main_menu(voice: Voice, lang: str, action: str, invalid: bool = False) -> str:
+    """The main menu, the counsellor named first; after a wrong key, "not in the menu" first."""
+    keys = ["main_menu", "main_menu_more"]
+    return menu(voice, lang, ["invalid_choice", *keys] if invalid else keys, action)
 
 
 def say_and_hang_up(voice: Voice, lang: str, keys: Sequence[str]) -> str:
@@ -145,9 +151,9 @@ def ring_counsellors(
     return str(response)
 
 
-def screen(voice: Voice, lang: str, action: str) -> str:
-    """The counsellor's leg: the caller's language and "press 1"; no key -> hang up."""
-    return menu(voice, lang, ["screen_offer"], action)
+def screen(voice: Voice, lang: str, caller_lang: str, action: str) -> str:
+    """The counsellor's leg, in `lang`: which language the caller chose, "press 1"."""
+    return menu(voice, lang, [f"screen_offer_{caller_lang}"], action)
 
 
 def centres(
