@@ -121,9 +121,18 @@ def status() -> ResponseReturnValue:
     call = log.find_call(session, form.call_sid)
     if call is not None and form.call_status in CALL_ENDED:
         log.close_call(call, form.call_status, form.duration, now())
-        hunt.release_counsellor(session, form.call_sid, now(), setting("HOTLINE_WRAP_UP_SECONDS"))
+        hunt.end_hunt(session, call, now(), setting("HOTLINE_WRAP_UP_SECONDS"))
         session.commit()
     return "", 204
+
+
+@bp.get("/hold-music.wav")
+def hold_music() -> Response:
+    """Serve the hold music to Twilio's <Play>."""
+    path = catalog().hold_music()
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="audio/wav", max_age=86400)
 
 
 @bp.get("/prompts/<lang>/<name>")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request, url_for
 
 from hotline import callbacks
-from hotline.calls import hunt
+from hotline.calls import hunt, reservations
 from hotline.db import get_session
 from hotline.extensions import get_keyring, get_queue, local_zone, now, setting
 from hotline.ivr import twiml
@@ -50,16 +50,19 @@ def accept() -> Response:
     if callback is None:
         return xml(twiml.hang_up())
     counsellor_id = callback.counsellor_id
+    reservations.release(session, reservations.callback_holder(callback.id))
     if form.digits != "1":
-        if callbacks.counsellor_declined(session, callback, counsellor_id, now()):
-            session.commit()
+        declined = callbacks.counsellor_declined(session, callback, counsellor_id, now())
+        session.commit()
+        if declined:
             callbacks.deliver(get_queue(), callback.id)
         return xml(twiml.hang_up())
     if not callbacks.counsellor_accepted(session, callback.id, form.call_sid):
+        session.commit()
         return xml(twiml.hang_up())
     callback = session.get_one(Callback, callback.id)
     if counsellor_id is not None:  # busy for other calls while on this one
-        hunt.mark_on_call(session, counsellor_id, form.call_sid)
+        hunt.mark_on_call(session, counsellor_id, form.call_sid, now())
     line = session.get_one(Line, callback.line_id)
     number = get_keyring().unseal(callback.number_sealed or "")
     session.commit()
@@ -121,6 +124,7 @@ def status() -> tuple[str, int]:
     elif callback.state == CallbackState.RINGING_CALLER:
         _settle_caller_leg(callback)  # the dial action was lost: settle from here
     hunt.release_counsellor(session, form.call_sid, now(), setting("HOTLINE_WRAP_UP_SECONDS"))
+    reservations.release(session, reservations.callback_holder(callback.id))
     session.commit()
     return "", 204
 

@@ -13,6 +13,8 @@ from hotline.ivr.prompts import GATHER_SECONDS, Prompt, PromptCatalog
 FALLBACK_LANGUAGES = ("ky", "ru")
 # How long the reserve line rings.
 RESERVE_RING_SECONDS = 30
+# Without hold music, a holding caller hears at most this much silence at a time.
+HOLD_PAUSE_SECONDS = 3
 
 AudioUrl = Callable[[str, str], str]  # (language, file name) -> URL the app serves it at
 
@@ -125,29 +127,51 @@ class CounsellorLeg:
     screen_url: str
 
 
+@dataclass(frozen=True)
+class Ringing:
+    """How the counsellors' phones ring: ring time, the call's time limit, the dial action."""
+
+    timeout: int
+    time_limit: int
+    action: str
+
+
 def ring_counsellors(
     voice: Voice,
     lang: str,
     prompt_key: str,
     legs: Sequence[CounsellorLeg],
     caller_id: str,
-    timeout: int,
-    action: str,
+    ringing: Ringing,
 ) -> str:
-    """Hold prompt, then one <Dial> ringing the counsellors; the line's number as caller ID."""
+    """A prompt, then one <Dial> ringing the counsellors; the line's number as caller ID."""
     response = VoiceResponse()
     voice.speak(response, lang, prompt_key)
     dial = Dial(
         caller_id=caller_id,
         answer_on_bridge=True,  # the caller keeps hearing ringing, not silence, until bridged
         record="do-not-record",
-        timeout=timeout,
-        action=action,
+        timeout=ringing.timeout,
+        time_limit=ringing.time_limit,
+        action=ringing.action,
         method="POST",
     )
     for leg in legs:
         dial.number(leg.number, url=leg.screen_url, method="POST")
     response.append(dial)
+    return str(response)
+
+
+def hold(voice: Voice, lang: str, keys: Sequence[str], music: str | None, then: str) -> str:
+    """A holding caller: prompts, then music (or a short pause), then ask again at `then`."""
+    response = VoiceResponse()
+    for key in keys:
+        voice.speak(response, lang, key)
+    if music is not None:
+        response.play(music)
+    else:
+        response.pause(length=HOLD_PAUSE_SECONDS)
+    response.redirect(then, method="POST")
     return str(response)
 
 

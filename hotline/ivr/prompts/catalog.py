@@ -57,6 +57,8 @@ PROMPT_KEYS = (
     "callback_caller_screen",
 )
 CENTRE_AUDIO_PREFIX = "centre-"
+# Played to a caller on hold, in every language; a centre may replace it with its own.
+HOLD_MUSIC = "hold_music.wav"
 DEFAULT_ESPEAK_RATE = 150  # words per minute; espeak-ng's 175 is too hurried for a crisis line
 _FIELDS = {
     "language",
@@ -169,6 +171,11 @@ class PromptCatalog:
         if path.parent != folder or not path.is_file():
             return None
         return path
+
+    def hold_music(self) -> Path | None:
+        """The music a holding caller hears between prompts, if the catalog has some."""
+        path = self.root / AUDIO_DIR / HOLD_MUSIC
+        return path if path.is_file() else None
 
     def find_audio(self, lang: str, stem: str) -> str | None:
         """The audio file name for a prompt or centre, a human mp3 first, else None."""
