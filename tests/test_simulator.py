@@ -27,6 +27,7 @@ from hotline.simulator import (
     EventKind,
     HttpTransport,
     LegResult,
+    ScaledClock,
     SimClock,
     TwilioEmulator,
     WsgiTransport,
@@ -630,3 +631,18 @@ def test_the_rest_api_over_http_and_webhooks_over_http(served_app: str) -> None:
             threading.Event().wait(0.01)
     assert emulator.outbox[0].status == "delivered"
     assert [r.status for r in emulator.requests] == [204, 204, 204]
+
+
+def test_a_phone_rung_while_in_another_call_is_busy_and_noted(emulator: TwilioEmulator) -> None:
+    assert emulator.engage([FIRST]) == set()
+    assert emulator.engage([FIRST, SECOND]) == {FIRST}  # a second call rings it meanwhile
+    emulator.disengage([FIRST, SECOND])
+    emulator.disengage([FIRST])
+    assert emulator.engage([FIRST]) == set()  # both calls are over: free again
+    assert emulator.collisions == [FIRST]
+
+
+def test_a_scaled_clock_moves_with_real_time_sped_up() -> None:
+    clock = ScaledClock(1000, start=START)
+    clock.advance(50)  # 50 ms of real time
+    assert (clock.now() - START).total_seconds() >= 50
