@@ -12,7 +12,7 @@ from hotline.db import get_session
 from hotline.extensions import default_region, get_keyring, now, setting
 from hotline.ivr import safety, twiml
 from hotline.ivr.prompts import audio_content_type
-from hotline.ivr.turn import TwilioForm, catalog, this_turn, tries, voice
+from hotline.ivr.turn import TwilioForm, again, catalog, may_ask_again, this_turn, voice
 from hotline.models import CallOutcome
 from hotline.privacy import mask_number
 from hotline.twilio_terms import CALL_ENDED
@@ -21,8 +21,6 @@ from hotline.webhooks import twilio_webhook, xml
 bp = Blueprint("answer", __name__)
 logger = logging.getLogger(__name__)
 
-# A menu heard this many times without a valid key sends the caller to a counsellor.
-MENU_REPEATS = 2
 MAIN_MENU = {
     "1": "ivr.connect.hunt",
     "2": "ivr.callback_request.consent",
@@ -63,7 +61,7 @@ def incoming() -> Response:
 @twilio_webhook
 def language() -> Response:
     """The caller picked a language; silence goes straight to a counsellor in the line's."""
-    turn, heard = this_turn(), tries()
+    turn = this_turn()
     call, line = turn.call, turn.line
     if not turn.digits:  # a caller who cannot press a key (or dare not) needs a person now
         call.language = line.language
@@ -73,13 +71,14 @@ def language() -> Response:
     chosen = catalog().language_for_digit(turn.digits)
     if chosen is None:
         call.invalid_keys += 1
-        if heard + 1 >= MENU_REPEATS:  # never hang up on a caller who cannot find the key
+        if not may_ask_again():  # never hang up on a caller who cannot find the key
             call.language = line.language
             turn.session.commit()
             return xml(twiml.go(url_for("ivr.connect.hunt")))
         turn.session.commit()
-        action = url_for(".language", tries=heard + 1)
-        menu = twiml.language_menu(voice(), line.language, catalog().languages, action, True)
+        menu = twiml.language_menu(
+            voice(), line.language, catalog().languages, again(".language"), True
+        )
         return xml(menu)
     call.language = chosen
     log.note_key(call, f"L{turn.digits}")
@@ -99,7 +98,7 @@ def main_menu() -> Response:
 @twilio_webhook
 def menu() -> Response:
     """The main menu: counsellor, callback, centres near you, emergency numbers."""
-    turn, heard = this_turn(), tries()
+    turn = this_turn()
     target = MAIN_MENU.get(turn.digits) if turn.digits else "ivr.connect.hunt"
     if target is not None:  # silence means the first option: a counsellor
         log.note_key(turn.call, f"M{turn.digits or '-'}")
@@ -107,9 +106,9 @@ def menu() -> Response:
         return xml(twiml.go(url_for(target)))
     turn.call.invalid_keys += 1
     turn.session.commit()
-    if heard + 1 >= MENU_REPEATS:
+    if not may_ask_again():
         return xml(twiml.go(url_for("ivr.connect.hunt")))
-    return xml(twiml.main_menu(voice(), turn.lang, url_for(".menu", tries=heard + 1), True))
+    return xml(twiml.main_menu(voice(), turn.lang, again(".menu"), True))
 
 
 @bp.post("/status")

@@ -10,7 +10,7 @@ from hotline.calls.reservations import CALL_TIME_LIMIT_SECONDS
 from hotline.db import get_session
 from hotline.extensions import get_keyring, local_zone, now, setting
 from hotline.ivr import twiml
-from hotline.ivr.turn import TwilioForm, catalog, this_turn, voice
+from hotline.ivr.turn import TwilioForm, again, catalog, may_ask_again, this_turn, voice
 from hotline.models import AttemptResult, CallAttempt, CallOutcome
 from hotline.routing import Hold, NoOffer
 from hotline.webhooks import twilio_webhook, xml
@@ -86,9 +86,7 @@ def screen() -> Response:
     attempt = _attempt()
     if attempt is None or attempt.result != AttemptResult.RINGING:
         return xml(twiml.hang_up())  # already taken or over
-    caller_lang = attempt.call.language or "ru"
-    offered_in = request.args.get("offer", "")
-    lang = offered_in if offered_in in catalog().languages else caller_lang
+    lang, caller_lang = _screen_languages(attempt)
     action = url_for(".screen_answer", attempt=attempt.id, offer=lang)
     return xml(twiml.screen(voice(), lang, caller_lang, action))
 
@@ -102,11 +100,13 @@ def screen_answer() -> Response:
     session = get_session()
     if attempt is None:
         return xml(twiml.hang_up())
+    lang, caller_lang = _screen_languages(attempt)
     if form.digits == "1" and hunting.accept_offer(session, attempt.id, now()):
         session.commit()
-        offered_in = request.args.get("offer", "")
-        lang = offered_in if offered_in in catalog().languages else attempt.call.language or "ru"
         return xml(twiml.bridge(voice(), lang, "screen_accepted"))
+    if form.digits not in ("", "1") and may_ask_again():  # a slip of the finger: once more
+        action = again(".screen_answer", attempt=attempt.id, offer=lang)
+        return xml(twiml.screen(voice(), lang, caller_lang, action, invalid=True))
     hunting.decline_offer(session, attempt.id, now())
     session.commit()
     return xml(twiml.hang_up())
@@ -122,10 +122,21 @@ def after_hunt() -> Response:
         log.note_key(turn.call, f"N{turn.digits}")
         turn.session.commit()
         return xml(twiml.go(url_for(target)))
+    if turn.digits and may_ask_again():
+        return xml(
+            twiml.menu(voice(), turn.lang, ["no_counsellor"], again(".after_hunt"), invalid=True)
+        )
     log.settle(turn.call, CallOutcome.RESERVE_LINE)
     turn.session.commit()
     reserve = setting("HOTLINE_BACKUP_NUMBER")
     return xml(twiml.reserve_line(voice(), [turn.lang], reserve, turn.line.number))
+
+
+def _screen_languages(attempt: CallAttempt) -> tuple[str, str]:
+    """The language the counsellor was offered the call in, and the caller's."""
+    caller_lang = attempt.call.language or "ru"
+    offered_in = request.args.get("offer", "")
+    return (offered_in if offered_in in catalog().languages else caller_lang), caller_lang
 
 
 def _attempt() -> CallAttempt | None:

@@ -42,9 +42,9 @@ def centres_sms() -> Response:
     """Text the list to the caller's own number, only when they pressed 1."""
     turn = this_turn()
     number = caller_number(turn.form.from_, default_region())
-    if turn.digits != "1" or number is None:
+    if turn.digits != "1" or number is None:  # on to the main menu; a wrong key hears so
         action = url_for("ivr.answer.menu", tries=0)
-        return xml(twiml.main_menu(voice(), turn.lang, action))
+        return xml(twiml.main_menu(voice(), turn.lang, action, invalid=bool(turn.digits)))
     body = _centres_text(turn)
     sent = get_twilio().messages.create(to=number, from_=turn.line.number, body=body)
     turn.session.add(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, abort, current_app, request, url_for
 from sqlalchemy.orm import Session
@@ -16,6 +17,8 @@ from hotline.ivr.twiml import Voice
 from hotline.models import Call, Line
 
 CATALOG = "hotline.prompts"
+MENU_TURNS = 2
+"""A menu is heard at most this many times without a valid key; then the call moves on."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,16 @@ def tries() -> int:
     """How many times the current menu has been heard already (the `tries` query value)."""
     raw = request.args.get("tries", "0")
     return int(raw) if raw.isdigit() else 0
+
+
+def may_ask_again() -> bool:
+    """Whether the current menu may be heard once more (silence or a wrong key)."""
+    return tries() + 1 < MENU_TURNS
+
+
+def again(endpoint: str, **values: Any) -> str:
+    """The action URL of the current menu heard once more."""
+    return url_for(endpoint, tries=tries() + 1, **values)
 
 
 def init_app(app: Flask) -> None:

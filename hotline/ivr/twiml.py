@@ -63,11 +63,19 @@ def language_menu(
     return str(response)
 
 
-def menu(voice: Voice, lang: str, keys: Sequence[str], action: str, digits: int = 1) -> str:
-    """Prompts `keys` inside one Gather posting to `action`."""
+def menu(
+    voice: Voice,
+    lang: str,
+    keys: Sequence[str],
+    action: str,
+    digits: int = 1,
+    invalid: bool = False,
+) -> str:
+    """Prompts `keys` inside one Gather posting to `action`; after a wrong key, "not in the
+    menu" first."""
     response = VoiceResponse()
     node = gather(action, digits=digits)
-    for key in keys:
+    for key in ["invalid_choice", *keys] if invalid else keys:
         voice.speak(node, lang, key)
     response.append(node)
     return str(response)
@@ -75,8 +83,7 @@ def menu(voice: Voice, lang: str, keys: Sequence[str], action: str, digits: int 
 
 def main_menu(voice: Voice, lang: str, action: str, invalid: bool = False) -> str:
     """The main menu, the counsellor named first; after a wrong key, "not in the menu" first."""
-    keys = ["main_menu", "main_menu_more"]
-    return menu(voice, lang, ["invalid_choice", *keys] if invalid else keys, action)
+    return menu(voice, lang, ["main_menu", "main_menu_more"], action, invalid=invalid)
 
 
 def say_and_hang_up(voice: Voice, lang: str, keys: Sequence[str]) -> str:
@@ -175,9 +182,9 @@ def hold(voice: Voice, lang: str, keys: Sequence[str], music: str | None, then: 
     return str(response)
 
 
-def screen(voice: Voice, lang: str, caller_lang: str, action: str) -> str:
+def screen(voice: Voice, lang: str, caller_lang: str, action: str, invalid: bool = False) -> str:
     """The counsellor's leg, in `lang`: which language the caller chose, "press 1"."""
-    return menu(voice, lang, [f"screen_offer_{caller_lang}"], action)
+    return menu(voice, lang, [f"screen_offer_{caller_lang}"], action, invalid=invalid)
 
 
 def centres(
@@ -196,10 +203,14 @@ def centres(
     return str(response)
 
 
-def callback_screen(voice: Voice, lang: str, asked_at: str, action: str) -> str:
+def callback_screen(
+    voice: Voice, lang: str, asked_at: str, action: str, invalid: bool = False
+) -> str:
     """A callback's counsellor: the language, when it was asked (digits, read by a voice)."""
     response = VoiceResponse()
     node = gather(action)
+    if invalid:
+        voice.speak(node, lang, "invalid_choice")
     voice.speak(node, lang, "callback_asked_at")
     node.say(asked_at, language="ru-RU")
     voice.speak(node, lang, "callback_screen")
