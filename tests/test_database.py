@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy import Engine, inspect, text
 
@@ -42,3 +43,51 @@ def test_paas_postgres_urls_get_a_driver(tmp_path: Path) -> None:
     url = database_url({"DATABASE_URL": "postgres://u:p@db:5432/h"}, tmp_path)
     assert url == "postgresql+psycopg://u:p@db:5432/h"
     assert database_url({}, tmp_path) == f"sqlite:///{tmp_path / 'hotline.sqlite3'}"
+
+
+def test_reservations_migration_moves_the_old_default_wait_both_ways(
+    migrated_engine: Engine,
+) -> None:
+    """On this pass's backend: lines still at the old default (90 s) move to 180 s and back."""
+    line = sa.table(
+        "line",
+        sa.column("id", sa.Integer),
+        sa.column("number", sa.String),
+        sa.column("language", sa.String),
+        sa.column("strategy", sa.String),
+        sa.column("max_wait_seconds", sa.Integer),
+        sa.column("ring_seconds", sa.Integer),
+    )
+
+    def waits() -> list[int]:
+        with migrated_engine.connect() as connection:
+            query = sa.select(line.c.max_wait_seconds).order_by(line.c.id)
+            return list(connection.execute(query).scalars())
+
+    migrate.downgrade(migrated_engine, "1201_sms_relay")
+    try:
+        assert "reserved_for" not in columns(migrated_engine, "counsellor")
+        with migrated_engine.begin() as connection:
+            for number, wait in (("+996312900101", 90), ("+996312900102", 300)):
+                connection.execute(
+                    line.insert().values(
+                        number=number,
+                        language="ky",
+                        strategy="rrmemory",
+                        max_wait_seconds=wait,
+                        ring_seconds=20,
+                    )
+                )
+        migrate.upgrade(migrated_engine, "0801_reservations")
+        assert waits() == [180, 300]  # an operator's own choice is kept
+        assert {"reserved_for", "reserved_until"} <= columns(migrated_engine, "counsellor")
+        migrate.downgrade(migrated_engine, "1201_sms_relay")
+        assert waits() == [90, 300]
+    finally:
+        with migrated_engine.begin() as connection:
+            connection.execute(line.delete())
+        migrate.upgrade(migrated_engine)
+
+
+def columns(bound: Engine, table: str) -> set[str]:
+    return {column["name"] for column in inspect(bound).get_columns(table)}

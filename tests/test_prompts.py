@@ -65,10 +65,28 @@ def test_shipped_catalog_passes_check_and_prints_listening_time() -> None:
 
     assert result.exit_code == 0, result.output
     for lang in ("ky", "ru", "uz", "en"):
-        found = re.search(rf"^{lang}: (\d+\.\d) s before the first ring$", result.output, re.M)
+        found = re.search(
+            rf"^{lang}: (\d+\.\d) s of prompts before the first ring \(2 keys\); "
+            r"(\d+\.\d) s pressing nothing$",
+            result.output,
+            re.M,
+        )
         assert found, result.output
-        assert 10 < float(found.group(1)) < 60
+        assert 8 < float(found.group(1)) <= 12  # the counsellor keys as soon as named
+        assert 12 < float(found.group(2)) <= 25  # the language menu's wait included
     assert "4 languages, 0 problems" in result.output
+
+
+def test_a_slower_first_minute_is_a_problem(tmp_path: Path) -> None:
+    config = copy_config(tmp_path)
+    edit_language(config, "en", {"prompts.connecting": "Connecting you. " * 12})
+
+    result = run("check", "--dir", str(config))
+
+    assert result.exit_code == 1
+    assert "problem: en: 22.5 s of prompts before the first ring (at most 12 s)" in result.output
+    assert "problem: en: a caller who presses nothing waits 25.2 s" in result.output
+    assert result.output.count("problem:") == 2
 
 
 @pytest.mark.parametrize(("lang", "key"), [("ru", "hold"), ("ky", "main_menu"), ("en", "goodbye")])
@@ -214,15 +232,15 @@ def test_a_human_recording_replaces_the_synthesized_prompt(tmp_path: Path) -> No
     mp3 = b"\xff\xfb\x10\xc4" + bytes(4000 - 4)
     (config / "prompts" / "audio" / "ky" / "welcome.mp3").write_bytes(mp3)
     (config / "prompts" / "audio" / "ru").mkdir()
-    write_pcm_wav(config / "prompts" / "audio" / "ru" / "welcome.wav", seconds=2.0)
+    write_pcm_wav(config / "prompts" / "audio" / "ru" / "connecting.wav", seconds=2.0)
 
     catalog = PromptCatalog.load(config)
 
     ky = catalog.prompt("ky", "welcome")
     assert (ky.kind, ky.audio_file) == ("play", "welcome.mp3")
-    ru = catalog.prompt("ru", "welcome")
-    assert (ru.kind, ru.audio_file) == ("play", "welcome.wav")
-    said = len(before.prompt("ru", "welcome").text) / 14.0
+    ru = catalog.prompt("ru", "connecting")
+    assert (ru.kind, ru.audio_file) == ("play", "connecting.wav")
+    said = len(before.prompt("ru", "connecting").text) / 14.0
     assert listening_seconds(catalog, "ru") == pytest.approx(old_seconds - said + 2.0)
     assert check_catalog(catalog).ok
 
@@ -274,9 +292,9 @@ while [ $# -gt 0 ]; do [ "$1" = -w ] && out=$2; shift; done
 /bin/cp "{template}" "$out"
 """
 FAKE_SOX = """#!/bin/sh
-# Stands in for sox: copies the input (first argument) to the output (last argument).
-for last; do :; done
-/bin/cp "$1" "$last"
+# Stands in for sox: copies the input (first argument) to the output (the last .wav named).
+for arg; do case "$arg" in *.wav) out=$arg;; esac; done
+/bin/cp "$1" "$out"
 """
 
 

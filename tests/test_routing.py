@@ -16,6 +16,7 @@ import hotline.routing
 from hotline.routing import (
     CounsellorState,
     DutyOverride,
+    Hold,
     HuntRequest,
     NoOffer,
     NoOfferReason,
@@ -72,6 +73,7 @@ def hunt(**changes: Any) -> HuntRequest:
         started_at=NOW,
         now=NOW,
         shift_zone=BISHKEK,
+        max_wait_seconds=90,
     )
     return replace(base, **changes)
 
@@ -279,7 +281,7 @@ def test_ringall_rings_everyone_longest_idle_first_capped_at_ten() -> None:
         for i in range(1, 13)
     ]
     first = next_offer(roster, hunt(strategy="ringall"))  # a plain string from the database
-    assert first == Offer((5, 12, 11, 10, 9, 8, 7, 6, 4, 3), 20, Tier.OVERFLOW)
+    assert first == Offer((5, 12, 11, 10, 9, 8, 7, 6, 4, 3), 20, Tier.OVERFLOW, "ru")
     rest = hunt(strategy=Strategy.RINGALL, tried=frozenset(offered(first)))
     assert offered(next_offer(roster, rest)) == (2, 1)
 
@@ -292,9 +294,9 @@ COUNTRY = OSH + SEZIM + NATIONAL_STAFF
 
 def test_national_line_rings_an_osh_landline_callers_oblast_first_then_overflows() -> None:
     request = hunt(strategy=Strategy.RINGALL, caller_oblast="osh")
-    assert next_offer(COUNTRY, request) == Offer((1, 2), 20, Tier.LOCAL)
+    assert next_offer(COUNTRY, request) == Offer((1, 2), 20, Tier.LOCAL, "ru")
     overflow = replace(request, tried=frozenset({1, 2}))
-    assert next_offer(COUNTRY, overflow) == Offer((3, 4, 5), 20, Tier.OVERFLOW)
+    assert next_offer(COUNTRY, overflow) == Offer((3, 4, 5), 20, Tier.OVERFLOW, "ru")
 
 
 def test_local_tier_beats_linear_position() -> None:
@@ -311,7 +313,7 @@ def test_local_tier_beats_linear_position() -> None:
 def test_busy_local_counsellors_overflow_at_once() -> None:
     roster = [replace(c, busy=True) for c in OSH] + SEZIM + NATIONAL_STAFF
     result = next_offer(roster, hunt(caller_oblast="osh"))
-    assert result == Offer((3,), 20, Tier.OVERFLOW)
+    assert result == Offer((3,), 20, Tier.OVERFLOW, "ru")
 
 
 @pytest.mark.parametrize("caller_oblast", ["mobile", None, "naryn"])
@@ -319,7 +321,7 @@ def test_national_line_rings_everyone_when_place_unknown_or_without_centre(
     caller_oblast: str | None,
 ) -> None:
     request = hunt(strategy=Strategy.RINGALL, caller_oblast=caller_oblast)
-    assert next_offer(COUNTRY, request) == Offer((1, 2, 3, 4, 5), 20, Tier.OVERFLOW)
+    assert next_offer(COUNTRY, request) == Offer((1, 2, 3, 4, 5), 20, Tier.OVERFLOW, "ru")
 
 
 @pytest.mark.parametrize("caller_oblast", ["osh", "mobile", None])
@@ -327,9 +329,9 @@ def test_centre_line_rings_its_own_centre_then_national_staff_only(
     caller_oblast: str | None,
 ) -> None:
     request = hunt(strategy=Strategy.RINGALL, line_centre="sezim", caller_oblast=caller_oblast)
-    assert next_offer(COUNTRY, request) == Offer((3, 4), 20, Tier.LOCAL)
+    assert next_offer(COUNTRY, request) == Offer((3, 4), 20, Tier.LOCAL, "ru")
     assert next_offer(COUNTRY, replace(request, tried=frozenset({3, 4}))) == Offer(
-        (5,), 20, Tier.OVERFLOW
+        (5,), 20, Tier.OVERFLOW, "ru"
     )
     assert next_offer(COUNTRY, replace(request, tried=frozenset({3, 4, 5}))) == NoOffer(
         NoOfferReason.ALL_TRIED
@@ -341,35 +343,38 @@ STANDBY = counsellor(6, duty=None, standby=True)
 
 
 def test_standby_group_rings_when_nobody_is_on_call() -> None:
-    assert next_offer([OFF_SHIFT, STANDBY], hunt()) == Offer((6,), 20, Tier.STANDBY)
+    assert next_offer([OFF_SHIFT, STANDBY], hunt()) == Offer((6,), 20, Tier.STANDBY, "ru")
 
 
 def test_standby_waits_until_on_call_counsellors_are_tried() -> None:
     on_call = counsellor(2, centre=None, oblast=None)
     on_call_standby = counsellor(7, standby=True, centre=None, oblast=None)
     roster = [OFF_SHIFT, on_call, STANDBY, on_call_standby]
-    assert next_offer(roster, hunt()) == Offer((2,), 20, Tier.OVERFLOW)
-    assert next_offer(roster, hunt(tried=frozenset({2}))) == Offer((7,), 20, Tier.OVERFLOW)
-    assert next_offer(roster, hunt(tried=frozenset({2, 7}))) == Offer((6,), 20, Tier.STANDBY)
+    assert next_offer(roster, hunt()) == Offer((2,), 20, Tier.OVERFLOW, "ru")
+    assert next_offer(roster, hunt(tried=frozenset({2}))) == Offer((7,), 20, Tier.OVERFLOW, "ru")
+    assert next_offer(roster, hunt(tried=frozenset({2, 7}))) == Offer((6,), 20, Tier.STANDBY, "ru")
+
+
+HOLD = Hold(NOW + timedelta(seconds=90))  # the default hunt's wait bound
 
 
 @pytest.mark.parametrize(
-    ("changes", "request_changes", "reason"),
+    ("changes", "request_changes", "expected"),
     [
-        ({"busy": True}, {}, NoOfferReason.ALL_BUSY),
-        ({"wrap_up_until": NOW + timedelta(seconds=30)}, {}, NoOfferReason.ALL_BUSY),
-        ({"languages": frozenset({"ky"})}, {}, NoOfferReason.NOBODY_ON_CALL),
-        ({"duty": DutyOverride.OFF}, {}, NoOfferReason.NOBODY_ON_CALL),
-        ({"active": False}, {}, NoOfferReason.NOBODY_ON_CALL),
-        ({}, {"tried": frozenset({6})}, NoOfferReason.ALL_TRIED),
-        ({"centre": "osh-crisis"}, {"line_centre": "sezim"}, NoOfferReason.NOBODY_ON_CALL),
+        ({"busy": True}, {}, HOLD),
+        ({"wrap_up_until": NOW + timedelta(seconds=30)}, {}, HOLD),
+        ({"languages": frozenset({"ky"})}, {}, NoOffer(NoOfferReason.NOBODY_ON_CALL)),
+        ({"duty": DutyOverride.OFF}, {}, NoOffer(NoOfferReason.NOBODY_ON_CALL)),
+        ({"active": False}, {}, NoOffer(NoOfferReason.NOBODY_ON_CALL)),
+        ({}, {"tried": frozenset({6})}, NoOffer(NoOfferReason.ALL_TRIED)),
+        ({"centre": "osh-crisis"}, {"line_centre": "sezim"}, NoOffer(NoOfferReason.NOBODY_ON_CALL)),
     ],
 )
 def test_standby_still_skips_busy_tried_language_off_duty_and_other_centres(
-    changes: dict[str, Any], request_changes: dict[str, Any], reason: NoOfferReason
+    changes: dict[str, Any], request_changes: dict[str, Any], expected: Hold | NoOffer
 ) -> None:
     roster = [OFF_SHIFT, replace(STANDBY, **changes)]
-    assert next_offer(roster, hunt(**request_changes)) == NoOffer(reason)
+    assert next_offer(roster, hunt(**request_changes)) == expected
 
 
 @pytest.mark.parametrize(
@@ -378,8 +383,11 @@ def test_standby_still_skips_busy_tried_language_off_duty_and_other_centres(
         ([], frozenset(), NoOfferReason.NOBODY_ON_CALL),
         ([OFF_SHIFT], frozenset(), NoOfferReason.NOBODY_ON_CALL),
         ([counsellor(1), counsellor(2)], frozenset({1, 2}), NoOfferReason.ALL_TRIED),
-        ([counsellor(1, busy=True), counsellor(2, busy=True)], frozenset(), NoOfferReason.ALL_BUSY),
-        ([counsellor(1), counsellor(2, busy=True)], frozenset({1}), NoOfferReason.ALL_BUSY),
+        (
+            [counsellor(1, wrap_up_until=NOW + timedelta(seconds=81)), counsellor(2, busy=True)],
+            frozenset({2}),
+            NoOfferReason.ALL_BUSY,  # the wrap-up ends too late for a ring within the bound
+        ),
     ],
 )
 def test_no_offer_reasons(
@@ -412,7 +420,7 @@ def test_wait_bound_shortens_then_stops(
     if ring_timeout is None:
         assert result == NoOffer(NoOfferReason.WAIT_EXHAUSTED)
     else:
-        assert result == Offer((1,), ring_timeout, Tier.OVERFLOW)
+        assert result == Offer((1,), ring_timeout, Tier.OVERFLOW, "ru")
 
 
 def test_unanswered_hunt_ends_within_the_maximum_wait() -> None:
@@ -424,6 +432,84 @@ def test_unanswered_hunt_ends_within_the_maximum_wait() -> None:
         now += timedelta(seconds=result.ring_timeout + 5)  # no answer, then a hold prompt
     assert rings == [20, 20, 20, 15]
     assert result == NoOffer(NoOfferReason.WAIT_EXHAUSTED)
+
+
+@pytest.mark.parametrize(
+    ("roster", "tried"),
+    [
+        ([counsellor(1, busy=True), counsellor(2, busy=True)], frozenset()),  # on calls
+        ([counsellor(1), counsellor(2, busy=True)], frozenset({1})),
+        ([counsellor(1, wrap_up_until=NOW + timedelta(seconds=80))], frozenset()),  # just in time
+    ],
+)
+def test_a_caller_holds_for_someone_who_will_be_free_within_the_bound(
+    roster: list[CounsellorState], tried: frozenset[int]
+) -> None:
+    assert next_offer(roster, hunt(tried=tried)) == Hold(NOW + timedelta(seconds=90))
+    late = hunt(tried=tried, now=NOW + timedelta(seconds=81))  # less than a short ring left
+    assert next_offer(roster, late) == NoOffer(NoOfferReason.WAIT_EXHAUSTED)
+
+
+KYRGYZ_ONLY = counsellor(1, languages=frozenset({"ky"}))
+RUSSIAN_ONLY = counsellor(2, languages=frozenset({"ru"}))
+ENGLISH_AND_RUSSIAN = counsellor(3, languages=frozenset({"en", "ru"}))
+
+
+def test_fallback_languages_are_offered_in_order_after_the_callers_own() -> None:
+    kyrgyz_caller = hunt(language="ky", fallback_languages=("ru", "ky"))
+    roster = [RUSSIAN_ONLY, KYRGYZ_ONLY]
+    assert next_offer(roster, kyrgyz_caller) == Offer((1,), 20, Tier.OVERFLOW, "ky")
+    tried_own = replace(kyrgyz_caller, tried=frozenset({1}))
+    assert next_offer(roster, tried_own) == Offer((2,), 20, Tier.OVERFLOW, "ru")
+    # Nobody of their own on duty: the fallback at once.
+    assert next_offer([RUSSIAN_ONLY], kyrgyz_caller) == Offer((2,), 20, Tier.OVERFLOW, "ru")
+    # A Russian caller's fallback is Kyrgyz (their own language is skipped in the list).
+    russian_caller = hunt(language="ru", fallback_languages=("ru", "ky"))
+    assert next_offer([KYRGYZ_ONLY], russian_caller) == Offer((1,), 20, Tier.OVERFLOW, "ky")
+    # Without fallback languages only the caller's own are rung.
+    no_fallback = hunt(language="ky")
+    assert next_offer([RUSSIAN_ONLY], no_fallback) == NoOffer(NoOfferReason.NOBODY_ON_CALL)
+
+
+def test_a_busy_counsellor_of_the_callers_language_is_waited_for_half_the_bound() -> None:
+    in_wrap_up = replace(KYRGYZ_ONLY, wrap_up_until=NOW + timedelta(seconds=60))
+    roster = [in_wrap_up, ENGLISH_AND_RUSSIAN]
+    caller = hunt(language="ky", fallback_languages=("ru",))
+    assert next_offer(roster, caller) == Hold(NOW + timedelta(seconds=90))
+    halfway = replace(caller, now=NOW + timedelta(seconds=45))
+    assert next_offer(roster, halfway) == Offer((3,), 20, Tier.OVERFLOW, "ru")
+    freed = replace(caller, now=NOW + timedelta(seconds=60))
+    assert next_offer(roster, freed) == Offer((1,), 20, Tier.OVERFLOW, "ky")
+
+
+@pytest.mark.parametrize("language", ["ky", "ru", "uz", "en"])
+@pytest.mark.parametrize("elapsed", [0, 30, 45, 60])
+@pytest.mark.parametrize("own_state", ["absent", "busy", "wrap_up", "tried", "off_duty"])
+def test_nobody_can_answer_is_never_said_while_a_fallback_counsellor_is_free(
+    language: str, elapsed: int, own_state: str
+) -> None:
+    fallback = "ky" if language == "ru" else "ru"
+    free_fallback = counsellor(9, languages=frozenset({fallback}))
+    own = counsellor(
+        1,
+        languages=frozenset({language}),
+        busy=own_state == "busy",
+        wrap_up_until=NOW + timedelta(seconds=100) if own_state == "wrap_up" else None,
+        duty=DutyOverride.OFF if own_state == "off_duty" else DutyOverride.ON,
+    )
+    roster = [free_fallback] + ([] if own_state == "absent" else [own])
+    request = hunt(
+        language=language,
+        fallback_languages=("ru", "ky"),
+        tried=frozenset({1}) if own_state == "tried" else frozenset(),
+        now=NOW + timedelta(seconds=elapsed),
+    )
+    result = next_offer(roster, request)
+    assert not isinstance(result, NoOffer)
+    if isinstance(result, Offer):
+        assert result == Offer((9,), 20, Tier.OVERFLOW, fallback)
+    else:  # only while early in the wait, for their own language's busy counsellor
+        assert own_state == "busy" and elapsed < 45
 
 
 def test_roster_reason_wins_over_an_exhausted_wait() -> None:
@@ -442,7 +528,7 @@ def test_end_of_wrap_up(seconds: int | None, expected: datetime) -> None:
     just_before = expected - timedelta(seconds=1)
     if just_before >= NOW:
         early = hunt(now=just_before, started_at=just_before)
-        assert next_offer(roster, early) == NoOffer(NoOfferReason.ALL_BUSY)
+        assert next_offer(roster, early) == Hold(just_before + timedelta(seconds=90))
     assert offered(next_offer(roster, hunt(now=expected, started_at=expected))) == (1,)
 
 

@@ -16,11 +16,13 @@ from werkzeug.serving import make_server
 
 from hotline.cli.simulate import simulate
 from hotline.extensions import get_twilio
+from hotline.ivr.prompts import PromptCatalog
 from hotline.models import Conversation
 from hotline.simulator import Behaviour, EmulatorServer, HttpTransport, TwilioEmulator
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE, AppMaker, Hotline
 
 AIGUL = "+996555000101"
+CONFIG = Path(__file__).resolve().parent.parent / "config"
 
 
 @pytest.fixture
@@ -74,7 +76,17 @@ def test_simulate_call_walks_the_ivr_of_a_running_app(
         env={"HOTLINE_PUBLIC_URL": "http://127.0.0.1:5000"},
     )
     assert result.exit_code == 0, result.output
-    assert "нажмите" in result.output  # the Russian main menu, read by the voice
+    lines = result.output.splitlines()
+    # Audio prompts show their text and file, every prompt its language.
+    catalog = PromptCatalog.load(CONFIG)
+    ky_option = catalog.language("ky").prompts["language_option"]
+    uz_option = catalog.language("uz").prompts["language_option"]
+    ru_option = catalog.language("ru").prompts["language_option"]
+    assert f'  [Kyrgyz] "{ky_option}" (plays ky/language_option.wav)' in lines
+    assert f'  [Uzbek] "{uz_option}" (plays uz/language_option.wav)' in lines
+    assert f'  [Russian] "{ru_option}"' in lines
+    ru_menu = catalog.language("ru").prompts["main_menu"]
+    assert f'  [Russian] "{ru_menu}"' in lines  # the menu after choosing Russian
     assert "pressed 2" in result.output and "pressed 1" in result.output
     assert "+996 *** *** *01 accepted" in result.output  # a counsellor, masked
     assert "+996555000101" not in result.output

@@ -27,6 +27,7 @@ from hotline.simulator import (
     EventKind,
     HttpTransport,
     LegResult,
+    ScaledClock,
     SimClock,
     TwilioEmulator,
     WsgiTransport,
@@ -578,8 +579,8 @@ def test_simulate_call_with_keys_prints_what_the_caller_hears(
     )
 
     assert result.exit_code == 0, result.output
-    assert '"Для русского нажмите 1" [ru-RU]' in result.output
-    assert "(plays menu.mp3)" in result.output
+    assert '  [Russian] "Для русского нажмите 1"' in result.output
+    assert "(plays ky/menu.mp3)" in result.output
     assert "> pressed 1" in result.output
     assert "+996 *** *** *01 busy" in result.output and "*02 accepted" in result.output
     assert '"Goodbye"' in result.output and "call ended: completed" in result.output
@@ -630,3 +631,18 @@ def test_the_rest_api_over_http_and_webhooks_over_http(served_app: str) -> None:
             threading.Event().wait(0.01)
     assert emulator.outbox[0].status == "delivered"
     assert [r.status for r in emulator.requests] == [204, 204, 204]
+
+
+def test_a_phone_rung_while_in_another_call_is_busy_and_noted(emulator: TwilioEmulator) -> None:
+    assert emulator.engage([FIRST]) == set()
+    assert emulator.engage([FIRST, SECOND]) == {FIRST}  # a second call rings it meanwhile
+    emulator.disengage([FIRST, SECOND])
+    emulator.disengage([FIRST])
+    assert emulator.engage([FIRST]) == set()  # both calls are over: free again
+    assert emulator.collisions == [FIRST]
+
+
+def test_a_scaled_clock_moves_with_real_time_sped_up() -> None:
+    clock = ScaledClock(1000, start=START)
+    clock.advance(50)  # 50 ms of real time
+    assert (clock.now() - START).total_seconds() >= 50

@@ -59,9 +59,12 @@ def test_caller_picks_a_language_and_reaches_a_counsellor_who_speaks_it(
     menu_request = record.requests_to("/voice/language")[0].body
     assert verbs(menu_request) == ["Gather"]
     if lang in ("ky", "uz"):
-        assert spoken(menu_request) == [f"/voice/prompts/{lang}/main_menu.wav"]
+        assert spoken(menu_request) == [
+            f"/voice/prompts/{lang}/main_menu.wav",
+            f"/voice/prompts/{lang}/main_menu_more.wav",
+        ]
     else:
-        assert spoken(menu_request) == [f"say:{SAY_LANGUAGE[lang]}"]
+        assert spoken(menu_request) == [f"say:{SAY_LANGUAGE[lang]}"] * 2
     dial = twiml(record.requests_to("/voice/hunt")[0].body).find("Dial")
     assert dial is not None
     assert (dial.get("callerId"), dial.get("answerOnBridge"), dial.get("record")) == (
@@ -262,15 +265,20 @@ def test_caller_hanging_up_in_the_menu_is_logged_as_abandoned(
     assert call.outcome == CallOutcome.ABANDONED_IN_MENU and call.ended_at is not None
 
 
-def test_no_key_at_the_language_menu_means_the_lines_language(
+def test_a_caller_who_presses_nothing_reaches_a_counsellor_in_the_lines_language(
     hotline: Hotline, emulator: TwilioEmulator, session: Session
 ) -> None:
     hotline.line(language="uz")
     hotline.counsellor("Aigul", AIGUL, languages="uz")
-    record = emulator.call(CALLER, LINE, keys=[None, "1"])
+    record = emulator.call(CALLER, LINE, keys=[])
     assert dials(record) == [[(AIGUL, LegResult.ACCEPTED)]]
-    call = the_call(session, record)
-    assert (call.language, call.menu_path) == ("uz", "L- M1")
-    assert spoken(record.requests_to("/voice/language")[0].body) == [
-        "/voice/prompts/uz/main_menu.wav"
+    # One menu (the languages), then straight to a counsellor: no main menu, no repeats.
+    assert [r.path for r in record.requests][:3] == [
+        "/voice/incoming",
+        "/voice/language",
+        "/voice/hunt",
     ]
+    assert len(record.events(EventKind.GATHER)) == 1
+    assert spoken(record.requests_to("/voice/hunt")[0].body) == ["/voice/prompts/uz/connecting.wav"]
+    call = the_call(session, record)
+    assert (call.language, call.menu_path, call.outcome) == ("uz", "L-", CallOutcome.ANSWERED)

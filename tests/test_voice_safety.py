@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 
 from flask import Flask
@@ -9,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.models import Call
-from hotline.simulator import APPLICATION_ERROR, Behaviour, EventKind, LegResult
+from hotline.simulator import APPLICATION_ERROR, Behaviour, EventKind, LegResult, TwilioEmulator
 from tests.conftest import (
     ACCOUNT_SID,
     LINE,
@@ -17,6 +18,7 @@ from tests.conftest import (
     RESERVE,
     AppMaker,
     Hotline,
+    HotlineCliRunner,
     signed,
     twiml,
     verbs,
@@ -128,3 +130,31 @@ def test_prompt_audio_is_served_with_its_type_and_cacheable(app: Flask) -> None:
     response.close()
     assert app.test_client().get("/voice/prompts/ky/..%2Fky.yaml").status_code == 404
     assert app.test_client().get("/voice/prompts/xx/welcome.wav").status_code == 404
+
+
+def test_a_call_to_an_unregistered_number_reaches_the_reserve_line_and_logs_one_clear_line(
+    emulator: TwilioEmulator, session: Session, captured_logs: io.StringIO
+) -> None:
+    unregistered = "+996312900999"  # bought on Twilio, not yet `hotline line add`ed
+    emulator.add_line(unregistered)
+    emulator.add_phone(RESERVE, Behaviour.ANSWER_ACCEPT)
+    record = emulator.call(CALLER, unregistered)
+
+    assert [e.number for e in record.events(EventKind.CONNECTED)] == [RESERVE]
+    dial = twiml(record.requests_to("/voice/incoming")[0].body).find("Dial")
+    assert dial is not None and dial.get("callerId") == unregistered
+    logged = [line for line in captured_logs.getvalue().splitlines() if "hotline." in line]
+    assert logged == [
+        "hotline.ivr.answer WARNING call to +996 *** *** *99, which is no registered line "
+        "(hotline line add): sent to the reserve line"
+    ]
+    assert calls(session) == 0  # nothing to record it against
+
+
+def test_make_run_warns_when_no_reserve_number_is_set(make_app: AppMaker, app: Flask) -> None:
+    without, _ = make_app(HOTLINE_BACKUP_NUMBER=None)
+    warned = HotlineCliRunner(without).invoke(args=["demo", "banner"])
+    assert warned.exit_code == 0
+    assert "warning: HOTLINE_BACKUP_NUMBER is not set" in warned.output
+    quiet = HotlineCliRunner(app).invoke(args=["demo", "banner"])
+    assert "warning" not in quiet.output

@@ -51,7 +51,13 @@ def _ring_counsellor(app: Flask, callback_id: int, now: datetime) -> str:
         callback = session.get_one(Callback, callback_id)
         line = session.get_one(Line, callback.line_id)
         counsellor = hunt.choose_for_callback(
-            session, line, callback.language, callback.counsellors_tried, now, policy.zone
+            session,
+            line,
+            callback_id,
+            callback.language,
+            callback.counsellors_tried,
+            now,
+            policy.zone,
         )
         claimed_at = callback.claimed_at
         assert claimed_at is not None

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
+from hotline.calls import reservations
 from hotline.directory import catchment
 from hotline.models import AttemptResult, Call, CallAttempt, CallOutcome, Counsellor, Line
 from hotline.routing import (
     CounsellorState,
+    Hold,
     HuntRequest,
     NoOffer,
     Offer,
@@ -37,17 +39,17 @@ class Ring:
     phone_sealed: str
 
 
-def roster_states(session: Session) -> list[CounsellorState]:
-    """Every active counsellor as routing sees them."""
+def roster_states(session: Session, now: datetime) -> list[CounsellorState]:
+    """Every active counsellor as routing sees them at `now`."""
     query = (
         select(Counsellor)
         .where(Counsellor.active.is_(True))
         .options(selectinload(Counsellor.shifts), selectinload(Counsellor.centre))
     )
-    return [_state(c) for c in session.scalars(query)]
+    return [_state(c, now) for c in session.scalars(query)]
 
 
-def _state(c: Counsellor) -> CounsellorState:
+def _state(c: Counsellor, now: datetime) -> CounsellorState:
     return CounsellorState(
         id=c.id,
         languages=frozenset(c.languages),
@@ -57,7 +59,7 @@ def _state(c: Counsellor) -> CounsellorState:
         duty=c.duty,
         shifts=tuple(WeeklyShift(s.weekday, s.start, s.end) for s in c.shifts),
         standby=c.standby,
-        busy=c.on_call_sid is not None,
+        busy=c.reserved_until is not None and c.reserved_until > now,
         wrap_up_until=c.wrap_up_until,
         last_offered_at=c.last_offered_at,
         last_answered_at=c.last_answered_at,
@@ -67,17 +69,17 @@ def _state(c: Counsellor) -> CounsellorState:
 
 def offer_next_counsellor(
     session: Session, call: Call, line: Line, language: str, now: datetime, zone: tzinfo
-) -> tuple[Offer | NoOffer, list[Ring]]:
-    """Decide who rings next and record a RINGING attempt for each."""
+) -> tuple[Offer | Hold | NoOffer, list[Ring]]:
+    """Decide who rings next, reserve them, and record a RINGING attempt for each."""
     if call.hunt_started_at is None:
         call.hunt_started_at = now
-    tried = frozenset(a.counsellor_id for a in call.attempts)
     hunt = HuntRequest(
         strategy=line.strategy,
         language=language,
+        fallback_languages=tuple(line.fallback_languages),
         line_centre=line.centre.slug if line.centre else None,
         caller_oblast=catchment(call.caller_area),
-        tried=tried,
+        tried=frozenset(a.counsellor_id for a in call.attempts),
         last_offered_on_line=line.last_offered_counsellor_id,
         started_at=call.hunt_started_at,
         now=now,
@@ -85,20 +87,45 @@ def offer_next_counsellor(
         max_wait_seconds=line.max_wait_seconds,
         ring_timeout_seconds=line.ring_seconds,
     )
-    decision = next_offer(roster_states(session), hunt)
-    if isinstance(decision, NoOffer):
+    decision = _reserve_offer(session, line, hunt, call.call_sid)
+    if not isinstance(decision, Offer):
         return decision, []
     rings = []
     for counsellor_id in decision.counsellor_ids:
-        counsellor = session.get_one(Counsellor, counsellor_id)
-        counsellor.last_offered_at = now
         attempt = CallAttempt(call=call, counsellor_id=counsellor_id, offered_at=now)
         session.add(attempt)
         session.flush()
-        rings.append(Ring(attempt.id, counsellor.phone_sealed))
-    line.last_offered_counsellor_id = decision.counsellor_ids[-1]
+        rings.append(Ring(attempt.id, session.get_one(Counsellor, counsellor_id).phone_sealed))
     call.attempt_count += len(rings)
     return decision, rings
+
+
+def _reserve_offer(
+    session: Session, line: Line, hunt: HuntRequest, holder: str
+) -> Offer | Hold | NoOffer:
+    """Routing's offer, with each counsellor reserved for `holder`; one taken by another web
+    process meanwhile counts as busy and routing decides again. Offers on one line are made
+    one at a time (the line's row is locked), so rrmemory's memory moves on fairly."""
+    session.refresh(line, with_for_update=True)
+    hunt = replace(hunt, last_offered_on_line=line.last_offered_counsellor_id)
+    states = roster_states(session, hunt.now)
+    for _ in range(len(states) + 1):  # each round loses at least one counsellor, or ends
+        decision = next_offer(states, hunt)
+        if not isinstance(decision, Offer):
+            return decision
+        until = reservations.ringing_until(hunt.now, decision.ring_timeout)
+        won = tuple(
+            counsellor_id
+            for counsellor_id in decision.counsellor_ids
+            if reservations.reserve(session, counsellor_id, holder, until, hunt.now)
+        )
+        if won:
+            for counsellor_id in won:
+                session.get_one(Counsellor, counsellor_id).last_offered_at = hunt.now
+            line.last_offered_counsellor_id = won[-1]
+            return replace(decision, counsellor_ids=won)
+        states = [replace(s, busy=True) if s.id in decision.counsellor_ids else s for s in states]
+    raise AssertionError("routing kept offering counsellors it was told are busy")
 
 
 def accept_offer(session: Session, attempt_id: int, now: datetime) -> bool:
@@ -111,24 +138,32 @@ def accept_offer(session: Session, attempt_id: int, now: datetime) -> bool:
         .where(Call.id == attempt.call_id, Call.counsellor_id.is_(None))
         .values(counsellor_id=attempt.counsellor_id, answered_at=now, outcome=CallOutcome.ANSWERED)
     )
+    call_sid = attempt.call.call_sid
     if won.rowcount != 1:  # type: ignore[attr-defined]
         attempt.result = AttemptResult.CANCELED
+        reservations.release(session, call_sid, attempt.counsellor_id)
         return False
     attempt.result = AttemptResult.ACCEPTED
     attempt.ring_seconds = _seconds_between(attempt.offered_at, now)
     counsellor = session.get_one(Counsellor, attempt.counsellor_id)
-    counsellor.on_call_sid = attempt.call.call_sid
     counsellor.last_answered_at = now
+    mark_on_call(session, counsellor.id, call_sid, now)
     session.refresh(attempt.call)
+    for other in attempt.call.attempts:  # ringall: Twilio hangs up on the others now
+        if other.result == AttemptResult.RINGING:
+            other.result = AttemptResult.CANCELED
+            other.ring_seconds = _seconds_between(other.offered_at, now)
+            reservations.release(session, call_sid, other.counsellor_id)
     return True
 
 
 def decline_offer(session: Session, attempt_id: int, now: datetime) -> None:
-    """The counsellor (or their voicemail) did not press 1."""
+    """The counsellor (or their voicemail) did not press 1: free for the next caller."""
     attempt = session.get(CallAttempt, attempt_id)
     if attempt is not None and attempt.result == AttemptResult.RINGING:
         attempt.result = AttemptResult.DECLINED
         attempt.ring_seconds = _seconds_between(attempt.offered_at, now)
+        reservations.release(session, attempt.call.call_sid, attempt.counsellor_id)
 
 
 def settle_dial(session: Session, call: Call, dial_status: str, now: datetime) -> bool:
@@ -137,20 +172,34 @@ def settle_dial(session: Session, call: Call, dial_status: str, now: datetime) -
         if attempt.result == AttemptResult.RINGING:
             attempt.result = DIAL_RESULTS.get(dial_status, AttemptResult.NO_ANSWER)
             attempt.ring_seconds = _seconds_between(attempt.offered_at, now)
+            reservations.release(session, call.call_sid, attempt.counsellor_id)
     return call.counsellor_id is not None
 
 
-def mark_on_call(session: Session, counsellor_id: int, call_sid: str) -> None:
-    """A counsellor is on a call (a callback's): no other call rings them until it ends."""
-    session.get_one(Counsellor, counsellor_id).on_call_sid = call_sid
+def mark_on_call(session: Session, counsellor_id: int, call_sid: str, now: datetime) -> None:
+    """A counsellor is on a call: no other call rings them until it ends (or its time limit)."""
+    counsellor = session.get_one(Counsellor, counsellor_id)
+    counsellor.on_call_sid = call_sid
+    counsellor.reserved_for = call_sid
+    counsellor.reserved_until = reservations.talking_until(now)
 
 
 def release_counsellor(session: Session, call_sid: str, now: datetime, wrap_up: int) -> None:
-    """The call is over: the counsellor gets a wrap-up pause before the next one rings."""
+    """The call is over: whoever talked gets a wrap-up pause; every reservation it held ends."""
     for counsellor in session.scalars(select(Counsellor).where(Counsellor.on_call_sid == call_sid)):
         counsellor.on_call_sid = None
         counsellor.wrap_up_until = now + timedelta(seconds=wrap_up)
         counsellor.last_answered_at = now
+    reservations.release(session, call_sid)
+
+
+def end_hunt(session: Session, call: Call, now: datetime, wrap_up: int) -> None:
+    """The caller's call ended: offers still ringing are over, every counsellor is freed."""
+    for attempt in call.attempts:
+        if attempt.result == AttemptResult.RINGING:
+            attempt.result = AttemptResult.CANCELED
+            attempt.ring_seconds = _seconds_between(attempt.offered_at, now)
+    release_counsellor(session, call.call_sid, now, wrap_up)
 
 
 def _seconds_between(start: datetime, end: datetime) -> int:
@@ -158,9 +207,16 @@ def _seconds_between(start: datetime, end: datetime) -> int:
 
 
 def choose_for_callback(
-    session: Session, line: Line, language: str, tried: list[int], now: datetime, zone: tzinfo
+    session: Session,
+    line: Line,
+    callback_id: int,
+    language: str,
+    tried: list[int],
+    now: datetime,
+    zone: tzinfo,
 ) -> Counsellor | None:
-    """One on-call counsellor for a callback, by the line's own strategy and rules."""
+    """One on-call counsellor for a callback, by the line's own strategy and rules, reserved
+    for it (their own language only: a callback is placed when one is free)."""
     hunt = HuntRequest(
         strategy=line.strategy,
         language=language,
@@ -173,10 +229,7 @@ def choose_for_callback(
         shift_zone=zone,
         ring_timeout_seconds=line.ring_seconds,
     )
-    decision = next_offer(roster_states(session), hunt)
-    if isinstance(decision, NoOffer):
+    decision = _reserve_offer(session, line, hunt, reservations.callback_holder(callback_id))
+    if not isinstance(decision, Offer):
         return None
-    counsellor = session.get_one(Counsellor, decision.counsellor_ids[0])
-    counsellor.last_offered_at = now
-    line.last_offered_counsellor_id = counsellor.id
-    return counsellor
+    return session.get_one(Counsellor, decision.counsellor_ids[0])

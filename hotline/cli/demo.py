@@ -59,3 +59,9 @@ def banner() -> None:
         "(or `source .venv/bin/activate`, then `hotline --help`).\n"
         "Ctrl-C stops everything.\n"
     )
+    if not current_app.config.get("HOTLINE_BACKUP_NUMBER"):
+        click.echo(
+            "warning: HOTLINE_BACKUP_NUMBER is not set. When nobody can answer, or the app "
+            "fails, callers hear the emergency numbers and the call ends. Set it to your "
+            "reserve line's number.\n"
+        )

@@ -50,7 +50,10 @@ def check_command(config_dir: Path | None) -> None:
     report = check_catalog(catalog)
     for code in catalog.languages:
         if code in report.listening:
-            click.echo(f"{code}: {report.listening[code]:.1f} s before the first ring")
+            click.echo(
+                f"{code}: {report.listening[code]:.1f} s of prompts before the first ring "
+                f"(2 keys); {report.silent[code]:.1f} s pressing nothing"
+            )
         else:
             click.echo(f"{code}: listening time unknown: a prompt before the first ring is missing")
     problems = [*report.problems, *_sms_problems(config_dir or default_config_dir())]

@@ -12,8 +12,11 @@ from urllib.parse import urlsplit
 import click
 import requests
 
+from hotline.ivr.prompts import CatalogError, PromptCatalog
+from hotline.ivr.prompts.synthesis import speech_items
+from hotline.languages import LANGUAGE_NAMES
 from hotline.privacy.phones import mask_number
-from hotline.settings import is_production, load_settings
+from hotline.settings import config_dir, is_production, load_settings
 from hotline.simulator import (
     HANGUP,
     Behaviour,
@@ -103,8 +106,9 @@ def call_command(
     emulator.on_message = _print_message
     party = KeyScript(_key_list(keys)) if keys is not None else KeyboardParty()
     server = EmulatorServer(emulator, port=api_port).start() if api_port else None
+    listener = EventPrinter(PromptTexts.load(config_dir(os.environ)))
     try:
-        record = emulator.call(from_, to, party=party, listener=show_event)
+        record = emulator.call(from_, to, party=party, listener=listener)
         emulator.run_pending()
     finally:
         if server is not None:
@@ -250,15 +254,70 @@ class KeyboardParty:
             click.echo("  only 0-9, * and # can be pressed")
 
 
-def show_event(event: Event) -> None:
-    """Print what the caller hears, numbers masked."""
+class PromptTexts:
+    """What each prompt file and each voice says, to print audio (ky, uz) as text too."""
+
+    def __init__(self, texts: dict[tuple[str, str], str], say_languages: dict[str, str]) -> None:
+        self.texts = texts  # (language, file stem) -> text
+        self.say_languages = say_languages  # Twilio's language ("ru-RU") -> ours ("ru")
+
+    @classmethod
+    def load(cls, folder: Path) -> PromptTexts:
+        """From the prompt catalog in `folder`; an unreadable catalog prints file names only."""
+        try:
+            catalog = PromptCatalog.load(folder)
+        except CatalogError:
+            return cls({}, {})
+        texts = {
+            (code, item.stem): item.text
+            for code in catalog.languages
+            for item in speech_items(catalog, code)
+        }
+        say = {
+            language.say_language: code
+            for code in catalog.languages
+            if (language := catalog.language(code)).say_language
+        }
+        return cls(texts, say)
+
+    def played(self, url: str) -> str:
+        """`[Kyrgyz] "text" (plays ky/welcome.wav)` for a prompt's audio URL."""
+        path = Path(urlsplit(url).path)
+        lang, stem = path.parent.name, path.stem
+        text = self.texts.get((lang, stem))
+        spoken = f' "{text}"' if text else ""
+        return f"{_language_label(lang)}{spoken} (plays {lang}/{path.name})".strip()
+
+    def said(self, text: str, say_language: str) -> str:
+        """`[Russian] "text"` for a Twilio voice."""
+        lang = self.say_languages.get(say_language, say_language)
+        return f'{_language_label(lang)} "{text}"'.strip()
+
+
+def _language_label(code: str) -> str:
+    return f"[{LANGUAGE_NAMES[code]}]" if code in LANGUAGE_NAMES else ""
+
+
+class EventPrinter:
+    """Prints what the caller hears, prompts as text with their language, numbers masked."""
+
+    def __init__(self, texts: PromptTexts) -> None:
+        self.texts = texts
+
+    def __call__(self, event: Event) -> None:
+        """Print one event."""
+        kind = event.kind
+        if kind is EventKind.SAY:
+            click.echo("  " + self.texts.said(event.text, event.language))
+        elif kind is EventKind.PLAY:
+            click.echo("  " + self.texts.played(event.text))
+        else:
+            _show_other(event)
+
+
+def _show_other(event: Event) -> None:
     kind = event.kind
-    if kind is EventKind.SAY:
-        language = f" [{event.language}]" if event.language else ""
-        click.echo(f'  "{event.text}"{language}')
-    elif kind is EventKind.PLAY:
-        click.echo(f"  (plays {Path(urlsplit(event.text).path).name})")
-    elif kind is EventKind.PAUSE:
+    if kind is EventKind.PAUSE:
         click.echo(f"  (silence, {event.seconds} s)")
     elif kind is EventKind.GATHER:
         pressed = f"pressed {event.digits}" if event.digits else "no input"

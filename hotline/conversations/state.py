@@ -129,7 +129,7 @@ def choose_counsellor(
         max_open=policy.max_open,
     )
     chosen = choose_for_text(
-        roster_states(session),
+        roster_states(session, now),
         {k: v for k, v in open_counts.items() if k is not None},
         {k: v for k, v in last_given.items() if k is not None and v is not None},
         request,

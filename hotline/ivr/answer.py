@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Response, abort, send_file, url_for
 from flask.typing import ResponseReturnValue
 
 from hotline.calls import hunt, log
 from hotline.db import get_session
 from hotline.extensions import default_region, get_keyring, now, setting
-from hotline.ivr import twiml
+from hotline.ivr import safety, twiml
 from hotline.ivr.prompts import audio_content_type
-from hotline.ivr.turn import TwilioForm, catalog, remember_line, this_turn, tries, voice
+from hotline.ivr.turn import (
+    TwilioForm,
+    again,
+    catalog,
+    may_ask_again,
+    remember_line,
+    this_turn,
+    voice,
+)
 from hotline.models import CallOutcome
+from hotline.privacy import mask_number
 from hotline.twilio_terms import CALL_ENDED
 from hotline.webhooks import twilio_webhook, xml
 
 bp = Blueprint("answer", __name__)
+logger = logging.getLogger(__name__)
 
-# A menu heard this many times without a valid key sends the caller to a counsellor.
-MENU_REPEATS = 2
 MAIN_MENU = {
     "1": "ivr.connect.hunt",
     "2": "ivr.callback_request.consent",
@@ -34,8 +44,12 @@ def incoming() -> Response:
     form = TwilioForm.parse()
     session = get_session()
     line = log.find_line(session, form.to)
-    if line is None:
-        raise LookupError("a call to a number that is not a registered line")
+    if line is None:  # a number bought but not yet added: a person must still answer
+        logger.warning(
+            "call to %s, which is no registered line (hotline line add): sent to the reserve line",
+            mask_number(form.to or ""),
+        )
+        return xml(safety.reserve_line())
     remember_line(line.number)
     caller = log.identify_caller(get_keyring(), form.from_, default_region())
     call = log.open_call(session, form.call_sid, line, caller, now())
@@ -55,42 +69,55 @@ def incoming() -> Response:
 @bp.post("/language")
 @twilio_webhook
 def language() -> Response:
-    """The caller picked a language (or pressed nothing: the line's own)."""
-    turn, heard = this_turn(), tries()
+    """The caller picked a language; silence goes straight to a counsellor in the line's."""
+    turn = this_turn()
     call, line = turn.call, turn.line
-    chosen = catalog().language_for_digit(turn.digits) if turn.digits else line.language
+    if not turn.digits:  # a caller who cannot press a key (or dare not) needs a person now
+        call.language = line.language
+        log.note_key(call, "L-")
+        turn.session.commit()
+        return xml(twiml.go(url_for("ivr.connect.hunt")))
+    chosen = catalog().language_for_digit(turn.digits)
     if chosen is None:
         call.invalid_keys += 1
-        if heard + 1 >= MENU_REPEATS:  # never hang up on a caller who cannot find the key
+        if not may_ask_again():  # never hang up on a caller who cannot find the key
             call.language = line.language
             turn.session.commit()
             return xml(twiml.go(url_for("ivr.connect.hunt")))
         turn.session.commit()
-        action = url_for(".language", tries=heard + 1)
-        return xml(twiml.language_menu(voice(), line.language, catalog().languages, action))
+        menu = twiml.language_menu(
+            voice(), line.language, catalog().languages, again(".language"), True
+        )
+        return xml(menu)
     call.language = chosen
-    log.note_key(call, f"L{turn.digits or '-'}")
+    log.note_key(call, f"L{turn.digits}")
     turn.session.commit()
-    return xml(twiml.menu(voice(), chosen, ["main_menu"], url_for(".menu", tries=0)))
+    return xml(twiml.main_menu(voice(), chosen, url_for(".menu", tries=0)))
+
+
+@bp.post("/main-menu")
+@twilio_webhook
+def main_menu() -> Response:
+    """Back to the main menu (after information, or a callback not made)."""
+    turn = this_turn()
+    return xml(twiml.main_menu(voice(), turn.lang, url_for(".menu", tries=0)))
 
 
 @bp.post("/menu")
 @twilio_webhook
 def menu() -> Response:
     """The main menu: counsellor, callback, centres near you, emergency numbers."""
-    turn, heard = this_turn(), tries()
-    target = MAIN_MENU.get(turn.digits)
-    if target is not None:
-        log.note_key(turn.call, f"M{turn.digits}")
+    turn = this_turn()
+    target = MAIN_MENU.get(turn.digits) if turn.digits else "ivr.connect.hunt"
+    if target is not None:  # silence means the first option: a counsellor
+        log.note_key(turn.call, f"M{turn.digits or '-'}")
         turn.session.commit()
         return xml(twiml.go(url_for(target)))
-    if turn.digits:
-        turn.call.invalid_keys += 1
+    turn.call.invalid_keys += 1
     turn.session.commit()
-    if heard + 1 >= MENU_REPEATS:
+    if not may_ask_again():
         return xml(twiml.go(url_for("ivr.connect.hunt")))
-    keys = ["invalid_choice", "main_menu"] if turn.digits else ["main_menu"]
-    return xml(twiml.menu(voice(), turn.lang, keys, url_for(".menu", tries=heard + 1)))
+    return xml(twiml.main_menu(voice(), turn.lang, again(".menu"), True))
 
 
 @bp.post("/status")
@@ -102,9 +129,18 @@ def status() -> ResponseReturnValue:
     call = log.find_call(session, form.call_sid)
     if call is not None and form.call_status in CALL_ENDED:
         log.close_call(call, form.call_status, form.duration, now())
-        hunt.release_counsellor(session, form.call_sid, now(), setting("HOTLINE_WRAP_UP_SECONDS"))
+        hunt.end_hunt(session, call, now(), setting("HOTLINE_WRAP_UP_SECONDS"))
         session.commit()
     return "", 204
+
+
+@bp.get("/hold-music.wav")
+def hold_music() -> Response:
+    """Serve the hold music to Twilio's <Play>."""
+    path = catalog().hold_music()
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="audio/wav", max_age=86400)
 
 
 @bp.get("/prompts/<lang>/<name>")

@@ -9,11 +9,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request, url_for
 
 from hotline import callbacks
-from hotline.calls import hunt
+from hotline.calls import hunt, reservations
 from hotline.db import get_session
 from hotline.extensions import get_keyring, get_queue, local_zone, now, setting
 from hotline.ivr import twiml
-from hotline.ivr.turn import TwilioForm, voice
+from hotline.ivr.turn import TwilioForm, again, may_ask_again, voice
 from hotline.models import Callback, CallbackState, Line
 from hotline.twilio_terms import CALL_ENDED
 from hotline.webhooks import twilio_webhook, xml
@@ -35,9 +35,12 @@ def screen() -> Response:
     callback = _callback()
     if callback is None or callback.state != CallbackState.RINGING_COUNSELLOR:
         return xml(twiml.hang_up())
+    return xml(_callback_screen(callback, url_for(".accept", callback=callback.id)))
+
+
+def _callback_screen(callback: Callback, action: str, invalid: bool = False) -> str:
     asked = f"{callback.requested_at.astimezone(local_zone()):%H:%M}"
-    action = url_for(".accept", callback=callback.id)
-    return xml(twiml.callback_screen(voice(), callback.language, asked, action))
+    return twiml.callback_screen(voice(), callback.language, asked, action, invalid)
 
 
 @bp.post("/accept")
@@ -49,17 +52,23 @@ def accept() -> Response:
     session = get_session()
     if callback is None:
         return xml(twiml.hang_up())
+    if form.digits not in ("", "1") and may_ask_again():  # a slip of the finger: once more
+        action = again(".accept", callback=callback.id)
+        return xml(_callback_screen(callback, action, invalid=True))
     counsellor_id = callback.counsellor_id
+    reservations.release(session, reservations.callback_holder(callback.id))
     if form.digits != "1":
-        if callbacks.counsellor_declined(session, callback, counsellor_id, now()):
-            session.commit()
+        declined = callbacks.counsellor_declined(session, callback, counsellor_id, now())
+        session.commit()
+        if declined:
             callbacks.deliver(get_queue(), callback.id)
         return xml(twiml.hang_up())
     if not callbacks.counsellor_accepted(session, callback.id, form.call_sid):
+        session.commit()
         return xml(twiml.hang_up())
     callback = session.get_one(Callback, callback.id)
     if counsellor_id is not None:  # busy for other calls while on this one
-        hunt.mark_on_call(session, counsellor_id, form.call_sid)
+        hunt.mark_on_call(session, counsellor_id, form.call_sid, now())
     line = session.get_one(Line, callback.line_id)
     number = get_keyring().unseal(callback.number_sealed or "")
     session.commit()
@@ -86,6 +95,10 @@ def caller_answer() -> Response:
     form = TwilioForm.parse()
     callback = _callback()
     session = get_session()
+    if callback is not None and form.digits not in ("", "1") and may_ask_again():
+        action = again(".caller_answer", callback=callback.id)
+        keys = ["callback_caller_screen"]
+        return xml(twiml.menu(voice(), callback.language, keys, action, invalid=True))
     if callback is None or form.digits != "1":
         return xml(twiml.hang_up())
     callbacks.caller_answered(session, callback.id, form.call_sid)
@@ -121,6 +134,7 @@ def status() -> tuple[str, int]:
     elif callback.state == CallbackState.RINGING_CALLER:
         _settle_caller_leg(callback)  # the dial action was lost: settle from here
     hunt.release_counsellor(session, form.call_sid, now(), setting("HOTLINE_WRAP_UP_SECONDS"))
+    reservations.release(session, reservations.callback_holder(callback.id))
     session.commit()
     return "", 204
 

@@ -15,7 +15,7 @@ from hotline.extensions import (
     setting,
 )
 from hotline.ivr import twiml
-from hotline.ivr.turn import Turn, this_turn, tries, voice
+from hotline.ivr.turn import Turn, again, may_ask_again, this_turn, tries, voice
 from hotline.models import CallOutcome
 from hotline.privacy import InvalidNumber, SealError, caller_number, normalize_number
 from hotline.privacy.phones import callback_allowed
@@ -39,11 +39,16 @@ def consent() -> Response:
 @bp.post("/cancel")
 @twilio_webhook
 def cancel() -> Response:
-    """ "1" cancels the waiting request (its number is erased); anything else keeps it."""
+    """ "1" cancels the waiting request (its number is erased); "2", or no answer, keeps it."""
     turn = this_turn()
+    if turn.digits not in ("1", "2") and may_ask_again():
+        action = again(".cancel")
+        return xml(
+            twiml.menu(voice(), turn.lang, ["callback_pending"], action, invalid=bool(turn.digits))
+        )
     if turn.digits != "1":
         action = url_for("ivr.answer.menu", tries=0)
-        return xml(twiml.menu(voice(), turn.lang, ["main_menu"], action))
+        return xml(twiml.main_menu(voice(), turn.lang, action))
     callbacks.cancel_open(turn.session, turn.call.caller, now())
     log.note_key(turn.call, "X1")
     turn.session.commit()
@@ -55,6 +60,9 @@ def cancel() -> Response:
 def safe() -> Response:
     """Only "1" (yes, it is safe) goes on; a hidden number must key in one."""
     turn = this_turn()
+    if turn.digits not in ("1", "2") and may_ask_again():
+        keys, invalid = ["callback_safe_question"], bool(turn.digits)
+        return xml(twiml.menu(voice(), turn.lang, keys, again(".safe"), invalid=invalid))
     if turn.digits != "1":
         return _not_created(turn)
     if caller_number(turn.form.from_, default_region()) is None:
@@ -69,7 +77,12 @@ def which() -> Response:
     turn = this_turn()
     if turn.digits == "2":
         return _ask_number(turn.lang)
-    return _ask_when(turn.lang, None)
+    if turn.digits == "1":
+        return _ask_when(turn.lang, None)
+    if may_ask_again():
+        keys, invalid = ["callback_which_number"], bool(turn.digits)
+        return xml(twiml.menu(voice(), turn.lang, keys, again(".which"), invalid=invalid))
+    return _not_created(turn)
 
 
 @bp.post("/number")
@@ -83,7 +96,7 @@ def number() -> Response:
             raise InvalidNumber("not a number the hotline calls back")
     except InvalidNumber:
         if heard >= 1:
-            menu = url_for("ivr.answer.menu")
+            menu = url_for("ivr.answer.main_menu")
             return xml(twiml.say_and_go(voice(), turn.lang, ["callback_number_refused"], menu))
         return _ask_number(turn.lang, ["callback_number_refused", "callback_enter_number"], 1)
     return _ask_when(turn.lang, get_keyring().seal(keyed))
@@ -99,7 +112,10 @@ def when() -> Response:
     if chosen is None:
         return _not_created(turn)
     if window is None:
-        return _ask_when(turn.lang, request.args.get("n"))
+        if not may_ask_again():  # never a time the caller did not choose
+            return _not_created(turn)
+        sealed = request.args.get("n")
+        return _ask_when(turn.lang, sealed, again_=True, invalid=bool(turn.digits))
     callback = callbacks.request_callback(
         turn.session,
         get_keyring(),
@@ -121,7 +137,7 @@ def when() -> Response:
 
 
 def _not_created(turn: Turn) -> Response:
-    menu = url_for("ivr.answer.menu")
+    menu = url_for("ivr.answer.main_menu")
     return xml(twiml.say_and_go(voice(), turn.lang, ["callback_not_created"], menu))
 
 
@@ -131,10 +147,12 @@ def _ask_number(lang: str, keys: list[str] | None = None, heard: int = 0) -> Res
     return xml(twiml.menu(voice(), lang, prompts, action, digits=MAX_NUMBER_DIGITS))
 
 
-def _ask_when(lang: str, sealed: str | None) -> Response:
+def _ask_when(
+    lang: str, sealed: str | None, again_: bool = False, invalid: bool = False
+) -> Response:
     # A keyed-in number travels sealed in the action URL until the request is saved.
-    action = url_for(".when", n=sealed) if sealed else url_for(".when")
-    return xml(twiml.menu(voice(), lang, ["callback_when"], action))
+    action = again(".when", n=sealed) if again_ else url_for(".when", n=sealed)  # None: left out
+    return xml(twiml.menu(voice(), lang, ["callback_when"], action, invalid=invalid))
 
 
 def _chosen_number(turn: Turn) -> str | None:

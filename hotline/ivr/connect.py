@@ -6,16 +6,19 @@ from flask import Blueprint, Response, request, url_for
 
 from hotline.calls import hunt as hunting
 from hotline.calls import log
+from hotline.calls.reservations import CALL_TIME_LIMIT_SECONDS
 from hotline.db import get_session
 from hotline.extensions import get_keyring, local_zone, now, setting
 from hotline.ivr import twiml
-from hotline.ivr.turn import TwilioForm, this_turn, voice
+from hotline.ivr.turn import TwilioForm, again, catalog, may_ask_again, this_turn, voice
 from hotline.models import AttemptResult, CallAttempt, CallOutcome
-from hotline.routing import NoOffer
+from hotline.routing import Hold, NoOffer
 from hotline.webhooks import twilio_webhook, xml
 
 bp = Blueprint("connect", __name__)
 
+# A holding caller hears "still trying" every this many turns of hold music (about 30 s).
+HOLD_REMINDER_TURNS = 4
 AFTER_HUNT_MENU = {
     "1": "ivr.callback_request.consent",
     "2": "ivr.information.centres",
@@ -26,12 +29,15 @@ AFTER_HUNT_MENU = {
 @bp.post("/hunt")
 @twilio_webhook
 def hunt() -> Response:
-    """Ring the next counsellor(s), or tell the caller nobody can answer and offer the rest."""
+    """Ring the next counsellor(s), hold for one who will be free, or say nobody can answer."""
     turn = this_turn()
     call, lang = turn.call, turn.lang
     decision, rings = hunting.offer_next_counsellor(
         turn.session, call, turn.line, lang, now(), local_zone()
     )
+    turn.session.commit()
+    if isinstance(decision, Hold):
+        return xml(_hold(lang))
     if isinstance(decision, NoOffer):
         log.settle(call, CallOutcome.NO_COUNSELLOR)
         turn.session.commit()
@@ -39,16 +45,23 @@ def hunt() -> Response:
     keyring = get_keyring()
     legs = [
         twiml.CounsellorLeg(
-            keyring.unseal(r.phone_sealed), url_for(".screen", attempt=r.attempt_id)
+            keyring.unseal(r.phone_sealed),
+            url_for(".screen", attempt=r.attempt_id, offer=decision.language),
         )
         for r in rings
     ]
-    prompt = "connecting" if call.attempt_count == len(rings) else "hold"
-    turn.session.commit()
-    timeout, action = decision.ring_timeout, url_for(".dial_done")
-    return xml(
-        twiml.ring_counsellors(voice(), lang, prompt, legs, turn.line.number, timeout, action)
-    )
+    prompt = "connecting" if call.attempt_count == len(rings) else "still_trying"
+    ringing = twiml.Ringing(decision.ring_timeout, CALL_TIME_LIMIT_SECONDS, url_for(".dial_done"))
+    return xml(twiml.ring_counsellors(voice(), lang, prompt, legs, turn.line.number, ringing))
+
+
+def _hold(lang: str) -> str:
+    """One turn on hold: the hold prompt first, a reminder now and then, music between."""
+    raw = request.args.get("held", "")
+    held = int(raw) if raw.isdigit() else 0
+    keys = ["hold"] if held == 0 else ["still_trying"] if held % HOLD_REMINDER_TURNS == 0 else []
+    music = url_for("ivr.answer.hold_music") if catalog().hold_music() else None
+    return twiml.hold(voice(), lang, keys, music, url_for(".hunt", held=held + 1))
 
 
 @bp.post("/dial-done")
@@ -73,8 +86,9 @@ def screen() -> Response:
     attempt = _attempt()
     if attempt is None or attempt.result != AttemptResult.RINGING:
         return xml(twiml.hang_up())  # already taken or over
-    lang = attempt.call.language or "ru"
-    return xml(twiml.screen(voice(), lang, url_for(".screen_answer", attempt=attempt.id)))
+    lang, caller_lang = _screen_languages(attempt)
+    action = url_for(".screen_answer", attempt=attempt.id, offer=lang)
+    return xml(twiml.screen(voice(), lang, caller_lang, action))
 
 
 @bp.post("/screen/answer")
@@ -86,10 +100,13 @@ def screen_answer() -> Response:
     session = get_session()
     if attempt is None:
         return xml(twiml.hang_up())
+    lang, caller_lang = _screen_languages(attempt)
     if form.digits == "1" and hunting.accept_offer(session, attempt.id, now()):
         session.commit()
-        lang = attempt.call.language or "ru"
         return xml(twiml.bridge(voice(), lang, "screen_accepted"))
+    if form.digits not in ("", "1") and may_ask_again():  # a slip of the finger: once more
+        action = again(".screen_answer", attempt=attempt.id, offer=lang)
+        return xml(twiml.screen(voice(), lang, caller_lang, action, invalid=True))
     hunting.decline_offer(session, attempt.id, now())
     session.commit()
     return xml(twiml.hang_up())
@@ -105,10 +122,21 @@ def after_hunt() -> Response:
         log.note_key(turn.call, f"N{turn.digits}")
         turn.session.commit()
         return xml(twiml.go(url_for(target)))
+    if turn.digits and may_ask_again():
+        return xml(
+            twiml.menu(voice(), turn.lang, ["no_counsellor"], again(".after_hunt"), invalid=True)
+        )
     log.settle(turn.call, CallOutcome.RESERVE_LINE)
     turn.session.commit()
     reserve = setting("HOTLINE_BACKUP_NUMBER")
     return xml(twiml.reserve_line(voice(), [turn.lang], reserve, turn.line.number))
+
+
+def _screen_languages(attempt: CallAttempt) -> tuple[str, str]:
+    """The language the counsellor was offered the call in, and the caller's."""
+    caller_lang = attempt.call.language or "ru"
+    offered_in = request.args.get("offer", "")
+    return (offered_in if offered_in in catalog().languages else caller_lang), caller_lang
 
 
 def _attempt() -> CallAttempt | None:

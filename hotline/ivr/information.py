@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, Response, url_for
 
 from hotline.calls import log
 from hotline.directory import centres_near
-from hotline.extensions import default_region, get_twilio, now
+from hotline.extensions import default_region, get_twilio, now, setting
 from hotline.ivr import twiml
 from hotline.ivr.turn import Turn, catalog, this_turn, voice
 from hotline.models import CallOutcome, Direction, Message
-from hotline.privacy import caller_number
+from hotline.privacy import caller_number, national_form
+from hotline.sms import replies
 from hotline.sms.segments import segments
 from hotline.webhooks import twilio_webhook, xml
 
@@ -29,7 +32,7 @@ def centres() -> Response:
     entries = [catalog().centre_prompt(turn.lang, slug, phone) for slug, phone in _nearby(turn)]
     # A hidden number cannot receive an SMS.
     offer_sms = caller_number(turn.form.from_, default_region()) is not None
-    action, then = url_for(".centres_sms"), url_for("ivr.answer.menu", tries=0)
+    action, then = url_for(".centres_sms"), url_for("ivr.answer.main_menu")
     return xml(twiml.centres(voice(), turn.lang, entries, offer_sms, action, then))
 
 
@@ -39,9 +42,9 @@ def centres_sms() -> Response:
     """Text the list to the caller's own number, only when they pressed 1."""
     turn = this_turn()
     number = caller_number(turn.form.from_, default_region())
-    if turn.digits != "1" or number is None:
+    if turn.digits != "1" or number is None:  # on to the main menu; a wrong key hears so
         action = url_for("ivr.answer.menu", tries=0)
-        return xml(twiml.menu(voice(), turn.lang, ["main_menu"], action))
+        return xml(twiml.main_menu(voice(), turn.lang, action, invalid=bool(turn.digits)))
     body = _centres_text(turn)
     sent = get_twilio().messages.create(to=number, from_=turn.line.number, body=body)
     turn.session.add(
@@ -59,7 +62,7 @@ def centres_sms() -> Response:
     )
     log.note_key(turn.call, "S1")
     turn.session.commit()
-    menu = url_for("ivr.answer.menu")
+    menu = url_for("ivr.answer.main_menu")
     return xml(twiml.say_and_go(voice(), turn.lang, ["centres_sms_sent"], menu))
 
 
@@ -70,7 +73,7 @@ def emergency() -> Response:
     turn = this_turn()
     log.settle(turn.call, CallOutcome.INFORMATION)
     turn.session.commit()
-    menu = url_for("ivr.answer.menu")
+    menu = url_for("ivr.answer.main_menu")
     return xml(twiml.say_and_go(voice(), turn.lang, ["emergency_numbers"], menu))
 
 
@@ -83,6 +86,6 @@ def _nearby(turn: Turn) -> list[tuple[str, str]]:
 
 
 def _centres_text(turn: Turn) -> str:
-    language = catalog().language(turn.lang)
-    entries = [f"{language.centres.get(slug, slug)}: {phone}" for slug, phone in _nearby(turn)]
-    return "\n".join([language.prompts["centres_intro"], *entries])
+    """Only numbers under a neutral word: a shared phone's screen must not say what they are."""
+    header = replies.reply_text(Path(setting("HOTLINE_CONFIG_DIR")), turn.lang, "centres")
+    return "\n".join([header, *(national_form(phone) for _, phone in _nearby(turn))])

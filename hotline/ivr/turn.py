@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, abort, current_app, request, url_for
 from sqlalchemy.orm import Session
@@ -18,6 +19,8 @@ from hotline.privacy import is_e164
 
 CATALOG = "hotline.prompts"
 LINES_SEEN = "hotline.lines_seen"
+MENU_TURNS = 2
+"""A menu is heard at most this many times without a valid key; then the call moves on."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,16 @@ def tries() -> int:
     """How many times the current menu has been heard already (the `tries` query value)."""
     raw = request.args.get("tries", "0")
     return int(raw) if raw.isdigit() else 0
+
+
+def may_ask_again() -> bool:
+    """Whether the current menu may be heard once more (silence or a wrong key)."""
+    return tries() + 1 < MENU_TURNS
+
+
+def again(endpoint: str, **values: Any) -> str:
+    """The action URL of the current menu heard once more."""
+    return url_for(endpoint, tries=tries() + 1, **values)
 
 
 def init_app(app: Flask) -> None:

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
-from hotline.ivr.prompts import Prompt, PromptCatalog
+from hotline.ivr.prompts import GATHER_SECONDS, Prompt, PromptCatalog
 
-# How long a caller has to press a key; Twilio's default is 5 s, generous enough on a keypad.
-GATHER_SECONDS = 6
 # The languages the reserve line is announced in when nothing else is known.
 FALLBACK_LANGUAGES = ("ky", "ru")
 # How long the reserve line rings.
 RESERVE_RING_SECONDS = 30
+# Without hold music, a holding caller hears at most this much silence at a time.
+HOLD_PAUSE_SECONDS = 3
 
 AudioUrl = Callable[[str, str], str]  # (language, file name) -> URL the app serves it at
 
@@ -50,25 +50,40 @@ def gather(action: str, *, digits: int = 1) -> Gather:
     )
 
 
-def language_menu(voice: Voice, welcome_lang: str, order: Sequence[str], action: str) -> str:
-    """Welcome in the line's language, then each language offered in its own language."""
+def language_menu(
+    voice: Voice, welcome_lang: str, order: Sequence[str], action: str, invalid: bool = False
+) -> str:
+    """Welcome in the line's language (or "not in the menu"), then each language in its own."""
     response = VoiceResponse()
     menu = gather(action)
-    voice.speak(menu, welcome_lang, "welcome")
+    voice.speak(menu, welcome_lang, "invalid_choice" if invalid else "welcome")
     for lang in order:
         voice.speak(menu, lang, "language_option")
     response.append(menu)
     return str(response)
 
 
-def menu(voice: Voice, lang: str, keys: Sequence[str], action: str, digits: int = 1) -> str:
-    """Prompts `keys` inside one Gather posting to `action`."""
+def menu(
+    voice: Voice,
+    lang: str,
+    keys: Sequence[str],
+    action: str,
+    digits: int = 1,
+    invalid: bool = False,
+) -> str:
+    """Prompts `keys` inside one Gather posting to `action`; after a wrong key, "not in the
+    menu" first."""
     response = VoiceResponse()
     node = gather(action, digits=digits)
-    for key in keys:
+    for key in ["invalid_choice", *keys] if invalid else keys:
         voice.speak(node, lang, key)
     response.append(node)
     return str(response)
+
+
+def main_menu(voice: Voice, lang: str, action: str, invalid: bool = False) -> str:
+    """The main menu, the counsellor named first; after a wrong key, "not in the menu" first."""
+    return menu(voice, lang, ["main_menu", "main_menu_more"], action, invalid=invalid)
 
 
 def say_and_hang_up(voice: Voice, lang: str, keys: Sequence[str]) -> str:
@@ -119,24 +134,33 @@ class CounsellorLeg:
     screen_url: str
 
 
+@dataclass(frozen=True)
+class Ringing:
+    """How the counsellors' phones ring: ring time, the call's time limit, the dial action."""
+
+    timeout: int
+    time_limit: int
+    action: str
+
+
 def ring_counsellors(
     voice: Voice,
     lang: str,
     prompt_key: str,
     legs: Sequence[CounsellorLeg],
     caller_id: str,
-    timeout: int,
-    action: str,
+    ringing: Ringing,
 ) -> str:
-    """Hold prompt, then one <Dial> ringing the counsellors; the line's number as caller ID."""
+    """A prompt, then one <Dial> ringing the counsellors; the line's number as caller ID."""
     response = VoiceResponse()
     voice.speak(response, lang, prompt_key)
     dial = Dial(
         caller_id=caller_id,
         answer_on_bridge=True,  # the caller keeps hearing ringing, not silence, until bridged
         record="do-not-record",
-        timeout=timeout,
-        action=action,
+        timeout=ringing.timeout,
+        time_limit=ringing.time_limit,
+        action=ringing.action,
         method="POST",
     )
     for leg in legs:
@@ -145,9 +169,22 @@ def ring_counsellors(
     return str(response)
 
 
-def screen(voice: Voice, lang: str, action: str) -> str:
-    """The counsellor's leg: the caller's language and "press 1"; no key -> hang up."""
-    return menu(voice, lang, ["screen_offer"], action)
+def hold(voice: Voice, lang: str, keys: Sequence[str], music: str | None, then: str) -> str:
+    """A holding caller: prompts, then music (or a short pause), then ask again at `then`."""
+    response = VoiceResponse()
+    for key in keys:
+        voice.speak(response, lang, key)
+    if music is not None:
+        response.play(music)
+    else:
+        response.pause(length=HOLD_PAUSE_SECONDS)
+    response.redirect(then, method="POST")
+    return str(response)
+
+
+def screen(voice: Voice, lang: str, caller_lang: str, action: str, invalid: bool = False) -> str:
+    """The counsellor's leg, in `lang`: which language the caller chose, "press 1"."""
+    return menu(voice, lang, [f"screen_offer_{caller_lang}"], action, invalid=invalid)
 
 
 def centres(
@@ -166,10 +203,14 @@ def centres(
     return str(response)
 
 
-def callback_screen(voice: Voice, lang: str, asked_at: str, action: str) -> str:
+def callback_screen(
+    voice: Voice, lang: str, asked_at: str, action: str, invalid: bool = False
+) -> str:
     """A callback's counsellor: the language, when it was asked (digits, read by a voice)."""
     response = VoiceResponse()
     node = gather(action)
+    if invalid:
+        voice.speak(node, lang, "invalid_choice")
     voice.speak(node, lang, "callback_asked_at")
     node.say(asked_at, language="ru-RU")
     voice.speak(node, lang, "callback_screen")

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.models.base import Base, str_enum
 from hotline.models.enums import Strategy
+from hotline.routing.defaults import DEFAULT_MAX_WAIT_SECONDS
 
 
 class Centre(Base):
@@ -41,7 +42,7 @@ class Line(Base):
         JSON, default=lambda: list(DEFAULT_FALLBACK_LANGUAGES)
     )
     strategy: Mapped[Strategy] = mapped_column(str_enum(Strategy), default=Strategy.RRMEMORY)
-    max_wait_seconds: Mapped[int] = mapped_column(default=90)
+    max_wait_seconds: Mapped[int] = mapped_column(default=DEFAULT_MAX_WAIT_SECONDS)
     ring_seconds: Mapped[int] = mapped_column(default=20)
     # rrmemory: the counsellor last offered a call on this line.
     last_offered_counsellor_id: Mapped[int | None] = mapped_column(ForeignKey("counsellor.id"))

@@ -30,7 +30,12 @@ class Counsellor(Base):
     standby: Mapped[bool] = mapped_column(default=False)  # rung outside shifts as a last resort
     position: Mapped[int] = mapped_column(default=0)
     duty: Mapped[DutyOverride | None] = mapped_column(str_enum(DutyOverride))
-    on_call_sid: Mapped[str | None] = mapped_column(String(64))  # the call they are on now
+    on_call_sid: Mapped[str | None] = mapped_column(String(64))  # the call they talk on now
+    # Busy for one call, ringing or talking, until `reserved_until`: taken by compare-and-set,
+    # so two web processes never offer them two calls; the expiry frees them even when the
+    # status callback that should release them is lost.
+    reserved_for: Mapped[str | None] = mapped_column(String(64))  # a CallSid, or "callback:ID"
+    reserved_until: Mapped[datetime | None]
     last_offered_at: Mapped[datetime | None]
     last_answered_at: Mapped[datetime | None]
     wrap_up_until: Mapped[datetime | None]

@@ -19,6 +19,7 @@ from hotline.privacy.phones import (
     is_e164,
     is_kyrgyz,
     mask_number,
+    national_form,
     normalize_number,
 )
 from hotline.privacy.pseudonym import pseudonym_key_version, pseudonymize
@@ -37,6 +38,7 @@ __all__ = [
     "is_e164",
     "is_kyrgyz",
     "mask_number",
+    "national_form",
     "mask_phone_numbers",
     "mask_record",
     "normalize_number",

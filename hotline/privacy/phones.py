@@ -90,6 +90,14 @@ def mask_number(e164: str) -> str:
     return f"+{parsed.country_code} *** *** *{last_two}"
 
 
+def national_form(e164: str) -> str:
+    """A public number as dialled at home: "0312 66 15 92" (never for a caller's number)."""
+    parsed = _parse_e164(e164)
+    if parsed is None:
+        return e164
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
 def caller_number(raw: str | None, region: str = DEFAULT_REGION) -> str | None:
     """The caller's E.164 number from Twilio's From, or None when hidden or unusable."""
     if raw is None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-DEFAULT_MAX_WAIT_SECONDS = 90
-"""How long a caller may wait for a counsellor, from asking for one to the callback offer."""
+DEFAULT_MAX_WAIT_SECONDS = 180
+"""How long a caller may wait for a counsellor (ringing and holding), from asking for one to
+the callback offer: long enough for a counsellor's two-minute wrap-up to end."""
 
 DEFAULT_RING_TIMEOUT_SECONDS = 20
 """How long one offer rings (the Dial timeout) before moving on."""

@@ -9,7 +9,7 @@ client = twilio.rest.Client(account_sid, auth_token, http_client=emulator.http_c
 
 from __future__ import annotations
 
-from hotline.simulator.clock import Clock, SimClock
+from hotline.simulator.clock import Clock, ScaledClock, SimClock
 from hotline.simulator.emulator import TwilioEmulator
 from hotline.simulator.errors import ApiError, SimulatorError, UnknownLine
 from hotline.simulator.legs import APPLICATION_ERROR
@@ -56,6 +56,7 @@ __all__ = [
     "OutboundCall",
     "Party",
     "Phone",
+    "ScaledClock",
     "SimClock",
     "SimulatorError",
     "SmsMessage",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -33,6 +34,27 @@ class SimClock:
     def advance(self, seconds: float) -> None:
         """Move the clock forward."""
         self._now += timedelta(seconds=seconds)
+
+
+class ScaledClock:
+    """Real time, sped up `speedup` times: for calls that run at once in several threads.
+
+    Every thread reads the same time; `advance` sleeps (a ring of 20 s at 10x is 2 real
+    seconds), so calls overlap as they would on a real line.
+    """
+
+    def __init__(self, speedup: float, start: datetime | None = None) -> None:
+        self.speedup = speedup
+        self._start = start or datetime.now(UTC).replace(microsecond=0)
+        self._origin = time.monotonic()
+
+    def now(self) -> datetime:
+        """The simulated time: the start plus the real time since, sped up."""
+        return self._start + timedelta(seconds=(time.monotonic() - self._origin) * self.speedup)
+
+    def advance(self, seconds: float) -> None:
+        """Let `seconds` of simulated time pass, in real time."""
+        time.sleep(seconds / self.speedup)
 
 
 def new_sid(prefix: str) -> str:

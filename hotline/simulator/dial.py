@@ -56,6 +56,14 @@ class DialBoard(Protocol):
         """True when Twilio would let `leg` show `caller_id` (an owned number, or its caller)."""
         ...
 
+    def engage(self, numbers: list[str]) -> set[str]:
+        """Mark phones as in a call; returns those that already were (a double booking)."""
+        ...
+
+    def disengage(self, numbers: list[str]) -> None:
+        """The phones' part in one call is over."""
+        ...
+
     def report_leg(
         self,
         leg: Leg,
@@ -92,9 +100,34 @@ def ring(
         message = "Dial: invalid callerId (not a number of this account)"
         parent.record.notifications.append(Notification(INVALID_CALLER_ID, message))
         return _outcome(dial, caller_id, [], winner=None, talk=0)
+    numbers = [number.number for number in dial.numbers]
+    engaged = board.engage(numbers)
+    try:
+        return _ring(board, interpreter, parent, dial, document_url, engaged)
+    finally:
+        board.disengage(numbers)
+
+
+def _ring(
+    board: DialBoard,
+    interpreter: Interpreter,
+    parent: Leg,
+    dial: Dial,
+    document_url: str,
+    engaged: set[str],
+) -> DialOutcome:
+    caller_id = dial.caller_id or parent.params["From"]
     start = board.clock.now()
+    # A phone already ringing or talking in another call is busy: no call waiting.
     attempts = [
-        _Attempt(number, board.phone(number.number), new_sid("CA")) for number in dial.numbers
+        _Attempt(
+            number,
+            Phone(number.number, Behaviour.BUSY)
+            if number.number in engaged
+            else board.phone(number.number),
+            new_sid("CA"),
+        )
+        for number in dial.numbers
     ]
     winner = _answer_in_turn(board.clock, interpreter, parent, attempts, dial, document_url)
     interrupted = parent.take_update()

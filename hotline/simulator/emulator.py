@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Collection, Iterable
 
 from hotline.simulator import dial as dialling
@@ -73,6 +73,8 @@ class TwilioEmulator:
         self._interpreter = Interpreter(self)
         self._pending: deque[Job] = deque()
         self._live: dict[str, Leg] = {}
+        self._engaged: Counter[str] = Counter()
+        self.collisions: list[str] = []  # numbers rung while already in a call
         self._lock = threading.RLock()
 
     def connect(self, transport: Transport) -> None:
@@ -254,6 +256,19 @@ class TwilioEmulator:
     def may_present(self, caller_id: str, leg: Leg) -> bool:
         """Twilio shows only owned numbers, or the calling party's own number."""
         return not self.lines or caller_id in self.lines or caller_id == leg.params.get("From")
+
+    def engage(self, numbers: list[str]) -> set[str]:
+        """Mark phones as in a call; those already in one are noted in `collisions`."""
+        with self._lock:
+            engaged = {number for number in numbers if self._engaged[number]}
+            self.collisions.extend(sorted(engaged))
+            self._engaged.update(numbers)
+            return engaged
+
+    def disengage(self, numbers: list[str]) -> None:
+        """The phones' part in one call is over."""
+        with self._lock:
+            self._engaged.subtract(numbers)
 
     def report_leg(
         self,

@@ -185,7 +185,7 @@ def _command(post: Post, counsellor: Counsellor, command: Command, language: str
             language,
             [Send("counsellor_list", language, values={"items": items})],
         )
-    state = next(s for s in roster_states(session) if s.id == counsellor.id)
+    state = next(s for s in roster_states(session, now) if s.id == counsellor.id)
     on = is_on_call(state, now, post.policy.zone)
     tags = " ".join(f"#{c.tag}" for c in mine) or "-"
     key = "counsellor_status_on" if on else "counsellor_status_off"

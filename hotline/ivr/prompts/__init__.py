@@ -13,15 +13,18 @@ from hotline.ivr.prompts.catalog import (
     spoken_number,
 )
 from hotline.ivr.prompts.check import (
+    GATHER_SECONDS,
     SAY_CHARACTERS_PER_SECOND,
     CheckReport,
     check_catalog,
     listening_seconds,
     prompt_seconds,
+    silent_seconds,
 )
 
 __all__ = [
     "AUDIO_CONTENT_TYPES",
+    "GATHER_SECONDS",
     "PROMPT_KEYS",
     "SAY_CHARACTERS_PER_SECOND",
     "AudioError",
@@ -34,5 +37,6 @@ __all__ = [
     "check_catalog",
     "listening_seconds",
     "prompt_seconds",
+    "silent_seconds",
     "spoken_number",
 ]

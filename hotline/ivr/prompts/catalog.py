@@ -22,9 +22,11 @@ PROMPT_KEYS = (
     "welcome",
     "language_option",
     "main_menu",
+    "main_menu_more",
     "invalid_choice",
     "connecting",
     "hold",
+    "still_trying",
     "no_counsellor",
     "callback_safe_question",
     "callback_when",
@@ -43,7 +45,10 @@ PROMPT_KEYS = (
     "blocked",
     "goodbye",
     "reserve_connecting",
-    "screen_offer",
+    "screen_offer_ky",
+    "screen_offer_ru",
+    "screen_offer_uz",
+    "screen_offer_en",
     "screen_accepted",
     "callback_screen",
     "callback_asked_at",
@@ -52,6 +57,8 @@ PROMPT_KEYS = (
     "callback_caller_screen",
 )
 CENTRE_AUDIO_PREFIX = "centre-"
+# Played to a caller on hold, in every language; a centre may replace it with its own.
+HOLD_MUSIC = "hold_music.wav"
 DEFAULT_ESPEAK_RATE = 150  # words per minute; espeak-ng's 175 is too hurried for a crisis line
 _FIELDS = {
     "language",
@@ -62,6 +69,7 @@ _FIELDS = {
     "espeak_voice",
     "espeak_rate",
     "espeak_spellings",
+    "espeak_letters",
     "prompts",
     "digits",
     "centres",
@@ -88,6 +96,8 @@ class Language:
     espeak_rate: int = DEFAULT_ESPEAK_RATE
     # Fragments espeak-ng misreads -> a spelling it reads right (synthesis only).
     espeak_spellings: Mapping[str, str] = field(default_factory=dict)
+    # Letters -> espeak-ng phonemes: when set, every word is given to espeak as phonemes.
+    espeak_letters: Mapping[str, str] = field(default_factory=dict)
     prompts: Mapping[str, str] = field(default_factory=dict)
     digits: tuple[str, ...] = ()
     centres: Mapping[str, str] = field(default_factory=dict)
@@ -164,6 +174,11 @@ class PromptCatalog:
         if path.parent != folder or not path.is_file():
             return None
         return path
+
+    def hold_music(self) -> Path | None:
+        """The music a holding caller hears between prompts, if the catalog has some."""
+        path = self.root / AUDIO_DIR / HOLD_MUSIC
+        return path if path.is_file() else None
 
     def find_audio(self, lang: str, stem: str) -> str | None:
         """The audio file name for a prompt or centre, a human mp3 first, else None."""
@@ -259,6 +274,7 @@ def _read_language(path: Path) -> Language:
         espeak_voice=_optional_text(raw, "espeak_voice", where),
         espeak_rate=rate,
         espeak_spellings=_mapping(raw, "espeak_spellings", where),
+        espeak_letters=_mapping(raw, "espeak_letters", where),
         prompts=_mapping(raw, "prompts", where),
         digits=digits,
         centres=_mapping(raw, "centres", where),

@@ -25,6 +25,12 @@ from hotline.languages import LANGUAGES
 # are longer but spoken at about the same syllable rate, so the same figure serves as an
 # estimate; shipped audio (ky, uz) is measured instead.
 SAY_CHARACTERS_PER_SECOND = 14.0
+# How long a menu waits for a key (the <Gather> timeout of every menu).
+GATHER_SECONDS = 6
+# The first minute's promises: a counsellor rings after at most this much listening with two
+# keys, and within this much of the answer for a caller who presses nothing.
+FAST_PATH_LIMIT = 12.0
+SILENT_PATH_LIMIT = 25.0
 
 
 @dataclass
@@ -33,6 +39,7 @@ class CheckReport:
 
     problems: list[str] = field(default_factory=list)
     listening: dict[str, float] = field(default_factory=dict)
+    silent: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -51,13 +58,26 @@ def prompt_seconds(catalog: PromptCatalog, lang: str, prompt: Prompt) -> float:
 
 
 def listening_seconds(catalog: PromptCatalog, lang: str) -> float:
-    """What a caller hears before the first ring when choosing `lang` and a counsellor."""
-    # Twilio stops a prompt at the first key, but a caller who does not know the menu
-    # hears it all: welcome, every language's option, the main menu, then "connecting".
-    heard = [(lang, "welcome")]
-    heard += [(code, "language_option") for code in catalog.languages]
+    """Prompts before the first ring for a caller who presses their language, then 1 for a
+    counsellor, each as soon as it is named (two keys), on a line of any language."""
+    # Twilio stops a prompt at the first key, but a caller who does not know the menu hears
+    # every language's option before choosing, and the main menu names the counsellor first.
+    welcome = max(_seconds(catalog, code, "welcome") for code in catalog.languages)
+    heard = [(code, "language_option") for code in catalog.languages]
     heard += [(lang, "main_menu"), (lang, "connecting")]
-    return sum(prompt_seconds(catalog, code, catalog.prompt(code, key)) for code, key in heard)
+    return welcome + sum(_seconds(catalog, code, key) for code, key in heard)
+
+
+def silent_seconds(catalog: PromptCatalog, lang: str) -> float:
+    """From the answer to the first ring for a caller who presses nothing, on a `lang` line:
+    the language menu, its wait for a key, then "connecting" in the line's language."""
+    heard = [(lang, "welcome"), *((code, "language_option") for code in catalog.languages)]
+    heard += [(lang, "connecting")]
+    return GATHER_SECONDS + sum(_seconds(catalog, code, key) for code, key in heard)
+
+
+def _seconds(catalog: PromptCatalog, lang: str, key: str) -> float:
+    return prompt_seconds(catalog, lang, catalog.prompt(lang, key))
 
 
 def check_catalog(catalog: PromptCatalog) -> CheckReport:
@@ -75,9 +95,27 @@ def check_catalog(catalog: PromptCatalog) -> CheckReport:
     for code in catalog.languages:
         try:
             report.listening[code] = listening_seconds(catalog, code)
+            report.silent[code] = silent_seconds(catalog, code)
         except (CatalogError, AudioError):
-            pass  # already reported as a missing or unreadable prompt
+            continue  # already reported as a missing or unreadable prompt
+        report.problems += _first_minute_problems(code, report)
     return report
+
+
+def _first_minute_problems(code: str, report: CheckReport) -> list[str]:
+    problems = []
+    if report.listening[code] > FAST_PATH_LIMIT:
+        problems.append(
+            f"{code}: {report.listening[code]:.1f} s of prompts before the first ring "
+            f"(at most {FAST_PATH_LIMIT:.0f} s): shorten the welcome, the language options, "
+            "the main menu's first sentence or connecting"
+        )
+    if report.silent[code] > SILENT_PATH_LIMIT:
+        problems.append(
+            f"{code}: a caller who presses nothing waits {report.silent[code]:.1f} s for the "
+            f"first ring (at most {SILENT_PATH_LIMIT:.0f} s)"
+        )
+    return problems
 
 
 def _language_problems(catalog: PromptCatalog, code: str) -> list[str]:

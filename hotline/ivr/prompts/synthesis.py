@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,13 @@ INSTALL_HINT = "install them: apt-get install espeak-ng sox"
 # 8 kHz mono mu-law: what a phone line carries, and a WAV Twilio's <Play> accepts.
 TELEPHONE_AUDIO = ("-r", "8000", "-c", "1", "-e", "mu-law")
 TOOL_TIMEOUT = 60  # seconds; one prompt takes well under one
+# espeak-ng pads every file with about 0.4 s of silence at each end: a caller hears it as
+# dead air between prompts, so sox cuts what is quieter than 0.1% at both ends.
+_TRIM_START = ("silence", "1", "0.01", "0.1%")
+TRIM_SILENCE = (*_TRIM_START, "reverse", *_TRIM_START, "reverse")
+# A word of a language written in Latin letters and the apostrophe (Uzbek: o', g', ').
+_WORD = re.compile(r"[A-Za-z']+")
+_VOWEL_LETTERS = "aeiou"
 
 
 class SynthesisError(Exception):
@@ -56,10 +64,39 @@ def speech_items(catalog: PromptCatalog, lang: str) -> list[SpeechItem]:
         spoken = text
         for written, respelled in language.espeak_spellings.items():
             spoken = spoken.replace(written, respelled)
+        if language.espeak_letters:
+            spoken = as_phonemes(spoken, language.espeak_letters)
         voice = language.espeak_voice or ""
-        fingerprint = text_hash(voice, str(language.espeak_rate), spoken)
+        fingerprint = text_hash(voice, str(language.espeak_rate), spoken, *TRIM_SILENCE)
         items.append(SpeechItem(stem, text, spoken, fingerprint))
     return items
+
+
+def as_phonemes(text: str, letters: Mapping[str, str]) -> str:
+    """Each word as espeak-ng phonemes ("bir" -> "[[b'ir]]"), stressed on its last vowel.
+
+    Letters are read longest first (Uzbek "ng'" before "ng"); stress falls on the last
+    vowel, as in most Uzbek words (espeak would leave all but a clause's last word flat).
+    """
+    longest = max(map(len, letters))
+
+    def word(found: re.Match[str]) -> str:
+        spelt, at, stressed = found.group().lower(), 0, -1
+        phonemes: list[str] = []
+        while at < len(spelt):
+            size = longest
+            while size > 1 and spelt[at : at + size] not in letters:
+                size -= 1
+            chunk = spelt[at : at + size]
+            if chunk[0] in _VOWEL_LETTERS:
+                stressed = len(phonemes)
+            phonemes.append(letters.get(chunk, chunk))
+            at += size
+        if stressed >= 0:
+            phonemes.insert(stressed, "'")
+        return "[[" + "".join(phonemes) + "]]"
+
+    return _WORD.sub(word, text)
 
 
 def synthesize_language(
@@ -112,7 +149,7 @@ def _speak(text: str, voice: str, rate: int, out: Path) -> None:
         raw, telephone = Path(tmp) / "espeak.wav", Path(tmp) / out.name
         # The text goes on stdin: a prompt starting with "-" is never read as an option.
         _run(["espeak-ng", "-v", voice, "-s", str(rate), "-w", str(raw), "--stdin"], text, out)
-        _run(["sox", str(raw), *TELEPHONE_AUDIO, str(telephone)], None, out)
+        _run(["sox", str(raw), *TELEPHONE_AUDIO, str(telephone), *TRIM_SILENCE], None, out)
         telephone.replace(out)
 
 

@@ -1,0 +1,66 @@
+"""Reservations: a counsellor is busy for one call at a time, ringing or talking, across every
+web process. Taken by compare-and-set in the database, with an expiry, so that a status
+callback that never comes cannot keep a counsellor from the next caller for long."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, update
+from sqlalchemy.orm import Session
+
+from hotline.models import Counsellor
+
+RING_GRACE_SECONDS = 30
+"""A ringing reservation outlives the ring by this much: screening and a slow dial action."""
+
+CALL_TIME_LIMIT_SECONDS = 4 * 3600
+"""The longest a bridged call may last (its `<Dial timeLimit>`), so a talking reservation
+ends with it even when both the dial action and the status callback are lost."""
+
+
+def callback_holder(callback_id: int) -> str:
+    """What a counsellor rung for a callback is reserved for (its CallSid comes later)."""
+    return f"callback:{callback_id}"
+
+
+def reserve(
+    session: Session, counsellor_id: int, holder: str, until: datetime, now: datetime
+) -> bool:
+    """Take the counsellor for `holder` unless another holder has them: True if taken."""
+    taken = session.execute(
+        update(Counsellor)
+        .where(
+            Counsellor.id == counsellor_id,
+            or_(
+                Counsellor.reserved_until.is_(None),
+                Counsellor.reserved_until <= now,
+                Counsellor.reserved_for == holder,
+            ),
+        )
+        .values(reserved_for=holder, reserved_until=until)
+        .execution_options(synchronize_session="fetch")
+    )
+    return bool(taken.rowcount)  # type: ignore[attr-defined]
+
+
+def ringing_until(now: datetime, ring_seconds: int) -> datetime:
+    """When a reservation for a ring of `ring_seconds` lapses on its own."""
+    return now + timedelta(seconds=ring_seconds + RING_GRACE_SECONDS)
+
+
+def talking_until(now: datetime) -> datetime:
+    """When a reservation for a call answered at `now` lapses on its own."""
+    return now + timedelta(seconds=CALL_TIME_LIMIT_SECONDS + RING_GRACE_SECONDS)
+
+
+def release(session: Session, holder: str, counsellor_id: int | None = None) -> None:
+    """Free the counsellor(s) `holder` has (one, or all of them); others' are untouched."""
+    query = update(Counsellor).where(Counsellor.reserved_for == holder)
+    if counsellor_id is not None:
+        query = query.where(Counsellor.id == counsellor_id)
+    session.execute(
+        query.values(reserved_for=None, reserved_until=None).execution_options(
+            synchronize_session="fetch"
+        )
+    )
