@@ -23,6 +23,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/hotline db upgrade
 	$(BIN)/hotline demo seed
+	$(BIN)/hotline demo admin
 	$(BIN)/hotline demo banner
 	$(BIN)/honcho -f Procfile.dev start
 

@@ -54,6 +54,7 @@ DEFAULTS: dict[str, Any] = {
     "HOTLINE_CALLBACK_RETRY_MINUTES": "10,30",  # backoff after each missed attempt
     "HOTLINE_CALLBACK_MAX_AGE_HOURS": 48,  # older requests expire; numbers erased
     "HOTLINE_CALLBACK_COUNTRIES": "KG",  # where a keyed-in callback number may be
+    "HOTLINE_TOTP_REQUIRED": "admins",  # who must sign in to the console with a code: admins|all
     "HOTLINE_CONFIG_DIR": str(Path(__file__).resolve().parent.parent / "config"),
 }
 INT_SETTINGS = {
@@ -115,6 +116,8 @@ def load_settings(environ: Mapping[str, str], instance_path: Path) -> dict[str, 
 
     _check_encryption_keys(settings["HOTLINE_ENCRYPTION_KEY"])
     _check_place(settings["HOTLINE_TIMEZONE"], settings["HOTLINE_DEFAULT_REGION"])
+    if settings["HOTLINE_TOTP_REQUIRED"] not in ("admins", "all"):
+        raise ConfigError("HOTLINE_TOTP_REQUIRED must be admins or all")
     settings["HOTLINE_DEFAULT_REGION"] = settings["HOTLINE_DEFAULT_REGION"].upper()
     settings["HOTLINE_PUBLIC_URL"] = settings["HOTLINE_PUBLIC_URL"].rstrip("/")
     return settings

@@ -70,3 +70,10 @@ class Direction(StrEnum):
 
     INBOUND = "inbound"
     OUTBOUND = "outbound"
+
+
+class Role(StrEnum):
+    """What a console user may do: supervisors read the log and block; admins run the roster."""
+
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"

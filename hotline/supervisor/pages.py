@@ -1,0 +1,54 @@
+"""What the console's pages share: the period of a filter, the page number, select options."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from flask import request
+from flask_babel import LazyString
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.extensions import local_zone
+from hotline.models import Counsellor, Line
+from hotline.supervisor import labels
+
+Options = list[Any]  # WTForms SelectChoice
+
+
+def period(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
+    """Local dates, both days included, as instants [since, until)."""
+    zone = local_zone()
+    start = datetime.combine(since, time(0), zone) if since else None
+    end = datetime.combine(until + timedelta(days=1), time(0), zone) if until else None
+    return start, end
+
+
+def page_number() -> int:
+    """The ?page= of this request, from 1."""
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+def number_or_none(raw: str | None) -> int | None:
+    """A select's value as an id, None for "any"."""
+    return int(raw) if raw and raw.isdigit() else None
+
+
+def line_options(session: Session, blank: LazyString) -> Options:
+    """Every line as an option, by number."""
+    lines = session.scalars(select(Line).order_by(Line.number))
+    return labels.options([("", blank), *((str(line.id), line.number) for line in lines)])
+
+
+def counsellor_options(session: Session, blank: LazyString | None) -> Options:
+    """Every counsellor as an option, by name (inactive ones too: they are in the log)."""
+    first = [("", blank)] if blank is not None else []
+    people = session.scalars(select(Counsellor).order_by(Counsellor.name))
+    return labels.options([*first, *((str(person.id), person.name) for person in people)])
+
+
+def filter_summary(values: dict[str, object]) -> str:
+    """The filters used, for the audit trail (no caller data is ever a filter)."""
+    used = {name: value for name, value in values.items() if value not in (None, "")}
+    return " ".join(f"{name}={value}" for name, value in sorted(used.items()))[:200] or "all"
