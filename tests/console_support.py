@@ -69,7 +69,8 @@ class Console:
 
     def get(self, path: str, **kwargs: object) -> TestResponse:
         """GET a console page."""
-        return self.client.get(path, base_url=PUBLIC_URL, **kwargs)  # type: ignore[arg-type]
+        headers = {"Accept-Language": "en", **kwargs.pop("headers", {})}  # type: ignore[dict-item]
+        return self.client.get(path, base_url=PUBLIC_URL, headers=headers, **kwargs)  # type: ignore[arg-type]
 
     def post(
         self, path: str, data: dict[str, str | list[str]], page: str | None = None
@@ -81,7 +82,7 @@ class Console:
             path,
             data={"csrf_token": token, **data},
             base_url=PUBLIC_URL,
-            headers={"Referer": PUBLIC_URL + shown},
+            headers={"Referer": PUBLIC_URL + shown, "Accept-Language": "en"},
         )
 
     def log_in(self, email: str, password: str = PASSWORD, code: str | None = None) -> TestResponse:

@@ -11,6 +11,7 @@ from hotline.logbook.calls import (
     find_call,
     find_calls,
     lines_by_id,
+    offer_names,
 )
 from hotline.logbook.messages import (
     LoggedMessage,
@@ -41,6 +42,7 @@ __all__ = [
     "find_messages",
     "intents",
     "lines_by_id",
+    "offer_names",
     "on_call_now",
     "start_of_day",
     "today",

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from hotline.logbook.paging import Page, page_of
 from hotline.logbook.tags import caller_tag, repeat_counts
-from hotline.models import Call, Callback, CallOutcome, Line
+from hotline.models import Call, Callback, CallOutcome, Counsellor, Line
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,13 @@ def find_call(session: Session, call_id: int) -> LoggedCall | None:
     if call is None:
         return None
     return _logged(session, [call], CallFilter())[0]
+
+
+def offer_names(session: Session, call: Call) -> dict[int, str]:
+    """The names of the counsellors offered `call`, by id."""
+    ids = {attempt.counsellor_id for attempt in call.attempts}
+    people = session.execute(select(Counsellor.id, Counsellor.name).where(Counsellor.id.in_(ids)))
+    return {person_id: name for person_id, name in people}
 
 
 def lines_by_id(session: Session) -> dict[int, Line]:

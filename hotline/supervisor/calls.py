@@ -76,7 +76,13 @@ def call(call_id: int) -> ResponseReturnValue:
     note(audit.Action.VIEW_CALL, target=f"call {call_id}")
     get_session().commit()
     form = BlockForm(source=f"call:{call_id}")
-    return render_template("supervisor/call.html", row=found, labels=labels, block_form=form)
+    return render_template(
+        "supervisor/call.html",
+        row=found,
+        names=logbook.offer_names(get_session(), found.call),
+        labels=labels,
+        block_form=form,
+    )
 
 
 @bp.get("/calls.csv")

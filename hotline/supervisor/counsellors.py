@@ -15,7 +15,7 @@ from hotline.models import Centre, Counsellor, DutyOverride
 from hotline.supervisor import labels
 from hotline.supervisor.access import admin_only, note
 from hotline.supervisor.forms import ActionForm, CounsellorForm, DutyForm
-from hotline.supervisor.pages import Options
+from hotline.supervisor.pages import Options, first_error
 
 bp = Blueprint("counsellors", __name__)
 
@@ -80,6 +80,8 @@ def add() -> ResponseReturnValue:
             note(audit.Action.COUNSELLOR_ADD, target=f"counsellor {added.id}")
             session.commit()
             flash(_("%(name)s is added.", name=added.name), "info")
+    else:
+        flash(first_error(form), "error")
     return redirect(url_for("supervisor.counsellors.index"))
 
 

@@ -48,6 +48,14 @@ def counsellor_options(session: Session, blank: LazyString | None) -> Options:
     return labels.options([*first, *((str(person.id), person.name) for person in people)])
 
 
+def first_error(form: Any) -> str:
+    """The first thing wrong with a submitted form, as "Field: what"."""
+    for field in form:
+        for error in field.errors:
+            return f"{field.label.text}: {error}"
+    return ""
+
+
 def filter_summary(values: dict[str, object]) -> str:
     """The filters used, for the audit trail (no caller data is ever a filter)."""
     used = {name: value for name, value in values.items() if value not in (None, "")}
