@@ -10,7 +10,10 @@ STAMP := $(VENV)/.installed-stamp
 # a browser). Installed when missing and this is root with apt-get; else those tests skip.
 SYSTEM_PACKAGES := espeak-ng sox chromium
 
-$(STAMP): pyproject.toml
+# The console's catalogs are compiled (.po -> .mo) by the package build (setup.py).
+CATALOGS := $(wildcard hotline/supervisor/translations/*/LC_MESSAGES/messages.po)
+
+$(STAMP): pyproject.toml setup.py $(CATALOGS)
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 2; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip

@@ -98,6 +98,7 @@ def _paths(rule: Rule, arguments: dict[str, list[int | str]]) -> list[str]:
     return [rule.build({names[0]: value})[1] for value in arguments[names[0]]]  # type: ignore[index]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("language", ["en", "ru"])
 def test_no_console_page_or_export_shows_a_number(
     language: str,
