@@ -112,10 +112,10 @@ def test_a_fresh_checkout_builds_catalogs_that_the_app_uses(tmp_path: Path) -> N
             (checkout / name).parent.mkdir(parents=True, exist_ok=True)
             (checkout / name).write_bytes(source.read_bytes())
     assert not list(checkout.rglob("*.mo"))  # only the .po files are in the repository
+    wheel_command = ["pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path), str(checkout)]
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path), str(checkout)],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [sys.executable, "-m", *wheel_command], capture_output=True, text=True, timeout=300
+    )
     assert built.returncode == 0, built.stderr[-2000:]
     wheel = next(tmp_path.glob("hotline-*.whl"))
     site = tmp_path / "site"
