@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck pytest bench install system-packages clean
+.PHONY: run test lint typecheck pytest bench install system-packages screenshots clean
 
 # Debian packages some tests need: espeak-ng and sox (prompt audio), chromium (the console in
 # a browser). Installed when missing and this is root with apt-get; else those tests skip.
@@ -54,6 +54,10 @@ system-packages:
 	else echo "not installed:$$missing (the tests that need them are skipped)"; fi
 
 test: system-packages lint typecheck pytest
+
+# The README's console screenshots, taken by the browser tests in the system's Chromium.
+screenshots: install
+	HOTLINE_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/test_console_browser.py
 
 bench: install
 	$(BIN)/python -m bench

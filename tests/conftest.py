@@ -36,8 +36,9 @@ from hotline.extensions import connect, get_keyring, get_redis
 from hotline.models import Base, DutyOverride, Strategy
 from hotline.simulator import Behaviour, SimClock, TwilioEmulator, WsgiTransport
 
-# The console's fixtures (accounts, a browser-like client): tests/console_support.py.
-pytest_plugins = ["tests.console_support"]
+# The console's fixtures: accounts and a browser-like client (tests/console_support.py), a
+# real Chromium (tests/browser_support.py).
+pytest_plugins = ["tests.console_support", "tests.browser_support"]
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 ACCOUNT_SID = "AC" + "0" * 32

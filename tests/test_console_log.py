@@ -153,3 +153,8 @@ def test_blocking_from_a_message_silences_the_sender(
     )
     assert emulator.send_sms(CALLER, LINE, "help") == []  # no reply
     assert session.scalars(select(Message.intent).order_by(Message.id.desc())).first() == "blocked"
+
+
+def test_an_unfiltered_log_shows_no_form_errors(as_supervisor: Console) -> None:
+    for page in ("/supervisor/calls", "/supervisor/messages", "/supervisor/calls?page=2"):
+        assert 'class="error"' not in as_supervisor.get(page).get_data(as_text=True)

@@ -143,14 +143,15 @@ class CallFilterForm(Form):
 
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("Until"), validators=[Optional()])
-    line = SelectField(_l("Line"), choices=[], validate_choice=False)
-    language = SelectField(_l("Language"), choices=labels.choices(SPOKEN, ANY))
-    outcome = SelectField(_l("Outcome"), choices=labels.choices(labels.OUTCOMES, ANY))
-    counsellor = SelectField(_l("Counsellor"), choices=[], validate_choice=False)
-    area = SelectField(_l("Oblast"), choices=labels.choices(labels.AREAS, ANY))
+    line = SelectField(_l("Line"), choices=[], validate_choice=False, default="")
+    language = SelectField(_l("Language"), choices=labels.choices(SPOKEN, ANY), default="")
+    outcome = SelectField(_l("Outcome"), choices=labels.choices(labels.OUTCOMES, ANY), default="")
+    counsellor = SelectField(_l("Counsellor"), choices=[], validate_choice=False, default="")
+    area = SelectField(_l("Oblast"), choices=labels.choices(labels.AREAS, ANY), default="")
     callback = SelectField(
         _l("Callback asked"),
         choices=labels.options([("", ANY), ("yes", _l("yes")), ("no", _l("no"))]),
+        default="",
     )
 
 
@@ -159,10 +160,12 @@ class MessageFilterForm(Form):
 
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("Until"), validators=[Optional()])
-    line = SelectField(_l("Line"), choices=[], validate_choice=False)
-    language = SelectField(_l("Language"), choices=labels.choices(SPOKEN, ANY))
-    direction = SelectField(_l("Direction"), choices=labels.choices(labels.DIRECTIONS, ANY))
-    intent = SelectField(_l("Intent"), choices=[], validate_choice=False)
+    line = SelectField(_l("Line"), choices=[], validate_choice=False, default="")
+    language = SelectField(_l("Language"), choices=labels.choices(SPOKEN, ANY), default="")
+    direction = SelectField(
+        _l("Direction"), choices=labels.choices(labels.DIRECTIONS, ANY), default=""
+    )
+    intent = SelectField(_l("Intent"), choices=[], validate_choice=False, default="")
 
 
 class AuditFilterForm(Form):
@@ -170,5 +173,5 @@ class AuditFilterForm(Form):
 
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("Until"), validators=[Optional()])
-    actor = SelectField(_l("Who"), choices=[], validate_choice=False)
-    action = SelectField(_l("What"), choices=labels.choices(labels.ACTIONS, ANY))
+    actor = SelectField(_l("Who"), choices=[], validate_choice=False, default="")
+    action = SelectField(_l("What"), choices=labels.choices(labels.ACTIONS, ANY), default="")
