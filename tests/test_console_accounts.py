@@ -127,3 +127,20 @@ def test_the_audit_page_is_for_admins_and_filters(as_admin: Console) -> None:
     page = as_admin.get("/supervisor/audit?action=view-calls").get_data(as_text=True)
     rows = page.split("<tbody>")[1].split("</tbody>")[0].count("<tr>")
     assert rows == 1 and "language=ky" in page
+
+
+def test_make_run_makes_a_demo_admin_once_in_development(
+    runner: FlaskCliRunner, app: Flask, session: Session
+) -> None:
+    first = runner.invoke(args=["demo", "admin"])
+    password = re.search(r"one-time password (\S+)", first.output)
+    assert first.exit_code == 0 and password is not None
+    admin = session.scalars(select(User)).one()
+    assert (admin.username, admin.role.value, admin.must_change_password) == (
+        "admin@example.org", "admin", True,
+    )  # fmt: skip
+    assert password.group(1) not in admin.password_hash
+    again = runner.invoke(args=["demo", "admin"])
+    assert again.output == "console accounts exist already: no demo admin added\n"
+    banner = runner.invoke(args=["demo", "banner"]).output
+    assert "hotline user add you@example.org --role admin" in banner

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy.orm import Session
 
 from hotline import accounts, audit
 from hotline.db import session_scope
@@ -25,6 +28,16 @@ def _password(from_stdin: bool) -> str:
     return entered
 
 
+@contextmanager
+def account_change() -> Iterator[Session]:
+    """A committed session; an AccountError becomes a clean CLI error and nothing is written."""
+    try:
+        with session_scope() as session:
+            yield session
+    except accounts.AccountError as refused:
+        raise click.ClickException(str(refused)) from None
+
+
 def _check(password: str) -> None:
     try:
         accounts.check_password_rule(password)
@@ -40,22 +53,19 @@ def user_add(email: str, role: str, password_stdin: bool) -> None:
     """Add a console account for EMAIL."""
     password = _password(password_stdin)
     _check(password)
-    try:
-        with session_scope() as session:
-            added = accounts.add_user(
-                session,
-                accounts.hasher_for(current_app.config),
-                email,
-                Role(role),
-                password,
-                must_change=False,
-            )
-            session.flush()
-            audit.record(
-                session, audit.CLI, audit.Action.USER_ADD, now(), f"account {added.username}", role
-            )
-    except accounts.AccountError as refused:
-        raise click.ClickException(str(refused)) from None
+    with account_change() as session:
+        added = accounts.add_user(
+            session,
+            accounts.hasher_for(current_app.config),
+            email,
+            Role(role),
+            password,
+            must_change=False,
+        )
+        session.flush()
+        audit.record(
+            session, audit.CLI, audit.Action.USER_ADD, now(), f"account {added.username}", role
+        )
     second = " (they set up the second factor at first sign-in)" if role == "admin" else ""
     click.echo(f"{role} {added.username} added{second}")
 
@@ -75,19 +85,16 @@ def user_list() -> None:
 @click.argument("email")
 def user_disable(email: str) -> None:
     """Disable EMAIL's account; its sessions end at once."""
-    try:
-        with session_scope() as session:
-            changed = accounts.set_active(session, email, False, now())
-            audit.record(
-                session,
-                audit.CLI,
-                audit.Action.USER_ACTIVE,
-                now(),
-                f"account {changed.username}",
-                "disabled",
-            )
-    except accounts.AccountError as refused:
-        raise click.ClickException(str(refused)) from None
+    with account_change() as session:
+        changed = accounts.set_active(session, email, False, now())
+        audit.record(
+            session,
+            audit.CLI,
+            audit.Action.USER_ACTIVE,
+            now(),
+            f"account {changed.username}",
+            "disabled",
+        )
     click.echo(f"{changed.username} disabled")
 
 
@@ -99,23 +106,20 @@ def user_reset(email: str, password_stdin: bool, second_factor: bool) -> None:
     """Give EMAIL a new password (and enable the account); their sessions end."""
     password = _password(password_stdin)
     _check(password)
-    try:
-        with session_scope() as session:
-            changed = accounts.reset_password(
-                session,
-                accounts.hasher_for(current_app.config),
-                email,
-                password,
-                now(),
-                must_change=False,
-                clear_second_factor=second_factor,
-            )
-            changed.active = True
-            audit.record(
-                session, audit.CLI, audit.Action.USER_RESET, now(), f"account {changed.username}"
-            )
-    except accounts.AccountError as refused:
-        raise click.ClickException(str(refused)) from None
+    with account_change() as session:
+        changed = accounts.reset_password(
+            session,
+            accounts.hasher_for(current_app.config),
+            email,
+            password,
+            now(),
+            must_change=False,
+            clear_second_factor=second_factor,
+        )
+        changed.active = True
+        audit.record(
+            session, audit.CLI, audit.Action.USER_RESET, now(), f"account {changed.username}"
+        )
     click.echo(
         f"{changed.username}: new password" + (", no second factor" if second_factor else "")
     )

@@ -18,11 +18,11 @@ from hotline.supervisor.forms import ANY, BlockForm, CallFilterForm
 from hotline.supervisor.i18n import local_time
 from hotline.supervisor.pages import (
     counsellor_options,
+    filter_period,
     filter_summary,
     line_options,
     number_or_none,
     page_number,
-    period,
 )
 
 bp = Blueprint("calls", __name__)
@@ -35,10 +35,7 @@ def read_filter() -> tuple[CallFilterForm, logbook.CallFilter]:
     form.line.choices = line_options(get_session(), ANY)
     form.counsellor.choices = counsellor_options(get_session(), ANY)
     form.validate()
-    since, until = period(
-        form.since.data if not form.since.errors else None,
-        form.until.data if not form.until.errors else None,
-    )
+    since, until = filter_period(form)
     outcome = form.outcome.data if form.outcome.data in labels.OUTCOMES else None
     wanted = logbook.CallFilter(
         since=since,

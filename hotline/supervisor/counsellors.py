@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -60,42 +62,51 @@ def index() -> ResponseReturnValue:
 def add() -> ResponseReturnValue:
     """A new counsellor; a blank name, a bad or taken phone is refused with a reason."""
     form = _form()
-    session = get_session()
-    if form.validate_on_submit():
-        try:
-            added = roster.add_counsellor(
-                session,
-                get_keyring(),
-                name=form.name.data or "",
-                phone=form.phone.data or "",
-                languages=list(form.languages.data or []),
-                centre_slug=form.centre.data or None,
-                standby=bool(form.standby.data),
-            )
-            session.flush()
-        except roster.RosterError as refused:
-            session.rollback()
-            flash(str(refused), "error")
-        else:
-            note(audit.Action.COUNSELLOR_ADD, target=f"counsellor {added.id}")
-            session.commit()
-            flash(_("%(name)s is added.", name=added.name), "info")
-    else:
+    if not form.validate_on_submit():
         flash(first_error(form), "error")
+        return redirect(url_for("supervisor.counsellors.index"))
+    added = _saved(
+        lambda: roster.add_counsellor(
+            get_session(),
+            get_keyring(),
+            name=form.name.data or "",
+            phone=form.phone.data or "",
+            languages=list(form.languages.data or []),
+            centre_slug=form.centre.data or None,
+            standby=bool(form.standby.data),
+        ),
+        audit.Action.COUNSELLOR_ADD,
+    )
+    if added is not None:
+        flash(_("%(name)s is added.", name=added.name), "info")
     return redirect(url_for("supervisor.counsellors.index"))
+
+
+def _saved(change: Callable[[], Counsellor], action: audit.Action) -> Counsellor | None:
+    """Make a roster change and audit it; a refusal is flashed and nothing is written."""
+    session = get_session()
+    try:
+        done = change()
+        session.flush()
+    except roster.RosterError as refused:
+        session.rollback()
+        flash(str(refused), "error")
+        return None
+    note(action, target=f"counsellor {done.id}")
+    session.commit()
+    return done
 
 
 @bp.route("/counsellors/<int:counsellor_id>", methods=["GET", "POST"])
 @admin_only
 def edit(counsellor_id: int) -> ResponseReturnValue:
     """Change a counsellor; a blank phone keeps the one on file."""
-    session = get_session()
     counsellor = _find(counsellor_id)
     form = _form(counsellor)
     if form.validate_on_submit():
-        try:
-            changed = roster.edit_counsellor(
-                session,
+        changed = _saved(
+            lambda: roster.edit_counsellor(
+                get_session(),
                 get_keyring(),
                 counsellor.name,
                 new_name=form.name.data or "",
@@ -103,14 +114,10 @@ def edit(counsellor_id: int) -> ResponseReturnValue:
                 languages=list(form.languages.data or []),
                 centre_slug=form.centre.data or "",
                 standby=bool(form.standby.data),
-            )
-            session.flush()
-        except roster.RosterError as refused:
-            session.rollback()
-            flash(str(refused), "error")
-        else:
-            note(audit.Action.COUNSELLOR_EDIT, target=f"counsellor {changed.id}")
-            session.commit()
+            ),
+            audit.Action.COUNSELLOR_EDIT,
+        )
+        if changed is not None:
             flash(_("%(name)s is changed.", name=changed.name), "info")
             return redirect(url_for("supervisor.counsellors.index"))
         counsellor = _find(counsellor_id)

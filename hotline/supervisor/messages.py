@@ -12,11 +12,11 @@ from hotline.supervisor import labels
 from hotline.supervisor.access import note
 from hotline.supervisor.forms import ANY, BlockForm, MessageFilterForm
 from hotline.supervisor.pages import (
+    filter_period,
     filter_summary,
     line_options,
     number_or_none,
     page_number,
-    period,
 )
 
 bp = Blueprint("messages", __name__)
@@ -30,10 +30,7 @@ def index() -> ResponseReturnValue:
     form.line.choices = line_options(session, ANY)
     form.intent.choices = labels.options([("", ANY), *((i, i) for i in logbook.intents(session))])
     form.validate()
-    since, until = period(
-        form.since.data if not form.since.errors else None,
-        form.until.data if not form.until.errors else None,
-    )
+    since, until = filter_period(form)
     direction = form.direction.data if form.direction.data in labels.DIRECTIONS else None
     wanted = logbook.MessageFilter(
         since=since,

@@ -25,6 +25,14 @@ def period(since: date | None, until: date | None) -> tuple[datetime | None, dat
     return start, end
 
 
+def filter_period(form: Any) -> tuple[datetime | None, datetime | None]:
+    """The period of a filter form's `since` and `until` dates (a malformed date: no bound)."""
+    return period(
+        form.since.data if not form.since.errors else None,
+        form.until.data if not form.until.errors else None,
+    )
+
+
 def page_number() -> int:
     """The ?page= of this request, from 1."""
     return max(request.args.get("page", 1, type=int) or 1, 1)

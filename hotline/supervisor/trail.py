@@ -11,7 +11,7 @@ from hotline.logbook.paging import page_of
 from hotline.supervisor import labels
 from hotline.supervisor.access import admin_only, note
 from hotline.supervisor.forms import ANY, AuditFilterForm
-from hotline.supervisor.pages import filter_summary, page_number, period
+from hotline.supervisor.pages import filter_period, filter_summary, page_number
 
 bp = Blueprint("trail", __name__)
 
@@ -24,10 +24,7 @@ def index() -> ResponseReturnValue:
     form = AuditFilterForm(request.args)
     form.actor.choices = labels.options([("", ANY), *((a, a) for a in audit.actors(session))])
     form.validate()
-    since, until = period(
-        form.since.data if not form.since.errors else None,
-        form.until.data if not form.until.errors else None,
-    )
+    since, until = filter_period(form)
     wanted = audit.TrailFilter(
         actor=form.actor.data or None, action=form.action.data or None, since=since, until=until
     )
