@@ -49,7 +49,9 @@ def test_the_log_filters_and_shows_callers_only_as_tags_with_counts(
     area = as_supervisor.get("/supervisor/calls?area=mobile&outcome=answered")
     assert len(rows(area.get_data(as_text=True))) == 1
     counsellor = calls_of(session)[0].counsellor_id
-    mine = as_supervisor.get(f"/supervisor/calls?counsellor={counsellor}&since=2000-01-01")
+    mine = as_supervisor.get(
+        f"/supervisor/calls?counsellor={counsellor}&since=2000-01-01&note=0700481526"
+    )
     assert len(rows(mine.get_data(as_text=True))) == 1
     views = session.scalars(select(AuditEntry).where(AuditEntry.action == "view-calls")).all()
     assert [v.detail for v in views] == [

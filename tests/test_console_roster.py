@@ -157,3 +157,16 @@ def test_the_console_and_the_cli_change_a_line_alike(
     assert refused.status_code == 200 and "between 20 and 900" in refused.get_data(as_text=True)
     cli = runner.invoke(args=["line", "list"])
     assert "fallback:ky  ringall  wait:120s" in cli.output
+
+
+def test_a_refusal_is_said_in_the_readers_language(
+    hotline: Hotline, as_admin: Console, session: Session
+) -> None:
+    hotline.counsellor("Aigul", PHONE, languages="ky", on_duty=False)
+    aigul = counsellor(session, "Aigul").id
+    as_admin.post("/supervisor/language", {"language": "ru"}, page="/supervisor/shifts")
+    form = {"counsellor": str(aigul), "days": "mon", "start": "09:00", "end": "18:00"}
+    as_admin.post("/supervisor/shifts", form)
+    as_admin.post("/supervisor/shifts", {**form, "start": "17:00", "end": "20:00"})
+    page = as_admin.get("/supervisor/shifts").get_data(as_text=True)
+    assert flashes(page) == ["mon 17:00-20:00 пересекается со сменой Aigul mon 09:00-18:00."]

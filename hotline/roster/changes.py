@@ -137,7 +137,7 @@ def _free_name(session: Session, name: str, own_id: int | None) -> str:
         raise RosterError("a name is at most 100 characters")
     other = session.scalar(select(Counsellor.id).where(Counsellor.name == name))
     if other is not None and other != own_id:
-        raise RosterError(f"a counsellor named {name!r} already exists")
+        raise RosterError("a counsellor named '%(name)s' already exists", name=name)
     return name
 
 
@@ -181,10 +181,17 @@ def add_shifts(session: Session, name: str, spec: str) -> list[Shift]:
     for window in parse_shift(spec):
         clash = overlapping(taken, window)
         if clash == window:
-            raise RosterError(f"{name} has the shift {describe_window(*window)} already")
+            raise RosterError(
+                "%(name)s has the shift %(shift)s already",
+                name=name,
+                shift=describe_window(*window),
+            )
         if clash is not None:
             raise RosterError(
-                f"{describe_window(*window)} overlaps {name}'s shift {describe_window(*clash)}"
+                "%(shift)s overlaps %(name)s's shift %(other)s",
+                shift=describe_window(*window),
+                name=name,
+                other=describe_window(*clash),
             )
         taken.append(window)
     shifts = [Shift(weekday=d, start=s, end=e) for d, s, e in taken[len(counsellor.shifts) :]]

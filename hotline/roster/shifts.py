@@ -13,7 +13,16 @@ _SHIFT = re.compile(r"^\s*(\w+)\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$"
 
 
 class RosterError(ValueError):
-    """An operator's change cannot be made; the message says why, never with a number."""
+    """An operator's change cannot be made; the message says why, never with a number.
+
+    `template` and `values` let the console say it in the reader's language (its catalogs
+    translate the template); `str()` is the English message.
+    """
+
+    def __init__(self, template: str, **values: object) -> None:
+        super().__init__(template % values if values else template)
+        self.template = template
+        self.values = values
 
 
 def parse_shift(spec: str) -> list[tuple[int, time, time]]:

@@ -50,16 +50,12 @@ def read_filter() -> tuple[CallFilterForm, logbook.CallFilter]:
     return form, wanted
 
 
-def _summary() -> str:
-    return filter_summary({k: v for k, v in request.args.items() if k != "page"})
-
-
 @bp.get("/calls")
 def index() -> ResponseReturnValue:
     """A page of calls, newest first."""
     form, wanted = read_filter()
     page = logbook.find_calls(get_session(), wanted, page_number())
-    note(audit.Action.VIEW_CALLS, detail=_summary())
+    note(audit.Action.VIEW_CALLS, detail=filter_summary(form))
     get_session().commit()
     return render_template("supervisor/calls.html", form=form, page=page, labels=labels)
 
@@ -85,10 +81,10 @@ def call(call_id: int) -> ResponseReturnValue:
 @bp.get("/calls.csv")
 def export() -> ResponseReturnValue:
     """The filtered log as CSV (at most 10 000 rows): tags and counts, never a number."""
-    wanted = read_filter()[1]
+    form, wanted = read_filter()
     rows = logbook.all_calls(get_session(), wanted, EXPORT_LIMIT)
     lines = {line_id: line.number for line_id, line in logbook.lines_by_id(get_session()).items()}
-    note(audit.Action.EXPORT_CALLS, detail=_summary())
+    note(audit.Action.EXPORT_CALLS, detail=filter_summary(form))
     get_session().commit()
     out = io.StringIO()
     writer = csv.writer(out)

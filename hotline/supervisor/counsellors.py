@@ -90,7 +90,7 @@ def _saved(change: Callable[[], Counsellor], action: audit.Action) -> Counsellor
         session.flush()
     except roster.RosterError as refused:
         session.rollback()
-        flash(str(refused), "error")
+        flash(labels.refusal(refused), "error")
         return None
     note(action, target=f"counsellor {done.id}")
     session.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from flask_babel import LazyString
+from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # newer than stubs
 
@@ -112,6 +112,30 @@ ACTIONS: dict[str, LazyString] = {
     Action.OWN_SECOND_FACTOR: _l("set up a second factor"),
 }
 DAYS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
+
+
+# The roster's refusals, for the catalogs: the console says them in the reader's language.
+REFUSALS = (
+    _l("a counsellor needs a name"),
+    _l("a name is at most 100 characters"),
+    _l("a counsellor named '%(name)s' already exists"),
+    _l("a counsellor speaks at least one language"),
+    _l("that phone is already registered to another counsellor"),
+    _l("%(name)s has the shift %(shift)s already"),
+    _l("%(shift)s overlaps %(name)s's shift %(other)s"),
+    _l("shift times must be HH:MM between 00:00 and 24:00"),
+    _l("a shift must not start and end at the same time"),
+    _l("the wait bound must be 20 to 900 seconds"),
+)
+
+
+def refusal(error: ValueError) -> str:
+    """A roster refusal in the reader's language (English when the catalogs lack it)."""
+    template = getattr(error, "template", None)
+    if template is None:
+        return str(error)
+    text: str = gettext(template, **getattr(error, "values", {}))
+    return text
 
 
 def options(pairs: Iterable[tuple[str, object]]) -> list[Any]:

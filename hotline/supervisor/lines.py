@@ -55,7 +55,7 @@ def edit(line_id: int) -> ResponseReturnValue:
             )
         except (roster.RosterError, ValueError) as refused:
             session.rollback()
-            flash(str(refused), "error")
+            flash(labels.refusal(refused), "error")
         else:
             note(audit.Action.LINE_EDIT, target=f"line {line.number}")
             session.commit()

@@ -43,7 +43,7 @@ def index() -> ResponseReturnValue:
     page = logbook.find_messages(session, wanted, page_number())
     note(
         audit.Action.VIEW_MESSAGES,
-        detail=filter_summary({k: v for k, v in request.args.items() if k != "page"}),
+        detail=filter_summary(form),
     )
     session.commit()
     return render_template("supervisor/messages.html", form=form, page=page, labels=labels)

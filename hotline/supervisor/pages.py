@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from hotline.extensions import local_zone
 from hotline.models import Counsellor, Line
+from hotline.privacy import mask_phone_numbers
 from hotline.supervisor import labels
 
 Options = list[Any]  # WTForms SelectChoice
@@ -64,7 +65,8 @@ def first_error(form: Any) -> str:
     return ""
 
 
-def filter_summary(values: dict[str, object]) -> str:
-    """The filters used, for the audit trail (no caller data is ever a filter)."""
-    used = {name: value for name, value in values.items() if value not in (None, "")}
-    return " ".join(f"{name}={value}" for name, value in sorted(used.items()))[:200] or "all"
+def filter_summary(form: Any) -> str:
+    """The filters used, for the audit trail: only the form's own fields, numbers masked."""
+    used = {name: request.args.get(name, "") for name in form.data if request.args.get(name)}
+    text = " ".join(f"{name}={value}" for name, value in sorted(used.items()))
+    return mask_phone_numbers(text)[:200] or "all"

@@ -72,7 +72,7 @@ def add() -> ResponseReturnValue:
         session.flush()
     except roster.RosterError as refused:
         session.rollback()
-        flash(str(refused), "error")
+        flash(labels.refusal(refused), "error")
         return redirect(url_for("supervisor.shifts.index"))
     note(audit.Action.SHIFT_ADD, target=f"counsellor {form.counsellor.data}", detail=spec)
     session.commit()

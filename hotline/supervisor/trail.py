@@ -31,7 +31,7 @@ def index() -> ResponseReturnValue:
     page = page_of(session, audit.trail_query(wanted), page_number())
     note(
         audit.Action.VIEW_AUDIT,
-        detail=filter_summary({k: v for k, v in request.args.items() if k != "page"}),
+        detail=filter_summary(form),
     )
     session.commit()
     return render_template("supervisor/audit.html", form=form, page=page, labels=labels)
