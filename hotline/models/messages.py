@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.models.base import Base, str_enum, utcnow
@@ -32,6 +32,7 @@ class Message(Base):
     """One SMS in or out: direction, pseudonym, intent, segments; the body is never kept."""
 
     __tablename__ = "message"
+    __table_args__ = (Index("ix_message_created", "created_at"),)  # the console's SMS log
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_sid: Mapped[str | None] = mapped_column(String(64), unique=True)

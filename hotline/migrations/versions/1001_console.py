@@ -1,4 +1,5 @@
-"""the supervisor console: accounts with a second factor, a hash-chained audit trail, lifted blocks
+"""the supervisor console: accounts with a second factor, a hash-chained audit trail, lifted
+blocks, the logs' time indexes
 
 Revision ID: 1001_console
 Revises: 0003_line_fallback
@@ -62,6 +63,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_audit_entry_at", "audit_entry", ["at"])
     op.create_index("ix_audit_entry_action", "audit_entry", ["action"])
+    op.create_index("ix_call_started", "call", ["started_at"])
+    op.create_index("ix_message_created", "message", ["created_at"])
     op.create_table(
         "audit_head",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -73,6 +76,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("audit_head")
+    op.drop_index("ix_message_created", "message")
+    op.drop_index("ix_call_started", "call")
     op.drop_index("ix_audit_entry_action", "audit_entry")
     op.drop_index("ix_audit_entry_at", "audit_entry")
     op.drop_table("audit_entry")
