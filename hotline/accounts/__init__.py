@@ -7,7 +7,6 @@ from hotline.accounts.login import (
     LoginOutcome,
     LoginResult,
     log_in,
-    start_second_factor,
 )
 from hotline.accounts.passwords import (
     PasswordRefused,
@@ -33,6 +32,7 @@ from hotline.accounts.users import (
     normal_email,
     reset_password,
     set_active,
+    start_second_factor,
 )
 
 __all__ = [

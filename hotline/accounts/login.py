@@ -89,14 +89,3 @@ def _second_factor(
         return None
     user.recovery_codes = remaining
     return True
-
-
-def start_second_factor(
-    user: User, box: second_factor.SecretBox, secret: str, step: int
-) -> list[str]:
-    """Keep a secret confirmed by the code of `step`; return fresh recovery codes (shown once)."""
-    codes = second_factor.new_recovery_codes()
-    user.totp_secret_sealed = box.seal(secret)
-    user.totp_last_step = step
-    user.recovery_codes = [second_factor.recovery_hash(code) for code in codes]
-    return codes

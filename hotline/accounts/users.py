@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.accounts.passwords import hash_password
+from hotline.accounts.second_factor import SecretBox, new_recovery_codes, recovery_hash
 from hotline.models import Role, User
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -105,3 +106,12 @@ def change_own_password(hasher: PasswordHasher, user: User, password: str) -> No
 def list_users(session: Session) -> list[User]:
     """Every account, admins first, then by email."""
     return list(session.scalars(select(User).order_by(User.role, User.username)))
+
+
+def start_second_factor(user: User, box: SecretBox, secret: str, step: int) -> list[str]:
+    """Keep a secret confirmed by the code of `step`; return fresh recovery codes (shown once)."""
+    codes = new_recovery_codes()
+    user.totp_secret_sealed = box.seal(secret)
+    user.totp_last_step = step
+    user.recovery_codes = [recovery_hash(code) for code in codes]
+    return codes

@@ -143,7 +143,7 @@ def options(pairs: Iterable[tuple[str, object]]) -> list[Any]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-def choices(labels: Mapping[str, object], blank: object | None = None) -> list[Any]:
+def choices(table: Mapping[str, object], blank: object | None = None) -> list[Any]:
     """Select options from a label table, with a first "any" option when `blank` is given."""
     first = [("", blank)] if blank is not None else []
-    return options([*first, *labels.items()])
+    return options([*first, *table.items()])
