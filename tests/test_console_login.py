@@ -99,10 +99,9 @@ def test_failures_slow_down_per_account_without_locking_the_real_user_out(
 def test_failures_from_one_address_slow_down_across_accounts(
     console: Console, redis: Redis
 ) -> None:
-    for number in range(20):
-        redis.hincrby("console:login-fail:address:127.0.0.1", "n", 1)
-        del number
-    redis.hset("console:login-fail:address:127.0.0.1", "last", console.clock.now().timestamp())
+    # Twenty failures from this address, against any accounts, a moment ago.
+    key = "console:login-fail:address:127.0.0.1"
+    redis.hset(key, mapping={"n": 20, "last": console.clock.now().timestamp()})
     assert console.log_in(SUPERVISOR).status_code == 429
     assert console.log_in(ADMIN).status_code == 429
 
