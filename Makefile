@@ -4,13 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck pytest bench install system-packages clean
+.PHONY: run test lint typecheck pytest bench install system-packages screenshots clean
 
 # Debian packages some tests need: espeak-ng and sox (prompt audio), chromium (the console in
 # a browser). Installed when missing and this is root with apt-get; else those tests skip.
 SYSTEM_PACKAGES := espeak-ng sox chromium
 
-$(STAMP): pyproject.toml
+# The console's catalogs are compiled (.po -> .mo) by the package build (setup.py).
+CATALOGS := $(wildcard hotline/supervisor/translations/*/LC_MESSAGES/messages.po)
+
+$(STAMP): pyproject.toml setup.py $(CATALOGS)
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 2; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -23,6 +26,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/hotline db upgrade
 	$(BIN)/hotline demo seed
+	$(BIN)/hotline demo admin
 	$(BIN)/hotline demo banner
 	$(BIN)/honcho -f Procfile.dev start
 
@@ -50,6 +54,10 @@ system-packages:
 	else echo "not installed:$$missing (the tests that need them are skipped)"; fi
 
 test: system-packages lint typecheck pytest
+
+# The README's console screenshots, taken by the browser tests in the system's Chromium.
+screenshots: install
+	HOTLINE_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/test_console_browser.py
 
 # Every voice webhook beside a bare Flask ceiling, under gunicorn, with wrk (installed if missing).
 bench: install

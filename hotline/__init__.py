@@ -16,7 +16,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Imported here, so that `import hotline.<anything>` (the console script) stays light.
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from hotline import db, extensions, health, ivr, sms
+    from hotline import db, extensions, health, ivr, sms, supervisor
     from hotline.privacy import install_phone_masking
     from hotline.settings import load_settings
 
@@ -46,5 +46,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     extensions.init_app(app)
     ivr.init_app(app)
     sms.init_app(app)
+    supervisor.init_app(app)
     app.register_blueprint(health.bp)
     return app

@@ -65,6 +65,7 @@ DEFAULTS: dict[str, Any] = {
     "HOTLINE_SMS_TEXTER_LIMIT": 10,  # messages one sender may send ...
     "HOTLINE_SMS_TEXTER_WINDOW_MINUTES": 10,  # ... in this long; more get no answer
     "HOTLINE_SMS_NEW_CONVERSATIONS_PER_HOUR": 30,  # per line, against SMS pumping
+    "HOTLINE_TOTP_REQUIRED": "admins",  # who must sign in to the console with a code: admins|all
     "HOTLINE_CONFIG_DIR": str(Path(__file__).resolve().parent.parent / "config"),
 }
 INT_SETTINGS = {
@@ -134,6 +135,8 @@ def load_settings(environ: Mapping[str, str], instance_path: Path) -> dict[str, 
 
     _check_encryption_keys(settings["HOTLINE_ENCRYPTION_KEY"])
     _check_place(settings["HOTLINE_TIMEZONE"], settings["HOTLINE_DEFAULT_REGION"])
+    if settings["HOTLINE_TOTP_REQUIRED"] not in ("admins", "all"):
+        raise ConfigError("HOTLINE_TOTP_REQUIRED must be admins or all")
     settings["HOTLINE_DEFAULT_REGION"] = settings["HOTLINE_DEFAULT_REGION"].upper()
     settings["HOTLINE_PUBLIC_URL"] = settings["HOTLINE_PUBLIC_URL"].rstrip("/")
     return settings

@@ -18,6 +18,7 @@ from typing import Any
 
 import click
 import pytest
+from argon2 import PasswordHasher
 from click.testing import Result
 from cryptography.fernet import Fernet
 from flask import Flask
@@ -35,11 +36,17 @@ from hotline.extensions import connect, get_keyring, get_redis
 from hotline.models import Base, DutyOverride, Strategy
 from hotline.simulator import Behaviour, SimClock, TwilioEmulator, WsgiTransport
 
+# The console's fixtures: accounts and a browser-like client (tests/console_support.py), a
+# real Chromium (tests/browser_support.py).
+pytest_plugins = ["tests.console_support", "tests.browser_support"]
+
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 ACCOUNT_SID = "AC" + "0" * 32
 PUBLIC_URL = "https://hotline.example.org"
 LINE = "+996312900100"
 RESERVE = "+996312000111"  # HOTLINE_BACKUP_NUMBER in the test config
+
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 AppMaker = Callable[..., tuple[Flask, TwilioEmulator]]
 
@@ -98,6 +105,7 @@ def config(tmp_path: Path, database_url: str, redis_url: str) -> dict[str, Any]:
         "HOTLINE_PSEUDONYM_KEY": "test-pseudonym-key",
         "HOTLINE_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "HOTLINE_BACKUP_NUMBER": RESERVE,
+        "HOTLINE_PASSWORD_HASHER": CHEAP_HASHER,  # argon2id, cheap: a test signs in often
     }
 
 

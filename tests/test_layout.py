@@ -13,10 +13,14 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("hotline", "workers")
 # Domain packages: usable from a job, a command or a test without Flask or Twilio.
 DOMAIN = (
+    "hotline.accounts",
+    "hotline.audit",
+    "hotline.blocklist",
     "hotline.calls",
     "hotline.callbacks",
     "hotline.conversations",
     "hotline.directory",
+    "hotline.logbook",
     "hotline.models",
     "hotline.outbox",
     "hotline.privacy",

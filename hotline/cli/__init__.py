@@ -15,6 +15,7 @@ from flask.cli import ScriptInfo
 
 # name -> (module:attribute, the line `hotline --help` shows)
 COMMANDS = {
+    "audit": ("hotline.cli.users:audit_group", "The console's audit trail."),
     "callbacks": ("hotline.cli.callbacks:callbacks", "Callbacks the hotline owes."),
     "centres": ("hotline.cli.centres:centres", "The crisis-centre directory."),
     "counsellor": ("hotline.cli.roster:counsellor", "Counsellors who answer calls."),
@@ -25,6 +26,7 @@ COMMANDS = {
     "redis": ("hotline.cli.redis:redis", "The laptop's embedded Redis server."),
     "shift": ("hotline.cli.roster:shift", "Weekly on-call shifts (local time)."),
     "simulate": ("hotline.cli.simulate:simulate", "Play Twilio's part: a caller, an SMS."),
+    "user": ("hotline.cli.users:user", "Console accounts: admins and supervisors."),
     "worker": ("hotline.cli.worker:worker", "The background worker (callbacks)."),
 }
 

@@ -9,13 +9,14 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from hotline import roster
+from hotline import accounts, audit, roster
 from hotline.db import session_scope
 from hotline.directory import DIRECTORY_FILE, load_directory, sync_centres
-from hotline.extensions import get_keyring
-from hotline.models import DutyOverride, Line, Strategy
+from hotline.extensions import get_keyring, now
+from hotline.models import DutyOverride, Line, Role, Strategy, User
 
 DEMO_LINE = "+996312900100"
+DEMO_ADMIN = "admin@example.org"
 DEMO_CALLER = "+996312512699"
 # Fictional numbers; the Twilio emulator answers for them.
 DEMO_COUNSELLORS = (
@@ -46,6 +47,29 @@ def seed() -> None:
     click.echo(f"demo line {DEMO_LINE} and {len(DEMO_COUNSELLORS)} counsellors on duty added")
 
 
+@demo.command("admin")
+def admin() -> None:
+    """In development, on a database with no account: a demo admin with a one-time password."""
+    if current_app.config["HOTLINE_ENV"] != "development":
+        raise click.ClickException("demo accounts are for development only")
+    with session_scope() as session:
+        if session.scalar(select(User.id).limit(1)) is not None:
+            click.echo("console accounts exist already: no demo admin added")
+            return
+        password = accounts.one_time_password()
+        hasher = accounts.hasher_for(current_app.config)
+        accounts.add_user(session, hasher, DEMO_ADMIN, Role.ADMIN, password, must_change=True)
+        audit.record(
+            session, audit.CLI, audit.Action.USER_ADD, now(), f"account {DEMO_ADMIN}", "demo"
+        )
+    url = current_app.config["HOTLINE_PUBLIC_URL"]
+    click.echo(
+        f"\nDemo console account: {DEMO_ADMIN}, one-time password {password}\n"
+        f"Sign in at {url}/supervisor/ ; you then choose a password and scan a QR code\n"
+        "with an authenticator app (admins sign in with a code from their phone).\n"
+    )
+
+
 @demo.command("banner")
 def banner() -> None:
     """Say where the hotline runs and how to call it."""
@@ -53,6 +77,8 @@ def banner() -> None:
     click.echo(
         f"\nThe hotline answers at {url} (web), with Redis, a worker and the Twilio emulator.\n"
         f"Health: {url}/healthz\n"
+        f"Supervisor console: {url}/supervisor/\n"
+        "First admin (in production too): .venv/bin/hotline user add you@example.org --role admin\n"
         "Call it from another terminal:\n"
         f"  .venv/bin/hotline simulate call --from {DEMO_CALLER} --to {DEMO_LINE}\n"
         "Every operator command: .venv/bin/hotline --help "

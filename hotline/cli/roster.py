@@ -10,9 +10,9 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline import roster
+from hotline import audit, roster
 from hotline.db import session_scope
-from hotline.extensions import get_keyring
+from hotline.extensions import get_keyring, now
 from hotline.languages import LANGUAGES, parse_languages
 from hotline.models import Counsellor, DutyOverride, Line, Shift, Strategy
 
@@ -29,6 +29,12 @@ def operator_change() -> Iterator[Session]:
             yield session
     except roster.RosterError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _audit(session: Session, action: audit.Action, target: str, detail: str | None = None) -> None:
+    """The CLI's changes go into the console's audit trail too."""
+    session.flush()
+    audit.record(session, audit.CLI, action, now(), target, detail)
 
 
 def _languages(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
@@ -58,6 +64,7 @@ def line_add(number: str, language: str, centre_slug: str | None, strategy: str)
     """Register NUMBER (the Twilio number, E.164 or national form) as a line."""
     with operator_change() as session:
         added = roster.add_line(session, number, language, centre_slug, Strategy(strategy))
+        _audit(session, audit.Action.LINE_EDIT, f"line {added.number}", "added")
         click.echo(f"line {added.number} added ({language}, {strategy})")
 
 
@@ -88,6 +95,7 @@ def line_set(
             strategy=Strategy(strategy) if strategy else None,
             max_wait_seconds=wait_seconds,
         )
+        _audit(session, audit.Action.LINE_EDIT, f"line {changed.number}")
         click.echo(_describe_line(changed))
 
 
@@ -128,7 +136,51 @@ def counsellor_add(
             centre_slug=centre_slug,
             standby=standby,
         )
+        _audit(session, audit.Action.COUNSELLOR_ADD, f"counsellor {added.id}")
         click.echo(f"counsellor {added.name} added ({added.phone_hint})")
+
+
+@counsellor.command("edit")
+@click.argument("name")
+@click.option("--name", "new_name", help="A new name.")
+@click.option("--phone", help="A new phone; stored encrypted.")
+@click.option("--languages", callback=_some_languages, help="e.g. ky,ru")
+@click.option("--centre", "centre_slug", help="Centre slug; '' for none (national).")
+@click.option("--standby/--no-standby", default=None)
+def counsellor_edit(
+    name: str,
+    new_name: str | None,
+    phone: str | None,
+    languages: list[str] | None,
+    centre_slug: str | None,
+    standby: bool | None,
+) -> None:
+    """Change NAME's name, phone, languages, centre or standby."""
+    with operator_change() as session:
+        changed = roster.edit_counsellor(
+            session,
+            get_keyring(),
+            name,
+            new_name=new_name,
+            phone=phone,
+            languages=languages,
+            centre_slug=centre_slug,
+            standby=standby,
+        )
+        _audit(session, audit.Action.COUNSELLOR_EDIT, f"counsellor {changed.id}")
+        click.echo(f"counsellor {changed.name} changed ({changed.phone_hint})")
+
+
+@counsellor.command("deactivate")
+@click.argument("name")
+@click.option("--undo", is_flag=True, help="Make them active again.")
+def counsellor_deactivate(name: str, undo: bool) -> None:
+    """Never ring NAME again (their calls stay in the log); --undo brings them back."""
+    with operator_change() as session:
+        changed = roster.set_active(session, name, undo)
+        _audit(session, audit.Action.COUNSELLOR_ACTIVE, f"counsellor {changed.id}",
+               "active" if undo else "inactive")  # fmt: skip
+        click.echo(f"{changed.name}: {'active' if undo else 'inactive'}")
 
 
 @counsellor.command("list")
@@ -152,8 +204,11 @@ def counsellor_list() -> None:
 def counsellor_duty(name: str, state: str) -> None:
     """Put NAME on or off call now, or back on their shifts."""
     with operator_change() as session:
-        roster.set_duty(session, name, None if state == "shifts" else DutyOverride(state))
+        changed = roster.set_duty(session, name, None if state == "shifts" else DutyOverride(state))
+        _audit(session, audit.Action.COUNSELLOR_EDIT, f"counsellor {changed.id}", f"duty {state}")
         click.echo(f"{name}: {state}")
+        if state == "shifts" and not changed.shifts:
+            click.echo(f"warning: {name} has no shifts, so they are now off call", err=True)
 
 
 @shift.command("add")
@@ -163,6 +218,8 @@ def shift_add(name: str, spec: str) -> None:
     """Add a weekly shift: SPEC like 'mon 09:00-18:00', 'weekdays 09:00-18:00'."""
     with operator_change() as session:
         added = roster.add_shifts(session, name, spec)
+        owner = roster.find_counsellor(session, name)
+        _audit(session, audit.Action.SHIFT_ADD, f"counsellor {owner.id}", spec)
         click.echo(f"{len(added)} shift(s) added for {name}")
 
 
@@ -180,4 +237,5 @@ def shift_remove(shift_id: int) -> None:
     """Remove a shift by id."""
     with operator_change() as session:
         roster.remove_shift(session, shift_id)
+        _audit(session, audit.Action.SHIFT_REMOVE, f"shift {shift_id}")
         click.echo(f"shift {shift_id} removed")

@@ -1,6 +1,6 @@
 """Every table of the hotline, importable from one place."""
 
-from hotline.models.audit import AuditEntry, Block
+from hotline.models.audit import AuditEntry, AuditHead, Block
 from hotline.models.base import Base, utcnow
 from hotline.models.callbacks import Callback
 from hotline.models.calls import Call, CallAttempt
@@ -11,6 +11,7 @@ from hotline.models.enums import (
     CallOutcome,
     Direction,
     DutyOverride,
+    Role,
     SafeWindow,
     SendState,
     Strategy,
@@ -21,6 +22,7 @@ from hotline.models.people import Counsellor, Shift, User
 __all__ = [
     "AttemptResult",
     "AuditEntry",
+    "AuditHead",
     "Base",
     "Block",
     "Call",
@@ -35,6 +37,7 @@ __all__ = [
     "DutyOverride",
     "Line",
     "Message",
+    "Role",
     "SafeWindow",
     "SendState",
     "Shift",

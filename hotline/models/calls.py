@@ -16,7 +16,10 @@ class Call(Base):
     """One inbound call, keyed by Twilio's CallSid."""
 
     __tablename__ = "call"
-    __table_args__ = (Index("ix_call_caller_started", "caller", "started_at"),)
+    __table_args__ = (
+        Index("ix_call_caller_started", "caller", "started_at"),
+        Index("ix_call_started", "started_at"),  # the console's log, newest first
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)

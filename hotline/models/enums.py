@@ -79,3 +79,10 @@ class SendState(StrEnum):
     SENDING = "sending"  # claimed: the REST request is (or was) under way
     HANDED = "handed"  # Twilio took it; its status comes in status callbacks
     FAILED = "failed"  # refused for good, or given up; the number is erased
+
+
+class Role(StrEnum):
+    """What a console user may do: supervisors read the log and block; admins run the roster."""
+
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"

@@ -55,7 +55,10 @@ class Message(Base):
     """
 
     __tablename__ = "message"
-    __table_args__ = (Index("ix_message_send_due", "send_state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_message_send_due", "send_state", "next_attempt_at"),
+        Index("ix_message_created", "created_at"),  # the console's SMS log
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_sid: Mapped[str | None] = mapped_column(String(64), unique=True)

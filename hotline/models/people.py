@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.models.base import Base, str_enum, utcnow
 from hotline.models.directory import Centre
-from hotline.models.enums import DutyOverride
+from hotline.models.enums import DutyOverride, Role
 
 
 class Counsellor(Base):
@@ -61,13 +61,21 @@ class Shift(Base):
 
 
 class User(Base):
-    """A supervisor console account."""
+    """A supervisor console account; `username` is the person's email."""
 
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16), default="supervisor")
+    password_hash: Mapped[str] = mapped_column(String(255))  # argon2id
+    role: Mapped[Role] = mapped_column(str_enum(Role), default=Role.SUPERVISOR)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    language: Mapped[str | None] = mapped_column(String(8))  # the console's language for them
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    totp_secret_sealed: Mapped[str | None] = mapped_column(String(255))  # None: no second factor
+    totp_last_step: Mapped[int | None]  # the last code's time step: a code works once
+    recovery_codes: Mapped[list[str]] = mapped_column(JSON, default=list)  # SHA-256 of each
+    last_login_at: Mapped[datetime | None]
+    # Sessions opened before this are over (password reset, account disabled).
+    sessions_valid_after: Mapped[datetime | None]

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from hotline.models import Centre, Counsellor, DutyOverride, Line, Shift, Strategy
 from hotline.privacy import InvalidNumber, Keyring, mask_number, normalize_number
-from hotline.roster.shifts import RosterError, parse_shift
+from hotline.roster.shifts import RosterError, describe_window, overlapping, parse_shift
 
 # A caller waits at least one ring, and never longer than a quarter of an hour.
 MIN_WAIT_SECONDS = 20
@@ -86,23 +86,77 @@ def add_counsellor(
     standby: bool = False,
 ) -> Counsellor:
     """Register a counsellor; the phone is sealed, with a pseudonym to recognise their SMS."""
-    e164 = _normalize(phone, "counsellor phone")
-    pseudonym = keyring.pseudonym(e164)
-    if session.scalar(select(Counsellor).where(Counsellor.name == name)) is not None:
-        raise RosterError(f"a counsellor named {name!r} already exists")
-    if session.scalar(select(Counsellor).where(Counsellor.phone_pseudonym == pseudonym)):
-        raise RosterError("that phone is already registered to another counsellor")
-    counsellor = Counsellor(
-        name=name,
-        phone_sealed=keyring.seal(e164),
-        phone_pseudonym=pseudonym,
-        phone_hint=mask_number(e164),
-        languages=languages,
-        standby=standby,
-    )
+    name = _free_name(session, name, None)
+    counsellor = Counsellor(languages=_some(languages), standby=standby)
+    _set_phone(session, keyring, counsellor, phone)
+    counsellor.name = name
     counsellor.centre = find_centre(session, centre_slug)
     session.add(counsellor)
     return counsellor
+
+
+def edit_counsellor(
+    session: Session,
+    keyring: Keyring,
+    name: str,
+    *,
+    new_name: str | None = None,
+    phone: str | None = None,
+    languages: list[str] | None = None,
+    centre_slug: str | None = None,
+    standby: bool | None = None,
+) -> Counsellor:
+    """Change what is given (None: unchanged; centre "" is none); the phone is only written."""
+    counsellor = find_counsellor(session, name)
+    if new_name is not None:
+        counsellor.name = _free_name(session, new_name, counsellor.id)
+    if phone:
+        _set_phone(session, keyring, counsellor, phone)
+    if languages is not None:
+        counsellor.languages = _some(languages)
+    if centre_slug is not None:
+        counsellor.centre = find_centre(session, centre_slug)
+    if standby is not None:
+        counsellor.standby = standby
+    return counsellor
+
+
+def set_active(session: Session, name: str, active: bool) -> Counsellor:
+    """Deactivate a counsellor (never rung again, history kept) or bring them back."""
+    counsellor = find_counsellor(session, name)
+    counsellor.active = active
+    return counsellor
+
+
+def _free_name(session: Session, name: str, own_id: int | None) -> str:
+    """A trimmed, non-blank name nobody else has."""
+    name = " ".join(name.split())
+    if not name:
+        raise RosterError("a counsellor needs a name")
+    if len(name) > 100:
+        raise RosterError("a name is at most 100 characters")
+    other = session.scalar(select(Counsellor.id).where(Counsellor.name == name))
+    if other is not None and other != own_id:
+        raise RosterError("a counsellor named '%(name)s' already exists", name=name)
+    return name
+
+
+def _some(languages: list[str]) -> list[str]:
+    if not languages:
+        raise RosterError("a counsellor speaks at least one language")
+    return list(languages)
+
+
+def _set_phone(session: Session, keyring: Keyring, counsellor: Counsellor, phone: str) -> None:
+    """Seal a new phone, with its pseudonym (for their SMS) and the masked hint."""
+    e164 = _normalize(phone, "counsellor phone")
+    pseudonym = keyring.pseudonym(e164)
+    other = session.scalar(select(Counsellor.id).where(Counsellor.phone_pseudonym == pseudonym))
+    if other is not None and other != counsellor.id:
+        raise RosterError("that phone is already registered to another counsellor")
+    counsellor.phone_sealed = keyring.seal(e164)
+    counsellor.phone_pseudonym = pseudonym
+    counsellor.phone_hint = mask_number(e164)
 
 
 def find_counsellor(session: Session, name: str) -> Counsellor:
@@ -121,9 +175,26 @@ def set_duty(session: Session, name: str, duty: DutyOverride | None) -> Counsell
 
 
 def add_shifts(session: Session, name: str, spec: str) -> list[Shift]:
-    """Add weekly shifts to a counsellor."""
+    """Add weekly shifts to a counsellor; a duplicate or overlapping one is refused."""
     counsellor = find_counsellor(session, name)
-    shifts = [Shift(weekday=d, start=s, end=e) for d, s, e in parse_shift(spec)]
+    taken = [(s.weekday, s.start, s.end) for s in counsellor.shifts]
+    for window in parse_shift(spec):
+        clash = overlapping(taken, window)
+        if clash == window:
+            raise RosterError(
+                "%(name)s has the shift %(shift)s already",
+                name=name,
+                shift=describe_window(*window),
+            )
+        if clash is not None:
+            raise RosterError(
+                "%(shift)s overlaps %(name)s's shift %(other)s",
+                shift=describe_window(*window),
+                name=name,
+                other=describe_window(*clash),
+            )
+        taken.append(window)
+    shifts = [Shift(weekday=d, start=s, end=e) for d, s, e in taken[len(counsellor.shifts) :]]
     counsellor.shifts.extend(shifts)
     return shifts
 

@@ -1,0 +1,36 @@
+"""The headers on every console response, and the errors a console user may see."""
+
+from __future__ import annotations
+
+from flask import Response, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+# Nothing from another host, no frames, forms post only here; no inline script or style.
+POLICY = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def protect(response: Response) -> Response:
+    """Add the console's security headers; pages with data are never stored by a cache."""
+    if not request.path.startswith("/supervisor"):
+        return response
+    headers = response.headers
+    headers["Content-Security-Policy"] = POLICY
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["X-Frame-Options"] = "DENY"
+    # same-origin, not no-referrer: Flask-WTF refuses an https form posted without a Referer.
+    headers["Referrer-Policy"] = "same-origin"
+    if request.is_secure:
+        headers["Strict-Transport-Security"] = HSTS
+    if request.endpoint != "supervisor.static":
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def error_page(error: HTTPException) -> tuple[str, int]:
+    """A console error as a plain page in the user's language."""
+    code = error.code or 500
+    return render_template(
+        "supervisor/error.html", code=code, csrf=isinstance(error, CSRFError)
+    ), code
