@@ -12,6 +12,7 @@ import io
 import logging
 import os
 import xml.etree.ElementTree as ElementTree
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from hotline.db import engine, make_engine, session_factory, session_scope
 from hotline.directory import load_directory, sync_centres
 from hotline.extensions import connect, get_keyring, get_redis
 from hotline.models import Base, DutyOverride, Strategy
-from hotline.simulator import Behaviour, SimClock, TwilioEmulator, WsgiTransport
+from hotline.simulator import Behaviour, SimClock, SmsMessage, TwilioEmulator, WsgiTransport
 
 # The console's fixtures: accounts and a browser-like client (tests/console_support.py), a
 # real Chromium (tests/browser_support.py).
@@ -317,3 +318,27 @@ def redis_text(redis: Redis) -> str:
         elif kind == "zset":
             chunks.append(repr(redis.zrange(key, 0, -1)))
     return "\n".join(chunks)
+
+
+class Phones:
+    """Every SMS the account sends, as each phone receives it (body read at sending time)."""
+
+    def __init__(self, emulator: TwilioEmulator) -> None:
+        self.received: dict[str, list[SmsMessage]] = defaultdict(list)
+        self.bodies: dict[str, list[str]] = defaultdict(list)
+        emulator.on_message = self.add
+
+    def add(self, message: SmsMessage) -> None:
+        self.received[message.to].append(message)
+        self.bodies[message.to].append(message.body)
+
+    def last(self, number: str) -> str:
+        return self.bodies[number][-1]
+
+    def senders(self) -> set[str]:
+        return {m.from_ for messages in self.received.values() for m in messages}
+
+
+@pytest.fixture
+def phones(emulator: TwilioEmulator) -> Phones:
+    return Phones(emulator)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import zlib
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
@@ -17,12 +18,13 @@ from sqlalchemy.orm import Session
 
 from hotline.callbacks.delivery import JOB_TIMEOUT, PLACE_CALLBACK, job_id
 from hotline.extensions import get_keyring
-from hotline.models import Callback, CallbackState, SafeWindow
+from hotline.models import Callback, CallbackState, HeldNumber, SafeWindow
 from hotline.queue_jobs import FAILURE_TTL, RESULT_TTL
 from hotline.simulator import HANGUP, Behaviour, CallRecord, EventKind, TwilioEmulator
 from tests.callback_support import Deliveries, hours_until_bishkek, the_callback
 from tests.conftest import LINE, Hotline, spoken, twiml, verbs
 from workers import placing
+from workers.sweeping import sweep
 
 CALLER = "+996700123456"
 AIGUL, BAKYT = "+996555000101", "+996555000202"
@@ -282,3 +284,29 @@ def test_two_workers_racing_place_one_call(
     assert sorted(results)[0] == "counsellor-rung" and sorted(results)[1] in ("not-due", "not-open")
     placed = emulator.run_pending()
     assert len(outbound_to(placed, AIGUL)) == 1
+
+
+def test_a_keyed_in_number_stays_on_the_server_and_is_erased_once_used_or_old(
+    app: Flask, hotline: Hotline, emulator: TwilioEmulator, session: Session
+) -> None:
+    hotline.line(language="ru")
+    booked = emulator.call("anonymous", LINE, keys=["2", "2", "1", "0555123456", "4"])
+    # No URL, asked or given in an answer, carries the number in any form (sealed included).
+    urls = [r.url for r in booked.requests]
+    urls += [
+        node.get("action") or node.text or ""
+        for r in booked.requests
+        if r.body.startswith("<?xml")
+        for node in twiml(r.body).iter()
+        if node.tag in ("Gather", "Redirect")
+    ]
+    queries = {key for url in urls for key in parse_qs(urlsplit(url).query)}
+    assert queries <= {"tries"} and not any("555123456" in url for url in urls)
+    assert session.scalars(select(HeldNumber)).all() == []  # sealed in the callback now
+    # A caller who keys a number in and hangs up: it is held a quarter of an hour, no more.
+    emulator.call("anonymous", LINE, keys=["2", "2", "1", "0555123456", HANGUP])
+    assert len(session.scalars(select(HeldNumber)).all()) == 1
+    emulator.clock.advance(16 * 60)
+    sweep(app)
+    session.expire_all()
+    assert session.scalars(select(HeldNumber)).all() == []

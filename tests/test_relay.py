@@ -4,7 +4,6 @@ neither sees the other's number, and no body is kept anywhere."""
 from __future__ import annotations
 
 import io
-from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -23,10 +22,10 @@ from hotline.models import (
     DutyOverride,
     Message,
 )
-from hotline.simulator import SmsMessage, TwilioEmulator
+from hotline.simulator import TwilioEmulator
 from hotline.sms.replies import load_replies
 from tests.callback_support import Deliveries
-from tests.conftest import LINE, RESERVE, AppMaker, Hotline, database_text, redis_text
+from tests.conftest import LINE, RESERVE, AppMaker, Hotline, Phones, database_text, redis_text
 from workers.sms_sweeping import sweep
 
 TEXTER, OTHER_TEXTER = "+996700123456", "+996700654321"
@@ -38,30 +37,6 @@ FIRST = {
     "uz": "Assalomu alaykum, uyda qo'rqinchli",
     "en": "Hello, I am scared at home",
 }
-
-
-class Phones:
-    """Every SMS the account sends, as each phone receives it (body read at sending time)."""
-
-    def __init__(self, emulator: TwilioEmulator) -> None:
-        self.received: dict[str, list[SmsMessage]] = defaultdict(list)
-        self.bodies: dict[str, list[str]] = defaultdict(list)
-        emulator.on_message = self.add
-
-    def add(self, message: SmsMessage) -> None:
-        self.received[message.to].append(message)
-        self.bodies[message.to].append(message.body)
-
-    def last(self, number: str) -> str:
-        return self.bodies[number][-1]
-
-    def senders(self) -> set[str]:
-        return {m.from_ for messages in self.received.values() for m in messages}
-
-
-@pytest.fixture
-def phones(emulator: TwilioEmulator) -> Phones:
-    return Phones(emulator)
 
 
 @pytest.fixture

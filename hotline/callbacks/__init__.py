@@ -4,6 +4,7 @@ compare-and-set in the database), safe windows (`windows`, pure) and delivery to
 callback's state itself. No flask, no twilio.
 """
 
+from hotline.callbacks import held
 from hotline.callbacks.delivery import (
     JOB_TIMEOUT,
     SWEEPER_JOB_ID,
@@ -18,6 +19,7 @@ from hotline.callbacks.state import (
     RINGING_STATES,
     WINDOW_KEYS,
     CallbackPolicy,
+    asked_by,
     caller_answered,
     caller_leg_ended,
     caller_missed,
@@ -40,6 +42,7 @@ from hotline.callbacks.state import (
 from hotline.callbacks.windows import closes_at, is_open, next_opening
 
 __all__ = [
+    "held",
     "CALLER_ANSWERED",
     "JOB_TIMEOUT",
     "OPEN_STATES",
@@ -47,6 +50,7 @@ __all__ = [
     "SWEEPER_JOB_ID",
     "WINDOW_KEYS",
     "CallbackPolicy",
+    "asked_by",
     "cancel_open",
     "caller_answered",
     "caller_leg_ended",

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
-from hotline.callbacks import windows
+from hotline.callbacks import held, windows
 from hotline.models import Callback, CallbackState, SafeWindow
 from hotline.privacy import Keyring
 
@@ -69,7 +69,11 @@ def request_callback(
     zone: tzinfo,
     source_sid: str | None = None,
 ) -> Callback:
-    """Record a consented callback to `number` (sealed at once); one open request per caller."""
+    """Record a consented callback to `number` (sealed at once); one open request per caller,
+    and one per call or SMS that asked (`source_sid`), however often Twilio's request comes."""
+    asked = asked_by(session, source_sid) if source_sid is not None else None
+    if asked is not None:
+        return asked  # a retry or a replay of the request that asked: nothing more
     callback = open_request(session, caller)
     if callback is None:
         callback = Callback(line_id=line_id, caller=caller, requested_at=now)
@@ -85,6 +89,11 @@ def request_callback(
     )
     session.flush()
     return callback
+
+
+def asked_by(session: Session, source_sid: str) -> Callback | None:
+    """The callback the call or SMS `source_sid` asked for, if it asked for one."""
+    return session.scalar(select(Callback).where(Callback.source_call_sid == source_sid))
 
 
 def open_request(session: Session, caller: str | None) -> Callback | None:
@@ -257,6 +266,7 @@ def cancel_open(session: Session, caller: str | None, now: datetime) -> int:
 
 def expire_old(session: Session, now: datetime, policy: CallbackPolicy) -> int:
     """Expire open requests older than the maximum age; their numbers are erased."""
+    held.erase_expired(session, now)  # numbers keyed in by calls that ended before using them
     limit = now - timedelta(hours=policy.max_age_hours)
     old = Callback.state.in_(OPEN_STATES) & (Callback.requested_at < limit)
     return _finish(session, old, CallbackState.EXPIRED, "too-old", now)

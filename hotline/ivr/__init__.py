@@ -8,8 +8,11 @@ builds every document, `prompts` is the catalog they speak from.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, Flask
 
+from hotline import outbox
 from hotline.ivr import answer, callback_legs, callback_request, connect, information, safety
 from hotline.ivr.turn import init_app as load_prompts
 
@@ -20,6 +23,8 @@ bp.register_error_handler(Exception, safety.safe_answer)
 
 
 def init_app(app: Flask) -> None:
-    """Load the prompt catalog and register the voice blueprint."""
+    """Load the prompt catalog, let the outbox write the IVR's SMS, register the blueprint."""
     load_prompts(app)
+    config_dir = Path(app.config["HOTLINE_CONFIG_DIR"])
+    outbox.register_writer(app.extensions, "ivr", information.centres_writer(config_dir))
     app.register_blueprint(bp)

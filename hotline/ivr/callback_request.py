@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, url_for
 
 from hotline import callbacks
 from hotline.calls import log
@@ -78,7 +78,9 @@ def which() -> Response:
     if turn.digits == "2":
         return _ask_number(turn.lang)
     if turn.digits == "1":
-        return _ask_when(turn.lang, None)
+        callbacks.held.release(turn.session, turn.call.call_sid)  # their own number after all
+        turn.session.commit()
+        return _ask_when(turn.lang)
     if may_ask_again():
         keys, invalid = ["callback_which_number"], bool(turn.digits)
         return xml(twiml.menu(voice(), turn.lang, keys, again(".which"), invalid=invalid))
@@ -99,7 +101,9 @@ def number() -> Response:
             menu = url_for("ivr.answer.main_menu")
             return xml(twiml.say_and_go(voice(), turn.lang, ["callback_number_refused"], menu))
         return _ask_number(turn.lang, ["callback_number_refused", "callback_enter_number"], 1)
-    return _ask_when(turn.lang, get_keyring().seal(keyed))
+    callbacks.held.hold(turn.session, turn.call.call_sid, get_keyring().seal(keyed), now())
+    turn.session.commit()
+    return _ask_when(turn.lang)
 
 
 @bp.post("/when")
@@ -107,6 +111,8 @@ def number() -> Response:
 def when() -> Response:
     """Record the callback in the safe window the caller chose, and queue it."""
     turn = this_turn()
+    if callbacks.asked_by(turn.session, turn.call.call_sid) is not None:
+        return _registered(turn)  # Twilio's request again: it is booked already
     window = callbacks.WINDOW_KEYS.get(turn.digits)
     chosen = _chosen_number(turn)
     if chosen is None:
@@ -114,8 +120,7 @@ def when() -> Response:
     if window is None:
         if not may_ask_again():  # never a time the caller did not choose
             return _not_created(turn)
-        sealed = request.args.get("n")
-        return _ask_when(turn.lang, sealed, again_=True, invalid=bool(turn.digits))
+        return _ask_when(turn.lang, again_=True, invalid=bool(turn.digits))
     callback = callbacks.request_callback(
         turn.session,
         get_keyring(),
@@ -128,11 +133,16 @@ def when() -> Response:
         zone=local_zone(),
         source_sid=turn.call.call_sid,
     )
+    callbacks.held.release(turn.session, turn.call.call_sid)  # sealed in the callback now
     log.note_key(turn.call, f"C{turn.digits}")
     turn.call.outcome = CallOutcome.CALLBACK_REQUESTED
     turn.session.commit()
     # Redis may be down: the request is saved all the same and the sweeper queues it later.
     callbacks.deliver(get_queue(), callback.id, callback.next_attempt_at)
+    return _registered(turn)
+
+
+def _registered(turn: Turn) -> Response:
     return xml(twiml.say_and_hang_up(voice(), turn.lang, ["callback_registered", "goodbye"]))
 
 
@@ -147,17 +157,15 @@ def _ask_number(lang: str, keys: list[str] | None = None, heard: int = 0) -> Res
     return xml(twiml.menu(voice(), lang, prompts, action, digits=MAX_NUMBER_DIGITS))
 
 
-def _ask_when(
-    lang: str, sealed: str | None, again_: bool = False, invalid: bool = False
-) -> Response:
-    # A keyed-in number travels sealed in the action URL until the request is saved.
-    action = again(".when", n=sealed) if again_ else url_for(".when", n=sealed)  # None: left out
+def _ask_when(lang: str, again_: bool = False, invalid: bool = False) -> Response:
+    action = again(".when") if again_ else url_for(".when")
     return xml(twiml.menu(voice(), lang, ["callback_when"], action, invalid=invalid))
 
 
 def _chosen_number(turn: Turn) -> str | None:
-    sealed = request.args.get("n")
-    if not sealed:
+    """The number keyed in during this call (held on the server), else the caller's own."""
+    sealed = callbacks.held.held(turn.session, turn.call.call_sid, now())
+    if sealed is None:
         return caller_number(turn.form.from_, default_region())
     try:
         return get_keyring().unseal(sealed)

@@ -5,21 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, Response, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from hotline import outbox
 from hotline.calls import log
 from hotline.directory import centres_near
-from hotline.extensions import default_region, get_twilio, now, setting
+from hotline.extensions import default_region, get_keyring, get_queue, now
 from hotline.ivr import twiml
 from hotline.ivr.turn import Turn, catalog, this_turn, voice
-from hotline.models import CallOutcome, Direction, Message
+from hotline.models import CallOutcome, Centre, Message
 from hotline.privacy import caller_number, national_form
 from hotline.sms import replies
-from hotline.sms.segments import segments
 from hotline.webhooks import twilio_webhook, xml
 
 bp = Blueprint("information", __name__)
 
 CENTRES_READ_OUT = 3
+CENTRES_TEXT = "ivr:centres"
 
 
 @bp.post("/centres")
@@ -45,23 +48,25 @@ def centres_sms() -> Response:
     if turn.digits != "1" or number is None:  # on to the main menu; a wrong key hears so
         action = url_for("ivr.answer.menu", tries=0)
         return xml(twiml.main_menu(voice(), turn.lang, action, invalid=bool(turn.digits)))
-    body = _centres_text(turn)
-    sent = get_twilio().messages.create(to=number, from_=turn.line.number, body=body)
-    turn.session.add(
-        Message(
-            message_sid=sent.sid,
+    # Sent by the worker, once per call however often this request comes: the caller is never
+    # held by a slow Twilio API, and the number travels sealed, the text by reference.
+    message = outbox.put(
+        turn.session,
+        outbox.Outgoing(
             line_id=turn.line.id,
-            direction=Direction.OUTBOUND,
-            party=turn.call.caller,
-            language=turn.lang,
+            recipient_sealed=get_keyring().seal(number),
+            text_ref=CENTRES_TEXT,
             intent="centres",
-            segments=segments(body),
-            status=sent.status,
-            created_at=now(),
-        )
+            language=turn.lang,
+            text_args={"centres": [slug for slug, _ in _nearby(turn)]},
+            party=turn.call.caller,
+            dedup_key=f"centres:{turn.call.call_sid}",
+        ),
+        now(),
     )
     log.note_key(turn.call, "S1")
     turn.session.commit()
+    outbox.deliver_send(get_queue(), message.id)  # Redis down: the SMS sweeper sends it later
     menu = url_for("ivr.answer.main_menu")
     return xml(twiml.say_and_go(voice(), turn.lang, ["centres_sms_sent"], menu))
 
@@ -85,7 +90,17 @@ def _nearby(turn: Turn) -> list[tuple[str, str]]:
     return [(c.slug, c.public_phone) for c in found if c.public_phone and c.slug in named]
 
 
-def _centres_text(turn: Turn) -> str:
-    """Only numbers under a neutral word: a shared phone's screen must not say what they are."""
-    header = replies.reply_text(Path(setting("HOTLINE_CONFIG_DIR")), turn.lang, "centres")
-    return "\n".join([header, *(national_form(phone) for _, phone in _nearby(turn))])
+def centres_writer(config_dir: Path) -> outbox.Writer:
+    """Writes "ivr:centres" messages in the worker: only numbers under a neutral word, since a
+    shared phone's screen must not say what they are."""
+
+    def write(session: Session, message: Message) -> str:
+        slugs = list((message.text_args or {}).get("centres", []))
+        phones = {
+            slug: phone for slug, phone in session.execute(select(Centre.slug, Centre.public_phone))
+        }
+        numbers = [national_form(phone) for slug in slugs if (phone := phones.get(slug))]
+        header = replies.reply_text(config_dir, message.language or "ky", "centres")
+        return "\n".join([header, *numbers])
+
+    return write

@@ -2,7 +2,7 @@
 
 from hotline.models.audit import AuditEntry, AuditHead, Block
 from hotline.models.base import Base, utcnow
-from hotline.models.callbacks import Callback
+from hotline.models.callbacks import Callback, HeldNumber
 from hotline.models.calls import Call, CallAttempt
 from hotline.models.directory import Centre, Line
 from hotline.models.enums import (
@@ -35,6 +35,7 @@ __all__ = [
     "Counsellor",
     "Direction",
     "DutyOverride",
+    "HeldNumber",
     "Line",
     "Message",
     "Role",

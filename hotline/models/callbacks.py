@@ -15,7 +15,11 @@ class Callback(Base):
     """A caller's request to be called back; the sealed number is erased at a terminal state."""
 
     __tablename__ = "callback"
-    __table_args__ = (Index("ix_callback_state_due", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_callback_state_due", "state", "next_attempt_at"),
+        # One request per call or SMS that asked, however often Twilio's request is replayed.
+        Index("uq_callback_source_call_sid", "source_call_sid", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     line_id: Mapped[int | None] = mapped_column(ForeignKey("line.id"))
@@ -39,3 +43,18 @@ class Callback(Base):
     caller_call_sid: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str | None] = mapped_column(String(32))
     closed_at: Mapped[datetime | None]
+
+
+class HeldNumber(Base):
+    """A number a caller keyed in for a callback, held sealed for the rest of that call only.
+
+    It stays here, keyed by the CallSid, rather than in an action URL: access logs and Twilio's
+    request log would keep a URL's copy after the database had erased it.
+    """
+
+    __tablename__ = "held_number"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    number_sealed: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[datetime]

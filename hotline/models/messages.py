@@ -83,3 +83,5 @@ class Message(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None]
     claimed_at: Mapped[datetime | None]
+    # Sent once per cause ("centres:<CallSid>"), however often the request that asked is replayed.
+    dedup_key: Mapped[str | None] = mapped_column(String(80), unique=True)

@@ -62,10 +62,18 @@ class Outgoing:
     party: str | None = None  # the texter's pseudonym, when it goes to a texter
     counsellor_id: int | None = None  # when it goes to a counsellor
     conversation_id: int | None = None
+    dedup_key: str | None = None  # one message per cause ("centres:<CallSid>"), replays or not
 
 
 def put(session: Session, outgoing: Outgoing, now: datetime) -> Message:
-    """A waiting outbox message; queue its id with `deliver_send` once this is committed."""
+    """A waiting outbox message; queue its id with `deliver_send` once this is committed.
+
+    With a `dedup_key` already used, the message put then is returned and nothing is added.
+    """
+    if outgoing.dedup_key is not None:
+        earlier = session.scalar(select(Message).where(Message.dedup_key == outgoing.dedup_key))
+        if earlier is not None:
+            return earlier
     message = Message(
         line_id=outgoing.line_id,
         direction=Direction.OUTBOUND,
@@ -81,6 +89,7 @@ def put(session: Session, outgoing: Outgoing, now: datetime) -> Message:
         recipient_sealed=outgoing.recipient_sealed,
         next_attempt_at=now,
         created_at=now,
+        dedup_key=outgoing.dedup_key,
     )
     session.add(message)
     session.flush()
