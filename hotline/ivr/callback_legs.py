@@ -13,6 +13,7 @@ from hotline.calls import hunt, reservations
 from hotline.db import get_session
 from hotline.extensions import get_keyring, get_queue, local_zone, now, setting
 from hotline.ivr import twiml
+from hotline.ivr.safety import Leg, runs_on
 from hotline.ivr.turn import TwilioForm, again, may_ask_again, voice
 from hotline.models import Callback, CallbackState, Line
 from hotline.twilio_terms import CALL_ENDED
@@ -29,6 +30,7 @@ def _callback() -> Callback | None:
 
 
 @bp.post("/screen")
+@runs_on(Leg.COUNSELLOR)
 @twilio_webhook
 def screen() -> Response:
     """The counsellor picked up: the language, when it was asked, what to say; press 1."""
@@ -44,6 +46,7 @@ def _callback_screen(callback: Callback, action: str, invalid: bool = False) -> 
 
 
 @bp.post("/accept")
+@runs_on(Leg.COUNSELLOR)
 @twilio_webhook
 def accept() -> Response:
     """Only "1" places the call to the caller, once (compare-and-set); else another counsellor."""
@@ -78,6 +81,7 @@ def accept() -> Response:
 
 
 @bp.post("/caller-screen")
+@runs_on(Leg.CALLERS_PHONE)
 @twilio_webhook
 def caller_screen() -> Response:
     """Whoever answers the caller's phone hears only a neutral "press 1"."""
@@ -89,6 +93,7 @@ def caller_screen() -> Response:
 
 
 @bp.post("/caller-answer")
+@runs_on(Leg.CALLERS_PHONE)
 @twilio_webhook
 def caller_answer() -> Response:
     """A person pressed 1: bridge them to the counsellor. Silence (a machine) hangs up."""
@@ -107,6 +112,7 @@ def caller_answer() -> Response:
 
 
 @bp.post("/caller-done")
+@runs_on(Leg.COUNSELLOR)
 @twilio_webhook
 def caller_done() -> Response:
     """The dial to the caller ended: completed, or missed (retry later or expire)."""
@@ -119,6 +125,7 @@ def caller_done() -> Response:
 
 
 @bp.post("/status")
+@runs_on(Leg.COUNSELLOR)
 @twilio_webhook
 def status() -> tuple[str, int]:
     """The counsellor's call ended; if it never reached the caller, try again."""

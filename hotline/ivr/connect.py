@@ -10,6 +10,7 @@ from hotline.calls.reservations import CALL_TIME_LIMIT_SECONDS
 from hotline.db import get_session
 from hotline.extensions import get_keyring, local_zone, now, setting
 from hotline.ivr import twiml
+from hotline.ivr.safety import Leg, runs_on
 from hotline.ivr.turn import TwilioForm, again, catalog, may_ask_again, this_turn, voice
 from hotline.models import AttemptResult, CallAttempt, CallOutcome
 from hotline.routing import Hold, NoOffer
@@ -80,6 +81,7 @@ def dial_done() -> Response:
 
 
 @bp.post("/screen")
+@runs_on(Leg.COUNSELLOR)
 @twilio_webhook
 def screen() -> Response:
     """The counsellor's leg: hear the caller's language and press 1 to take the call."""
@@ -92,6 +94,7 @@ def screen() -> Response:
 
 
 @bp.post("/screen/answer")
+@runs_on(Leg.COUNSELLOR)
 @twilio_webhook
 def screen_answer() -> Response:
     """Only "1" takes the call; silence (voicemail) or any other key hangs up this leg."""

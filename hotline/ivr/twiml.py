@@ -95,6 +95,15 @@ def say_and_hang_up(voice: Voice, lang: str, keys: Sequence[str]) -> str:
     return str(response)
 
 
+def say_and_hang_up_in(voice: Voice, langs: Sequence[str], key: str) -> str:
+    """One prompt in several languages (nobody knows which one the listener speaks), then away."""
+    response = VoiceResponse()
+    for lang in langs:
+        voice.speak(response, lang, key)
+    response.hangup()
+    return str(response)
+
+
 def say_and_go(voice: Voice, lang: str, keys: Sequence[str], url: str) -> str:
     """Prompts, then on to the next step at `url` (back to a menu)."""
     response = VoiceResponse()

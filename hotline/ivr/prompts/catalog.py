@@ -55,6 +55,7 @@ PROMPT_KEYS = (
     "callback_caller_missed",
     "callback_counsellor_goodbye",
     "callback_caller_screen",
+    "counsellor_leg_failed",
 )
 CENTRE_AUDIO_PREFIX = "centre-"
 # Played to a caller on hold, in every language; a centre may replace it with its own.
