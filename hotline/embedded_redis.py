@@ -20,7 +20,9 @@ import time
 from pathlib import Path
 
 from redis import Redis
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+from redis.retry import Retry
 
 SOCKET_FILE = "redis.sock"
 LOCK_FILE = "redis.lock"
@@ -56,7 +58,12 @@ def answering(instance_path: Path) -> bool:
     path = socket_path(instance_path)
     if not path.exists():
         return False
-    client = Redis(unix_socket_path=str(path), socket_timeout=0.5, socket_connect_timeout=0.5)
+    client = Redis(
+        unix_socket_path=str(path),
+        socket_timeout=0.5,
+        socket_connect_timeout=0.5,
+        retry=Retry(NoBackoff(), 0),  # a dead socket is an answer, not something to retry
+    )
     try:
         return bool(client.ping())
     except (RedisError, OSError):
@@ -135,6 +142,9 @@ def stop_owned() -> None:
 def _start(instance_path: Path) -> subprocess.Popen[bytes]:
     path = socket_path(instance_path)
     path.unlink(missing_ok=True)  # left by a server that was killed
+    dead = _owned.pop(str(path), None)
+    if dead is not None:
+        dead.poll()  # ours, and gone (killed): collect it before starting its successor
     process = subprocess.Popen(
         command(instance_path),
         stdin=subprocess.DEVNULL,

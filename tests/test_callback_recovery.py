@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import io
+import time
+from pathlib import Path
 
+import psutil
+import pytest
 from flask import Flask
 from redis import Redis
 from rq.job import Job
@@ -12,11 +16,12 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from hotline import callbacks
-from hotline.callbacks.delivery import SWEEPER_JOB_ID
+from hotline import callbacks, embedded_redis
+from hotline.callbacks.delivery import SWEEPER_JOB_ID, job_id
 from hotline.db import session_scope
+from hotline.extensions import connect
 from hotline.models import Callback, CallbackState
-from hotline.simulator import Behaviour, TwilioEmulator
+from hotline.simulator import Behaviour, RestFault, TwilioEmulator
 from tests.callback_support import Deliveries, the_callback
 from tests.conftest import LINE, AppMaker, Hotline, database_text, redis_text, verbs
 from workers import placing
@@ -156,3 +161,65 @@ def test_twilio_unreachable_holds_the_claim_and_leaks_no_number(
     assert sweep(app) == "expired 0, recovered 1, queued 0"
     placed = Deliveries(app, emulator, redis).run()
     assert [r.to for r in placed if r.direction == "outbound-api"] == [AIGUL]
+
+
+@pytest.mark.parametrize(
+    ("fault", "outcome"),
+    [
+        (RestFault(429, 20429), "twilio-error"),  # too many requests: refused, tried again later
+        (RestFault(503, 20503), "twilio-unknown"),  # Twilio failed before acting
+        (RestFault(500, 20500, taken=True), "twilio-unknown"),  # ... or after placing the call
+    ],
+)
+def test_twilio_refusals_and_errors_are_retried_and_never_place_two_calls(
+    fault: RestFault,
+    outcome: str,
+    app: Flask,
+    hotline: Hotline,
+    emulator: TwilioEmulator,
+    redis: Redis,
+    session: Session,
+) -> None:
+    hotline.line()
+    hotline.counsellor("Aigul", AIGUL)
+    emulator.add_phone(CALLER)
+    ask(emulator)
+    emulator.call_faults.append(fault)
+    assert placing.place(app, the_callback(session).id) == outcome
+    deliveries = Deliveries(app, emulator, redis)
+    deliveries.run()  # the call Twilio placed despite its error, if it did, goes on
+    emulator.clock.advance(11 * 60)
+    sweep(app)  # a claim with an unknown outcome is settled from what Twilio knows
+    deliveries.later(minutes=2)
+    assert the_callback(session).state == CallbackState.COMPLETED
+    counsellor_calls = [c for c in emulator.calls.values() if c.to == AIGUL]
+    assert len(counsellor_calls) == 1  # never a second call
+
+
+@pytest.mark.slow
+def test_redis_restarted_from_its_append_only_file_loses_no_queued_callback(
+    make_app: AppMaker, tmp_path: Path, session: Session
+) -> None:
+    folder = tmp_path / "redis"
+    url = embedded_redis.join_or_start(folder)  # appendonly yes, as production must run it
+    try:
+        app, emulator = make_app(REDIS_URL=url)
+        Hotline(app, emulator).line()
+        Hotline(app, emulator).counsellor("Aigul", AIGUL)
+        emulator.add_phone(CALLER)
+        ask(emulator)
+        key = job_id(the_callback(session).id)
+        time.sleep(1.5)  # Redis writes its append-only file to disk every second
+        for process in psutil.process_iter(["cmdline"]):
+            if str(folder) in " ".join(process.info["cmdline"] or []):
+                process.kill()  # a crash: no chance to save anything more
+                process.wait(5)
+        assert not embedded_redis.answering(folder)
+        assert embedded_redis.join_or_start(folder) == url  # back, from the same files
+        client = connect(url, timeout=2.0)
+        assert Job.fetch(key, connection=client, serializer=JSONSerializer) is not None
+        Deliveries(app, emulator, client).run()
+        assert the_callback(session).state == CallbackState.COMPLETED
+        client.close()
+    finally:
+        embedded_redis.stop_owned()

@@ -11,7 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -19,9 +19,11 @@ from typing import Any
 import pytest
 import requests
 from flask import Flask
-from sqlalchemy import Engine, make_url, text
+from sqlalchemy import Engine, make_url, select, text
 
-from hotline.db import engine
+from hotline.db import engine, session_scope
+from hotline.models import Callback, CallbackState
+from hotline.simulator import WebhookResponse, WsgiTransport
 from tests.conftest import (
     ACCOUNT_SID,
     LINE,
@@ -144,6 +146,23 @@ def test_sqlite_locked_by_another_writer_answers_in_time(
     assert (status, is_reserve_line(body)) == (200, True) and took < ANSWER_WITHIN
 
 
+class Timed:
+    """A transport that notes how long each webhook took to answer."""
+
+    def __init__(self, inner: WsgiTransport) -> None:
+        self.inner = inner
+        self.seconds: list[float] = []
+
+    def deliver(
+        self, method: str, url: str, form: Mapping[str, str], headers: Mapping[str, str]
+    ) -> WebhookResponse:
+        started = time.monotonic()
+        try:
+            return self.inner.deliver(method, url, form, headers)
+        finally:
+            self.seconds.append(time.monotonic() - started)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -222,3 +241,38 @@ def http_post(base: str, path: str, form: dict[str, str]) -> tuple[float, int, s
     started = time.monotonic()
     response = requests.post(base + path, data=form, headers=signed(path, form), timeout=30)
     return time.monotonic() - started, response.status_code, response.text
+
+
+@pytest.fixture
+def redis_frozen(make_app: AppMaker, redis_url: str) -> Iterator[tuple[Flask, Any, FreezingProxy]]:
+    """An app whose Redis is reached through a proxy the test freezes."""
+    url = make_url(redis_url.replace("redis://", "postgresql://", 1))  # parse host and port
+    if not redis_url.startswith("redis://"):
+        pytest.skip("needs Redis over TCP (REDIS_URL); make test's CI run has it")
+    with FreezingProxy(url.host or "127.0.0.1", url.port or 6379) as proxy:
+        through = redis_url.replace(f"{url.host}:{url.port}", f"127.0.0.1:{proxy.port}", 1)
+        app, emulator = make_app(REDIS_URL=through)
+        yield app, emulator, proxy
+
+
+def test_a_stalled_redis_still_lets_a_caller_book_a_callback_and_a_texter_be_answered(
+    redis_frozen: tuple[Flask, Any, FreezingProxy],
+) -> None:
+    app, emulator, proxy = redis_frozen
+    timed = Timed(WsgiTransport(app))
+    emulator.connect(timed)
+    hotline = Hotline(app, emulator)
+    hotline.line(language="ru")
+    hotline.counsellor("Aigul", AIGUL, on_duty=False)
+    emulator.add_phone(CALLER)
+    proxy.freeze()
+    record = emulator.call(CALLER, LINE, keys=["2", "2", "1", "1", "1"])  # a callback, asap
+    told = record.requests_to("/voice/callback/when")[0]
+    assert (
+        told.status == 200 and verbs(told.body)[-1] == "Hangup" and "Dial" not in verbs(told.body)
+    )
+    replies = emulator.send_sms("+996700654321", LINE, "ПОЗВОНИТЕ 1")
+    assert len(replies) == 1  # answered in TwiML, no Redis needed
+    with session_scope(app) as session:
+        states = sorted(c.state for c in session.scalars(select(Callback)))
+    assert states == [CallbackState.PENDING, CallbackState.PENDING]  # both kept for the sweeper

@@ -19,7 +19,7 @@ from hotline import outbox
 from hotline.db import session_scope
 from hotline.extensions import get_queue, now
 from hotline.models import Counsellor, Direction, Line, Message, SendState
-from hotline.simulator import MessageFault, TwilioEmulator
+from hotline.simulator import RestFault, TwilioEmulator
 from tests.callback_support import Deliveries
 from tests.conftest import LINE, AppMaker, Hotline, redis_text
 from workers import sending
@@ -112,7 +112,7 @@ def test_the_same_message_queued_or_run_twice_is_sent_once(
 def test_too_many_requests_is_retried_with_backoff(
     app: Flask, emulator: TwilioEmulator, deliveries: Deliveries, session: Session
 ) -> None:
-    emulator.message_faults.extend([MessageFault(429, 20429), MessageFault(429, 20429)])
+    emulator.message_faults.extend([RestFault(429, 20429), RestFault(429, 20429)])
     message_id = queue_notice(app)
     deliveries.run()
     message = row(session, message_id)
@@ -154,7 +154,7 @@ def test_an_answer_lost_after_twilio_took_the_message_is_adopted_not_sent_again(
     session: Session,
     captured_logs: io.StringIO,
 ) -> None:
-    emulator.message_faults.append(MessageFault(503, 20503, taken=True))
+    emulator.message_faults.append(RestFault(503, 20503, taken=True))
     message_id = queue_notice(app)
     deliveries.run()
     assert row(session, message_id).send_state == SendState.SENDING  # unknown: claim kept

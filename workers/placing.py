@@ -82,6 +82,9 @@ def _ring_counsellor(app: Flask, callback_id: int, now: datetime) -> str:
         log.warning("callback %s: Twilio unreachable (%s)", callback_id, type(exc).__name__)
         return "twilio-unreachable"
     except TwilioRestException as exc:
+        if exc.status >= 500:  # Twilio erred, maybe after placing the call: as if unreachable
+            log.warning("callback %s: Twilio failed (HTTP %s)", callback_id, exc.status)
+            return "twilio-unknown"
         log.warning("callback %s: Twilio refused the call (code %s)", callback_id, exc.code)
         with session_scope(app) as session:
             callback = session.get_one(Callback, callback_id)

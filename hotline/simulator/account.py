@@ -15,10 +15,10 @@ from hotline.simulator.legs import Fetch, Leg, LegEnd
 from hotline.simulator.records import (
     CallRecord,
     Line,
-    MessageFault,
     Notification,
     OutboundCall,
     Phone,
+    RestFault,
     SmsMessage,
 )
 from hotline.simulator.status_feed import StatusFeed
@@ -38,7 +38,8 @@ class Account(Protocol):
     messages: dict[str, SmsMessage]
     notifications: list[Notification]
     opted_out: set[str]
-    message_faults: deque[MessageFault]
+    message_faults: deque[RestFault]
+    call_faults: deque[RestFault]
     duplicate_status_callbacks: bool
     reverse_status_callbacks: bool
     on_message: Callable[[SmsMessage], None] | None

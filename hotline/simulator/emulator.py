@@ -18,10 +18,10 @@ from hotline.simulator.records import (
     CallRecord,
     Event,
     Line,
-    MessageFault,
     Notification,
     OutboundCall,
     Phone,
+    RestFault,
     SmsMessage,
 )
 from hotline.simulator.rest import EmulatorHttpClient, RestApi
@@ -64,7 +64,8 @@ class TwilioEmulator:
         self.notifications: list[Notification] = []  # errors outside any call (SMS)
         self.opted_out: set[str] = set()
         # Faults the next Messages.create requests meet, first first (an outage, a lost answer).
-        self.message_faults: deque[MessageFault] = deque()
+        self.message_faults: deque[RestFault] = deque()
+        self.call_faults: deque[RestFault] = deque()  # the same for Calls.create
         self.duplicate_status_callbacks = False
         self.reverse_status_callbacks = False
         self.on_call_end: Callable[[CallRecord], None] | None = None

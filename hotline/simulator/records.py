@@ -212,9 +212,10 @@ class SmsMessage:
 
 
 @dataclass(frozen=True)
-class MessageFault:
-    """What the next Messages.create meets: a refusal, or Twilio taking the message and the
-    answer failing all the same (`taken`), as when a response is lost on the way back."""
+class RestFault:
+    """What the next Messages.create (or Calls.create) meets: a refusal, or Twilio taking the
+    message or call and the answer failing all the same (`taken`), as when a response is lost
+    on the way back or Twilio errs after acting."""
 
     status: int
     code: int

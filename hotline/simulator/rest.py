@@ -99,7 +99,13 @@ class RestApi:
             timeout=_number(form, "Timeout", 60),
             machine_detection=_one(form, "MachineDetection"),
         )
-        return call_json(self.emulator.place_call(to, from_, spec))
+        fault = self.emulator.call_faults.popleft() if self.emulator.call_faults else None
+        if fault is not None and not fault.taken:
+            raise ApiError(fault.status, fault.code, "Calls.create refused (emulated fault)")
+        placed = self.emulator.place_call(to, from_, spec)
+        if fault is not None:
+            raise ApiError(fault.status, fault.code, "Calls.create failed (emulated fault)")
+        return call_json(placed)
 
     def _create_message(self, form: Form) -> dict[str, Any]:
         to = _one(form, "To")
