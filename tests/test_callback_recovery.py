@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import socket
 import time
 from pathlib import Path
 
@@ -133,7 +134,9 @@ def test_the_sweeper_job_keeps_itself_scheduled(
     assert job.return_value() == "expired 0, recovered 0, queued 0"
 
 
+@pytest.mark.parametrize("how", ["refused", "silent"])
 def test_twilio_unreachable_holds_the_claim_and_leaks_no_number(
+    how: str,
     make_app: AppMaker,
     app: Flask,
     hotline: Hotline,
@@ -147,15 +150,21 @@ def test_twilio_unreachable_holds_the_claim_and_leaks_no_number(
     emulator.add_phone(CALLER)
     ask(emulator)
     callback_id = the_callback(session).id
-    # Nothing listens there.
-    cut_off, _ = make_app(TWILIO_HTTP_CLIENT=None, TWILIO_API_URL="http://127.0.0.1:1")
-    # Unknown whether Twilio placed it: the claim is kept, nothing is retried blindly.
-    assert placing.place(cut_off, callback_id) == "twilio-unreachable"
-    assert the_callback(session).state == CallbackState.RINGING_COUNSELLOR
-    emulator.clock.advance(11 * 60)
-    assert sweep(cut_off) == "expired 0, recovered 0, queued 0"  # the lookup failed too
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never answers
+        port = 1 if how == "refused" else silent.getsockname()[1]  # nothing listens on 1
+        cut_off, _ = make_app(
+            TWILIO_HTTP_CLIENT=None,
+            TWILIO_API_URL=f"http://127.0.0.1:{port}",
+            HOTLINE_TWILIO_TIMEOUT=0.5,
+        )
+        # Unknown whether Twilio placed it: the claim is kept, nothing is retried blindly.
+        assert placing.place(cut_off, callback_id) == "twilio-unreachable"
+        assert the_callback(session).state == CallbackState.RINGING_COUNSELLOR
+        emulator.clock.advance(11 * 60)
+        assert sweep(cut_off) == "expired 0, recovered 0, queued 0"  # the lookup failed too
     logged = captured_logs.getvalue()
-    assert "Twilio unreachable (ConnectionError)" in logged
+    error = {"refused": "ConnectionError", "silent": "ReadTimeout"}[how]
+    assert f"Twilio unreachable ({error})" in logged
     assert "555314159" not in logged and "700271828" not in logged
     # Twilio reachable again: no such call exists, so the claim is released and placed once.
     assert sweep(app) == "expired 0, recovered 1, queued 0"
