@@ -37,12 +37,15 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# One pytest worker per core (pytest-xdist); `make test PYTEST_WORKERS=` runs in one process.
+PYTEST_WORKERS ?= -n auto
+
 # pytest on SQLite first, then on PostgreSQL when DATABASE_URL is set (.ci/run sets it when
 # one answers). Redis: REDIS_URL when set, else the embedded one.
 pytest: install
-	env -u DATABASE_URL $(BIN)/pytest -q
+	env -u DATABASE_URL $(BIN)/pytest -q $(PYTEST_WORKERS)
 	@if [ -n "$$DATABASE_URL" ]; then \
-	  echo "== again on $${DATABASE_URL%%://*}"; $(BIN)/pytest -q; \
+	  echo "== again on $${DATABASE_URL%%://*}"; $(BIN)/pytest -q $(PYTEST_WORKERS); \
 	else echo "DATABASE_URL not set: PostgreSQL pass skipped"; fi
 
 system-packages:

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 import pytest
@@ -25,7 +26,7 @@ from cryptography.fernet import Fernet
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from redis import Redis
-from sqlalchemy import Engine, text
+from sqlalchemy import URL, Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
@@ -52,13 +53,37 @@ CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 AppMaker = Callable[..., tuple[Flask, TwilioEmulator]]
 
 
+def worker_index(worker_id: str) -> int:
+    """0 for a plain run or pytest-xdist's first worker ("gw0"), 1 for "gw1", ..."""
+    return int(worker_id[2:]) if worker_id.startswith("gw") else 0
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """PostgreSQL when DATABASE_URL is set (make test's second pass), else a SQLite file."""
+def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+    """PostgreSQL when DATABASE_URL is set (make test's second pass), else a SQLite file.
+
+    Under pytest-xdist each worker has its own PostgreSQL database, `<name>_gw<n>`, made here.
+    """
     url = os.environ.get("DATABASE_URL")
-    if url:
-        return url.replace("postgresql://", "postgresql+psycopg://", 1)
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'hotline.sqlite3'}"
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'hotline.sqlite3'}"
+    url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    if worker_id == "master":
+        return url
+    own = make_url(url).set(database=f"{make_url(url).database}_{worker_id}")
+    _create_database(own)
+    return own.render_as_string(hide_password=False)
+
+
+def _create_database(url: URL) -> None:
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        found = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+        ).scalar()
+        if not found:
+            connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -72,11 +97,17 @@ def migrated_engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """REDIS_URL when set (a real server), else one embedded server, stopped with the session."""
+def redis_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[str]:
+    """REDIS_URL when set (a real server), else one embedded server, stopped with the session.
+
+    Under pytest-xdist each worker takes its own database number: the one given, then the
+    ones below it (flushed around every test, like the one given).
+    """
     url = os.environ.get("REDIS_URL")
     if url:
-        yield url
+        parts = urlsplit(url)
+        number = int(parts.path.strip("/") or 0) - worker_index(worker_id)
+        yield urlunsplit(parts._replace(path=f"/{number}"))
         return
     yield embedded_redis.join_or_start(tmp_path_factory.mktemp("redis"))
     embedded_redis.stop_owned()

@@ -62,6 +62,8 @@ class FreezingProxy:
                 client, _ = self._listener.accept()
             except OSError:
                 return
+            with self._lock:
+                self._sockets.append(client)
             self._thawed.wait()
             try:
                 upstream = socket.create_connection(self.target)
@@ -69,7 +71,11 @@ class FreezingProxy:
                 client.close()
                 continue
             with self._lock:
-                self._sockets += [client, upstream]
+                self._sockets.append(upstream)
+                if self._closing.is_set():  # closed while this one waited for the thaw
+                    upstream.close()
+                    client.close()
+                    return
             threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
 
     def _pump(self, client: socket.socket, upstream: socket.socket) -> None:
