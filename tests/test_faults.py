@@ -268,11 +268,10 @@ def test_a_stalled_redis_still_lets_a_caller_book_a_callback_and_a_texter_be_ans
     proxy.freeze()
     record = emulator.call(CALLER, LINE, keys=["2", "2", "1", "1", "1"])  # a callback, asap
     told = record.requests_to("/voice/callback/when")[0]
-    assert (
-        told.status == 200 and verbs(told.body)[-1] == "Hangup" and "Dial" not in verbs(told.body)
-    )
+    assert told.status == 200 and "Dial" not in verbs(told.body)  # "registered", no failure
     replies = emulator.send_sms("+996700654321", LINE, "ПОЗВОНИТЕ 1")
     assert len(replies) == 1  # answered in TwiML, no Redis needed
+    assert len(timed.seconds) >= 8 and max(timed.seconds) < ANSWER_WITHIN
     with session_scope(app) as session:
         states = sorted(c.state for c in session.scalars(select(Callback)))
     assert states == [CallbackState.PENDING, CallbackState.PENDING]  # both kept for the sweeper
