@@ -7,6 +7,10 @@ watchdog breaks it from outside: a PostgreSQL connection's socket is shut down, 
 connection interrupted. The blocked call raises at once, the voice webhook answers with the
 reserve line, and the pool throws the connection away (calls flow again when the database is
 back, with no restart).
+
+Once the database has stalled, waiting for it again would only tie up every web thread while
+callers wait, /voice/fallback among them: so until a database call gets through again, one
+request at a time tries it with the full deadline and the others give up at once.
 """
 
 from __future__ import annotations
@@ -36,6 +40,37 @@ _RECORD_KEY = "hotline.deadline"
 class _Watch:
     connection: Any  # a DBAPI connection (psycopg or sqlite3)
     deadline: float  # time.monotonic()
+    breaker: Breaker  # told when the connection had to be broken
+
+
+class Breaker:
+    """Whether an app's database is stalling, as this process has seen it."""
+
+    def __init__(self) -> None:
+        self._stalled = False
+        self._probe_until = 0.0  # a request trying the database with its full deadline
+        self._lock = threading.Lock()
+
+    def deadline(self, seconds: float) -> float:
+        """A new request's deadline: the full one, or none at all while another one probes."""
+        now = time.monotonic()
+        with self._lock:
+            if not self._stalled:
+                return now + seconds
+            if now < self._probe_until:
+                return now  # give up at once: the reserve line, and the thread is free again
+            self._probe_until = now + seconds  # this request tries
+            return now + seconds
+
+    def stalled(self) -> None:
+        """A database call ran out of time."""
+        with self._lock:
+            self._stalled = True
+
+    def recovered(self) -> None:
+        """A database call got through in time."""
+        with self._lock:
+            self._stalled, self._probe_until = False, 0.0
 
 
 class Watchdog:
@@ -47,9 +82,9 @@ class Watchdog:
         self._thread: threading.Thread | None = None
         self._pid = 0
 
-    def watch(self, connection: Any, deadline: float) -> _Watch:
+    def watch(self, connection: Any, deadline: float, breaker: Breaker) -> _Watch:
         """Watch `connection` until `release`; break it if it is still out at `deadline`."""
-        watch = _Watch(connection, deadline)
+        watch = _Watch(connection, deadline, breaker)
         with self._lock:
             self._watched.add(watch)
             if self._thread is None or self._pid != os.getpid():  # none yet, or forked
@@ -58,10 +93,12 @@ class Watchdog:
                 self._thread.start()
         return watch
 
-    def release(self, watch: _Watch) -> None:
-        """The connection went back to the pool in time."""
+    def release(self, watch: _Watch) -> bool:
+        """The connection went back to the pool; True if it did in time (it was not broken)."""
         with self._lock:
+            in_time = watch in self._watched
             self._watched.discard(watch)
+            return in_time
 
     def _run(self) -> None:
         while True:
@@ -71,6 +108,7 @@ class Watchdog:
                 late = [w for w in self._watched if w.deadline <= now]
                 self._watched.difference_update(late)  # broken once; the pool discards them
             for watch in late:
+                watch.breaker.stalled()
                 _break(watch.connection)
 
 
@@ -94,13 +132,16 @@ WATCHDOG = Watchdog()
 _CONNECTORS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="db-connect")
 
 
-def connect_by(deadline: float, connect: Callable[[], Any], error: type[Exception]) -> Any:
+def connect_by(
+    deadline: float, connect: Callable[[], Any], error: type[Exception], breaker: Breaker
+) -> Any:
     """A new DBAPI connection from `connect()`, or `error` (the driver's own) at `deadline`."""
     future: Future[Any] = _CONNECTORS.submit(connect)
     try:
         return future.result(timeout=max(0.0, deadline - time.monotonic()))
     except FutureTimeout:
         future.add_done_callback(_close_late_connection)
+        breaker.stalled()
         raise error("no database connection within the request's deadline") from None
 
 
@@ -114,25 +155,30 @@ def install(app: Flask, engine: Engine) -> None:
     seconds = float(app.config["HOTLINE_DB_DEADLINE_SECONDS"])
     if seconds <= 0:
         return
+    breaker = Breaker()
 
     @app.before_request
     def _start_the_clock() -> None:
-        g.db_deadline = time.monotonic() + seconds
+        g.db_deadline = breaker.deadline(seconds)
 
     @event.listens_for(engine, "do_connect")
     def _connect_in_time(dialect: Any, record: Any, cargs: Any, cparams: Any) -> Any:
         if dialect.name == "sqlite" or not (has_request_context() and "db_deadline" in g):
             return None  # a file opens at once; jobs and commands connect as usual
+
+        def connect() -> Any:
+            return dialect.connect(*cargs, **cparams)
+
         error = dialect.loaded_dbapi.OperationalError
-        return connect_by(g.db_deadline, lambda: dialect.connect(*cargs, **cparams), error)
+        return connect_by(g.db_deadline, connect, error, breaker)
 
     @event.listens_for(engine, "checkout")
     def _watch(connection: Any, record: Any, proxy: Any) -> None:
         if has_request_context() and "db_deadline" in g:
-            record.info[_RECORD_KEY] = WATCHDOG.watch(connection, g.db_deadline)
+            record.info[_RECORD_KEY] = WATCHDOG.watch(connection, g.db_deadline, breaker)
 
     @event.listens_for(engine, "checkin")
     def _release(connection: Any, record: Any) -> None:
         watch = record.info.pop(_RECORD_KEY, None)
-        if watch is not None:
-            WATCHDOG.release(watch)
+        if watch is not None and WATCHDOG.release(watch):
+            breaker.recovered()
