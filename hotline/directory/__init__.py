@@ -1,7 +1,9 @@
-"""Crisis centres: the directory file (`entries`, checked before anything is loaded) and the
-table it is loaded into (`table`: sync, catchments, centres near a caller). No flask, no twilio.
+"""Crisis centres: the directory file (`entries`), its checker (`check`, run before anything is
+loaded) and the table it is loaded into (`table`: sync, catchments, centres near a caller).
+No flask, no twilio.
 """
 
+from hotline.directory.check import Problem, check_directory, to_confirm
 from hotline.directory.entries import (
     DIRECTORY_FILE,
     CentreEntry,
@@ -9,10 +11,7 @@ from hotline.directory.entries import (
     Directory,
     DirectoryError,
     NationalNumber,
-    Problem,
-    check_directory,
     load_directory,
-    to_confirm,
 )
 from hotline.directory.table import CATCHMENT, catchment, centres_near, sync_centres
 
