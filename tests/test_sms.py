@@ -19,7 +19,7 @@ from hotline.sms import memory
 from hotline.sms.keywords import Intent, detect_language, read
 from hotline.sms.replies import REPLY_KEYS, load_replies
 from hotline.sms.segments import is_gsm7, segments
-from tests.callback_support import the_callback
+from tests.callback_support import hours_until_bishkek, the_callback
 from tests.conftest import ACCOUNT_SID, LINE, RESERVE, AppMaker, Hotline, signed, verbs
 
 CALLER = "+996700123456"
@@ -174,7 +174,8 @@ def test_stop_is_twilios_opt_out_and_leaves_the_callback_alone(
     hotline: Hotline, emulator: TwilioEmulator, session: Session
 ) -> None:
     hotline.line()
-    texts(emulator, "CALL 3")
+    emulator.clock.advance(hours_until_bishkek(emulator, 22).total_seconds())  # 22:00 Bishkek
+    texts(emulator, "CALL 3")  # the afternoon: it waits for tomorrow
     assert texts(emulator, "STOP") == []  # Twilio confirms the opt-out itself
     assert emulator.notifications == []  # and we sent nothing it would have refused (21610)
     callback = the_callback(session)

@@ -13,12 +13,12 @@ from hotline.callbacks.delivery import (
     job_id,
     schedule_sweeper,
 )
+from hotline.callbacks.policy import CallbackPolicy, policy_from
 from hotline.callbacks.state import (
     CALLER_ANSWERED,
     OPEN_STATES,
     RINGING_STATES,
     WINDOW_KEYS,
-    CallbackPolicy,
     asked_by,
     caller_answered,
     caller_leg_ended,
@@ -33,7 +33,6 @@ from hotline.callbacks.state import (
     expire_old,
     nobody_free,
     open_request,
-    policy_from,
     record_counsellor_call,
     request_callback,
     retry_later,
