@@ -8,7 +8,7 @@ the source of truth, and each feature's sweeper queues again what Redis lost.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from redis.exceptions import RedisError
 from rq import Queue
@@ -60,12 +60,19 @@ def is_waiting(queue: Queue, key: str) -> bool:
     return job.get_status(refresh=False) in (*WAITING, JobStatus.STARTED)
 
 
-def come_back(queue: Queue, function: str, key: str, seconds: int, job_timeout: int) -> None:
-    """Run `function()` as job `key` in `seconds` (a sweeper that reschedules itself; one key,
-    so one sweeper)."""
+def come_back(
+    queue: Queue,
+    function: str,
+    key: str,
+    seconds: int,
+    job_timeout: int,
+    now: datetime | None = None,
+) -> None:
+    """Run `function()` as job `key` in `seconds` from `now` (the app's clock; default the
+    system's): a sweeper that reschedules itself, one key, so one sweeper."""
     drop_waiting(queue, key)
-    queue.enqueue_in(
-        timedelta(seconds=seconds),
+    queue.enqueue_at(
+        (now or datetime.now(UTC)) + timedelta(seconds=seconds),
         function,
         job_id=key,
         job_timeout=job_timeout,

@@ -14,6 +14,7 @@ import os
 import xml.etree.ElementTree as ElementTree
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -47,6 +48,7 @@ ACCOUNT_SID = "AC" + "0" * 32
 PUBLIC_URL = "https://hotline.example.org"
 LINE = "+996312900100"
 RESERVE = "+996312000111"  # HOTLINE_BACKUP_NUMBER in the test config
+TESTS_BEGIN = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)  # Tuesday 11:00 in Bishkek (UTC+6)
 
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
@@ -143,8 +145,12 @@ def config(tmp_path: Path, database_url: str, redis_url: str) -> dict[str, Any]:
 
 @pytest.fixture
 def clock() -> SimClock:
-    """The test's time: every app and emulator of a test shares it; only `advance` moves it."""
-    return SimClock()
+    """The test's time: every app and emulator of a test shares it; only `advance` moves it.
+
+    It starts at the same instant every run (a Tuesday, 11:00 in Bishkek), so no test depends
+    on the hour or the day it happens to run.
+    """
+    return SimClock(TESTS_BEGIN)
 
 
 @pytest.fixture

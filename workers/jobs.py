@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Flask, current_app
 
 from hotline import callbacks, outbox
-from hotline.extensions import get_queue
+from hotline.extensions import get_queue, now
 from workers import placing, sending, sms_sweeping, sweeping
 
 
@@ -23,7 +23,7 @@ def sweep_callbacks() -> str:
     try:
         return sweeping.sweep(app)
     finally:
-        callbacks.schedule_sweeper(get_queue(app))
+        callbacks.schedule_sweeper(get_queue(app), now=now(app))
 
 
 def send_sms(message_id: int) -> str:
@@ -42,7 +42,7 @@ def sweep_sms() -> str:
     try:
         return sms_sweeping.sweep(app)
     finally:
-        outbox.schedule_sms_sweeper(get_queue(app))
+        outbox.schedule_sms_sweeper(get_queue(app), now=now(app))
 
 
 def _app() -> Flask:

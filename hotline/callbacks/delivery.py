@@ -31,6 +31,9 @@ def is_waiting(queue: Queue, callback_id: int) -> bool:
     return queue_jobs.is_waiting(queue, job_id(callback_id))
 
 
-def schedule_sweeper(queue: Queue, seconds: int = SWEEP_EVERY_SECONDS) -> None:
+def schedule_sweeper(
+    queue: Queue, seconds: int = SWEEP_EVERY_SECONDS, now: datetime | None = None
+) -> None:
     """Run the sweeper again in `seconds` (it reschedules itself; one job id, so one sweeper)."""
-    queue_jobs.come_back(queue, SWEEP_CALLBACKS, SWEEPER_JOB_ID, seconds, JOB_TIMEOUT * 5)
+    timeout = JOB_TIMEOUT * 5
+    queue_jobs.come_back(queue, SWEEP_CALLBACKS, SWEEPER_JOB_ID, seconds, timeout, now)

@@ -43,6 +43,9 @@ def is_waiting(queue: Queue, key: str) -> bool:
     return queue_jobs.is_waiting(queue, key)
 
 
-def schedule_sms_sweeper(queue: Queue, seconds: int = SWEEP_EVERY_SECONDS) -> None:
+def schedule_sms_sweeper(
+    queue: Queue, seconds: int = SWEEP_EVERY_SECONDS, now: datetime | None = None
+) -> None:
     """Run the SMS sweeper again in `seconds` (one job id, so one sweeper)."""
-    queue_jobs.come_back(queue, SWEEP_JOB, SMS_SWEEPER_JOB_ID, seconds, JOB_TIMEOUT * 10)
+    timeout = JOB_TIMEOUT * 10
+    queue_jobs.come_back(queue, SWEEP_JOB, SMS_SWEEPER_JOB_ID, seconds, timeout, now)
