@@ -111,6 +111,7 @@ def report_csv(runner: FlaskCliRunner, *args: str) -> dict[str, list[list[str]]]
     return found
 
 
+@pytest.mark.slow  # the attacker searches every table of a year's report
 def test_the_report_matches_the_call_log_and_hides_nothing_recoverable(
     runner: FlaskCliRunner, session: Session, clock: SimClock
 ) -> None:

@@ -138,6 +138,8 @@ def generate(
             follow_ids(session)
             session.commit()
             sheet, chunk = tallies.Sheet(), []
+    analyze(session)
+    session.commit()
     return written
 
 
@@ -157,6 +159,12 @@ def follow_ids(session: Session) -> None:
         session.execute(
             text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}")
         )
+
+
+def analyze(session: Session) -> None:
+    """After a bulk load, let PostgreSQL's planner see the new rows (autovacuum would, later)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE"))
 
 
 def _start(day: date, rng: random.Random, zone: tzinfo) -> datetime:

@@ -43,8 +43,9 @@ class Span:
 
 
 def sums(session: Session, measure: Measure, span: Span, *by: str) -> list[Any]:
-    """(each of `by`..., items, amount) summed over the span's tallies of `measure`."""
-    columns = [getattr(Tally, name) for name in by]
+    """(each of `by`..., items, amount) summed over the span's tallies of `measure`; `by` names
+    Tally's columns, or "month" ('2026-03')."""
+    columns = [_column(session, name) for name in by]
     query = (
         select(*columns, func.sum(Tally.items), func.sum(Tally.amount))
         .where(Tally.measure == measure, Tally.day >= span.first, Tally.day <= span.last)
@@ -53,6 +54,14 @@ def sums(session: Session, measure: Measure, span: Span, *by: str) -> list[Any]:
     if span.line_id is not None:
         query = query.where(Tally.line_id == span.line_id)
     return list(session.execute(query))
+
+
+def _column(session: Session, name: str) -> Any:
+    if name != "month":
+        return getattr(Tally, name)
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(Tally.day, "YYYY-MM")
+    return func.strftime("%Y-%m", Tally.day)
 
 
 def percentile(histogram: Mapping[int, int], share: float) -> int | None:
@@ -92,9 +101,14 @@ class Overview:
 
 
 def overview(session: Session, span: Span) -> Overview:
-    """Every figure the overview's charts show, for `span`."""
+    """Every figure the overview's charts show, for `span` (the database adds them up)."""
     steps = span.steps()
     at = {step: index for index, step in enumerate(steps)}
+    per = "month" if span.monthly else "day"
+
+    def step(key: Any) -> int:
+        return at[key if span.monthly else span.step(key)]
+
     empty = [0] * len(steps)
     figures = Overview(
         steps,
@@ -104,29 +118,31 @@ def overview(session: Session, span: Span) -> Overview:
         [[0] * 24 for _ in range(7)],
         conversations=list(empty),
     )
-    for day, language, area, outcome, items, _minutes in sums(
-        session, Measure.CALLS, span, "day", "language", "area", "kind"
-    ):
-        figures.calls[at[span.step(day)]] += items
-        if outcome == CallOutcome.ANSWERED:
-            figures.answered[at[span.step(day)]] += items
-        figures.languages[language] += items
-        figures.areas[area] += items
+    for when, outcome, items, _ in sums(session, Measure.CALLS, span, per, "kind"):
+        figures.calls[step(when)] += items
         figures.outcomes[outcome] += items
-    for day, seconds, items, _ in sums(session, Measure.WAITS, span, "day", "bucket"):
-        figures.waits[at[span.step(day)]][seconds] += items
+        if outcome == CallOutcome.ANSWERED:
+            figures.answered[step(when)] += items
+    figures.languages.update(dict(_pairs(sums(session, Measure.CALLS, span, "language"))))
+    figures.areas.update(dict(_pairs(sums(session, Measure.CALLS, span, "area"))))
+    for when, seconds, items, _ in sums(session, Measure.WAITS, span, per, "bucket"):
+        figures.waits[step(when)][seconds] += items
     for day, hour, items, _ in sums(session, Measure.HOURS, span, "day", "bucket"):
         figures.week[day.weekday()][hour] += items
     for counsellor, kind, items, _ in sums(session, Measure.OFFERS, span, "bucket", "kind"):
         figures.offers.setdefault(counsellor, Counter())[kind] += items
-    for day, state, items, _ in sums(session, Measure.CALLBACKS, span, "day", "kind"):
-        figures.callbacks.setdefault(state, list(empty))[at[span.step(day)]] += items
-    for day, items, _ in sums(session, Measure.CONVERSATIONS, span, "day"):
-        figures.conversations[at[span.step(day)]] += items
+    for when, state, items, _ in sums(session, Measure.CALLBACKS, span, per, "kind"):
+        figures.callbacks.setdefault(state, list(empty))[step(when)] += items
+    for when, items, _ in sums(session, Measure.CONVERSATIONS, span, per):
+        figures.conversations[step(when)] += items
     for direction, items, _ in sums(session, Measure.MESSAGES, span, "kind"):
         if direction == Direction.INBOUND:
             figures.sms_received += items
     return figures
+
+
+def _pairs(rows: list[Any]) -> list[tuple[str, int]]:
+    return [(key, items) for key, items, _ in rows]
 
 
 def callbacks_in(figures: Overview, state: CallbackState | None = None) -> int:

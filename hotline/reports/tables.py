@@ -66,22 +66,23 @@ def report(session: Session, span: Span) -> Report:
     """Every table of the report for `span`, protected."""
     outcome, usage = Values(), Values()
     by_language, by_area = Values(), Values()
-    for day, language, area, kind, items, minutes in sums(
-        session, Measure.CALLS, span, "day", "language", "area", "kind"
-    ):
-        month = day.strftime("%Y-%m")
+    for month, kind, items, minutes in sums(session, Measure.CALLS, span, "month", "kind"):
         outcome[month, kind] += items
-        by_language[language, kind] += items
-        by_area[area, kind] += items
         usage[month, "minutes"] += minutes
+    for language, kind, items, _ in sums(session, Measure.CALLS, span, "language", "kind"):
+        by_language[language, kind] += items
+    for area, kind, items, _ in sums(session, Measure.CALLS, span, "area", "kind"):
+        by_area[area, kind] += items
     callbacks, sms = Values(), Values()
-    for day, state, items, _ in sums(session, Measure.CALLBACKS, span, "day", "kind"):
-        callbacks[day.strftime("%Y-%m"), state] += items
-    for day, language, items, _ in sums(session, Measure.CONVERSATIONS, span, "day", "language"):
-        sms[day.strftime("%Y-%m"), language] += items
-    for day, direction, _, segments in sums(session, Measure.MESSAGES, span, "day", "kind"):
+    for month, state, items, _ in sums(session, Measure.CALLBACKS, span, "month", "kind"):
+        callbacks[month, state] += items
+    for month, language, items, _ in sums(
+        session, Measure.CONVERSATIONS, span, "month", "language"
+    ):
+        sms[month, language] += items
+    for month, direction, _, segments in sums(session, Measure.MESSAGES, span, "month", "kind"):
         side = "segments-in" if direction == Direction.INBOUND else "segments-out"
-        usage[day.strftime("%Y-%m"), side] += segments
+        usage[month, side] += segments
     every_month = months(span)
     calls = linked(
         [("calls-by-month", every_month, outcome),

@@ -31,6 +31,7 @@ def _made() -> tuple[PeriodForm, reports.Report, str | None]:
     if not form.since.data:
         form.since.data = date(now().astimezone(local_zone()).year, 1, 1)
     span = read_span(form)
+    form.since.data, form.until.data = span.first, span.last  # the form says what is shown
     line = session.get(Line, span.line_id) if span.line_id is not None else None
     return form, reports.report(session, span), line.number if line else None
 
