@@ -4,6 +4,7 @@ phone, once, through the outbox and the emulator, and the overview shows the gap
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -16,7 +17,9 @@ from sqlalchemy.orm import Session
 
 from hotline.db import session_scope
 from hotline.extensions import QUEUE_NAME
-from hotline.models import Counsellor, CoverAlert, Shift, User
+from hotline.models import Counsellor, CoverAlert, Line, Shift, User
+from hotline.roster import Rota
+from hotline.roster.gaps import WHOLE_WEEK, coming_hours, find_gaps
 from hotline.simulator import SimClock, SmsMessage, TwilioEmulator
 from tests.callback_support import Deliveries
 from tests.conftest import LINE, Hotline, redis_text
@@ -105,3 +108,14 @@ def test_a_phone_that_cannot_be_texted_is_refused_and_one_can_be_removed(
     assert removed.status_code == 302
     user = session.scalars(select(User).where(User.username == SUPERVISOR)).one()
     assert (user.phone_sealed, user.phone_hint) == (None, None)
+
+
+def test_a_day_with_nobody_at_all_for_a_language_says_so() -> None:
+    hours = coming_hours(datetime(2026, 3, 2, 6, 30, tzinfo=UTC), ZoneInfo("Asia/Bishkek"))
+    assert (hours[0].hour, len(hours)) == (12, 24)  # from this local hour on
+    lines = [
+        Line(id=1, number=LINE, language="ky"),
+        Line(id=2, number="+996312900101", language="ru"),
+    ]
+    [gap] = find_gaps([Rota(["ru"], WHOLE_WEEK)], lines, hours)
+    assert (gap.line_id, gap.language, gap.describe()) == (1, "ky", "12:00-12:00 (24 h)")

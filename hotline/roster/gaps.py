@@ -37,8 +37,9 @@ class Gap:
         return found
 
     def describe(self) -> str:
-        """'02:00-06:00, 14:00-15:00' (local time)."""
-        return ", ".join(f"{start:%H:%M}-{end:%H:%M}" for start, end in self.spans())
+        """'02:00-06:00, 14:00-15:00' (local time); a whole day is '12:00-12:00 (24 h)'."""
+        whole = " (24 h)" if len(self.hours) == LOOK_AHEAD_HOURS else ""
+        return ", ".join(f"{start:%H:%M}-{end:%H:%M}" for start, end in self.spans()) + whole
 
 
 def coming_hours(now: datetime, zone: tzinfo, count: int = LOOK_AHEAD_HOURS) -> list[datetime]:
