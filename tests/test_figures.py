@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from flask_babel import force_locale
+from redis import Redis
+from rq import Queue
+from rq.registry import ScheduledJobRegistry
+from rq.serializers import JSONSerializer
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
+from hotline.extensions import QUEUE_NAME
 from hotline.models import (
     AttemptResult,
     Call,
@@ -33,6 +38,7 @@ from hotline.supervisor.i18n import SPOKEN
 from tests.conftest import LINE, Hotline
 from tests.console_support import Console
 from tests.figures_support import chart_table, read_numbers, value
+from workers.runner import make_worker
 
 ZONE = ZoneInfo("Asia/Bishkek")
 MISSED = {AttemptResult.NO_ANSWER, AttemptResult.DECLINED, AttemptResult.BUSY}
@@ -222,3 +228,20 @@ def test_a_call_is_counted_once_it_has_ended(
     assert chart_table(page, "answered")[today] == ["100%"]
     assert chart_table(page, "counsellors") == {"Aigul": ["1", "1", "0"]}
     assert chart_table(page, "languages") == {"Kyrgyz": ["1"]}
+
+
+def test_the_worker_counts_every_minute(
+    app: Flask, hotline: Hotline, emulator: TwilioEmulator, session: Session, redis: Redis
+) -> None:
+    hotline.line()
+    hotline.counsellor("Aigul", "+996555864209")
+    emulator.call("+996700481526", LINE, keys=["1", "1"])
+    queue = Queue(QUEUE_NAME, connection=redis, serializer=JSONSerializer)
+    queue.enqueue("workers.jobs.fold_figures", job_id="figures-folder")
+    make_worker(app, redis, fork=False).work(burst=True)
+    calls = session.scalars(select(Tally).where(Tally.measure == "calls")).all()
+    assert [(t.items, t.kind, t.language) for t in calls] == [(1, "answered", "ky")]
+    scheduled = ScheduledJobRegistry(queue=queue)
+    assert scheduled.get_job_ids() == ["figures-folder"]
+    at = scheduled.get_scheduled_time("figures-folder")
+    assert 0 < (at - datetime.now(UTC)).total_seconds() <= 60

@@ -15,14 +15,15 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
+from hotline.languages import LANGUAGES as HOTLINE_LANGUAGES
 from hotline.models import CallbackState, CallOutcome, Direction, Measure
+from hotline.privacy import MOBILE, OBLASTS
 from hotline.reports.figures import Span, sums
 from hotline.reports.suppression import SMALLEST_SHOWN, Cell, protect
 
 OTHER = "other"
-LANGUAGES = ("ky", "ru", "uz", "en", "")
-AREAS = ("bishkek", "chuy", "osh-city", "osh", "talas", "naryn", "batken", "jalal-abad",
-         "issyk-kul", "mobile", "")  # fmt: skip
+LANGUAGES = (*HOTLINE_LANGUAGES, "")  # "": not known (a blocked caller chose none)
+AREAS = (*OBLASTS, MOBILE, "")  # "": not known (a hidden or foreign number)
 CLOSED = (CallbackState.COMPLETED, CallbackState.EXPIRED, CallbackState.CANCELLED,
           CallbackState.FAILED)  # fmt: skip
 USAGE = ("minutes", "segments-in", "segments-out")

@@ -69,9 +69,12 @@ def _erasable() -> list[tuple[Any, Any, ColumnElement[bool]]]:
     return [
         (Callback, Callback.number_sealed, Callback.state.in_(TERMINAL_CALLBACK_STATES)),
         (Conversation, Conversation.caller_number_sealed, Conversation.closed_at.is_not(None)),
-        (Message, Message.recipient_sealed,
-         Message.send_state.in_([SendState.HANDED, SendState.FAILED])),
-    ]  # fmt: skip
+        (
+            Message,
+            Message.recipient_sealed,
+            Message.send_state.in_([SendState.HANDED, SendState.FAILED]),
+        ),
+    ]
 
 
 def _count(session: Session, model: Any, where: ColumnElement[bool]) -> int:
@@ -83,28 +86,29 @@ def plan(session: Session, before: datetime) -> Purge:
     old = _old(before)
     offers = CallAttempt.call_id.in_(select(Call.id).where(old[Call]))
     return Purge(
-        folded=sum(_count(session, model, where & (model.tallied == false()))
-                   for model, where in old.items()),
+        folded=sum(
+            _count(session, model, where & (model.tallied == false()))
+            for model, where in old.items()
+        ),
         calls=_count(session, Call, old[Call]),
         offers=_count(session, CallAttempt, offers),
         messages=_count(session, Message, old[Message]),
         callbacks=_count(session, Callback, old[Callback]),
         conversations=_count(session, Conversation, old[Conversation]),
-        numbers=sum(_count(session, model, where & column.is_not(None))
-                    for model, column, where in _erasable()),
-    )  # fmt: skip
+        numbers=sum(
+            _count(session, model, where & column.is_not(None))
+            for model, column, where in _erasable()
+        ),
+    )
 
 
-def purge(session: Session, now: datetime, zone: tzinfo, before: datetime,
-          actor: audit.Actor) -> Purge:  # fmt: skip
+def purge(
+    session: Session, now: datetime, zone: tzinfo, before: datetime, actor: audit.Actor
+) -> Purge:
     """Fold, erase, delete; the counts go to the audit trail. Commits as it goes."""
     counted = plan(session, before)
     reports.fold_all(session, now, zone)
-    numbers = sum(
-        _rows(session.execute(update(model).where(where, column.is_not(None)).values(
-            {column.key: None})))
-        for model, column, where in _erasable()
-    )  # fmt: skip
+    numbers = _erase(session)
     old = _old(before)
     calls, offers = _delete_calls(session, old[Call])
     done = Purge(
@@ -116,10 +120,20 @@ def purge(session: Session, now: datetime, zone: tzinfo, before: datetime,
         conversations=_delete(session, Conversation, old[Conversation]),
         numbers=numbers,
     )
-    audit.record(session, actor, audit.Action.PURGE, now, f"before {before.date()}",
-                 done.describe())  # fmt: skip
+    audit.record(
+        session, actor, audit.Action.PURGE, now, f"before {before.date()}", done.describe()
+    )
     session.commit()
     return done
+
+
+def _erase(session: Session) -> int:
+    """Sealed numbers closed rows should no longer hold; how many were erased."""
+    erased = 0
+    for model, column, where in _erasable():
+        leftover = update(model).where(where, column.is_not(None)).values({column.key: None})
+        erased += _rows(session.execute(leftover))
+    return erased
 
 
 def _rows(result: Any) -> int:
