@@ -4,6 +4,7 @@ with wrk sending a distinct signed CallSid per request. One table: req/s, p50, p
 worker CPU per request and the ratio to the ceiling measured just before.
 
     python -m bench [--backends postgresql,sqlite] [--seconds 10] [--connections 16,64]
+    python -m bench --figures [--calls 1000000]   # the overview and a year's report instead
 
 PostgreSQL: BENCH_DATABASE_URL (default a local `hotline_bench` database, made and wiped);
 Redis: REDIS_URL, else an embedded one. Needs wrk (`apt-get install wrk`).
@@ -135,7 +136,14 @@ def main() -> None:
     parser.add_argument("--backends", default="postgresql,sqlite")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", default="16,64")
+    parser.add_argument("--figures", action="store_true", help="bench.figures, on PostgreSQL")
+    parser.add_argument("--calls", type=int, default=1_000_000, help="history for --figures")
     args = parser.parse_args()
+    if args.figures:
+        from bench.figures import main_figures
+
+        main_figures(os.environ.get("BENCH_DATABASE_URL", staging.DEFAULT_POSTGRESQL), args.calls)
+        return
     if shutil.which("wrk") is None:
         raise SystemExit("make bench needs wrk: apt-get install wrk")
     connections = [int(c) for c in args.connections.split(",")]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -143,6 +143,11 @@ def now(app: Flask | None = None) -> datetime:
 def local_zone(app: Flask | None = None) -> ZoneInfo:
     """HOTLINE_TIMEZONE: the zone shifts and safe callback windows are written in."""
     return ZoneInfo((app or current_app).config["HOTLINE_TIMEZONE"])
+
+
+def daily_at(app: Flask | None = None) -> time:
+    """HOTLINE_DAILY_AT: the local time the worker's daily jobs run."""
+    return time.fromisoformat((app or current_app).config["HOTLINE_DAILY_AT"])
 
 
 def default_region(app: Flask | None = None) -> str:

@@ -8,7 +8,7 @@ the source of truth, and each feature's sweeper queues again what Redis lost.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from redis.exceptions import RedisError
 from rq import Queue
@@ -90,3 +90,12 @@ def drop_waiting(queue: Queue, key: str) -> None:
     if job.get_status(refresh=False) in WAITING:
         job.cancel()
         job.delete()
+
+
+def seconds_until(now: datetime, zone: tzinfo, at: time) -> int:
+    """Seconds from `now` to the next local `at` (tomorrow's, once today's has passed)."""
+    local = now.astimezone(zone)
+    moment = datetime.combine(local.date(), at, zone)
+    if moment <= local:
+        moment = datetime.combine(local.date() + timedelta(days=1), at, zone)
+    return max(1, int((moment.astimezone(UTC) - now.astimezone(UTC)).total_seconds()))

@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 from collections.abc import Mapping
+from datetime import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -68,6 +69,8 @@ DEFAULTS: dict[str, Any] = {
     "HOTLINE_SMS_TEXTER_WINDOW_MINUTES": 10,  # ... in this long; more get no answer
     "HOTLINE_SMS_NEW_CONVERSATIONS_PER_HOUR": 30,  # per line, against SMS pumping
     "HOTLINE_TOTP_REQUIRED": "admins",  # who must sign in to the console with a code: admins|all
+    "HOTLINE_RETENTION_DAYS": 365,  # call and SMS metadata older than this is folded and deleted
+    "HOTLINE_DAILY_AT": "07:00",  # local time of the daily jobs: gaps in cover, retention
     "HOTLINE_CONFIG_DIR": str(Path(__file__).resolve().parent.parent / "config"),
 }
 INT_SETTINGS = {
@@ -86,6 +89,7 @@ INT_SETTINGS = {
     "HOTLINE_SMS_TEXTER_LIMIT",
     "HOTLINE_SMS_TEXTER_WINDOW_MINUTES",
     "HOTLINE_SMS_NEW_CONVERSATIONS_PER_HOUR",
+    "HOTLINE_RETENTION_DAYS",
 }
 FLOAT_SETTINGS = {"HOTLINE_REDIS_TIMEOUT", "HOTLINE_TWILIO_TIMEOUT", "HOTLINE_DB_DEADLINE_SECONDS"}
 
@@ -139,6 +143,7 @@ def load_settings(environ: Mapping[str, str], instance_path: Path) -> dict[str, 
     _check_place(settings["HOTLINE_TIMEZONE"], settings["HOTLINE_DEFAULT_REGION"])
     if settings["HOTLINE_TOTP_REQUIRED"] not in ("admins", "all"):
         raise ConfigError("HOTLINE_TOTP_REQUIRED must be admins or all")
+    _check_daily(settings["HOTLINE_RETENTION_DAYS"], settings["HOTLINE_DAILY_AT"])
     settings["HOTLINE_DEFAULT_REGION"] = settings["HOTLINE_DEFAULT_REGION"].upper()
     settings["HOTLINE_PUBLIC_URL"] = settings["HOTLINE_PUBLIC_URL"].rstrip("/")
     return settings
@@ -194,6 +199,18 @@ def _check_encryption_keys(value: str | None) -> None:
                 "python -c 'from cryptography.fernet import Fernet; "
                 "print(Fernet.generate_key().decode())'"
             ) from None
+
+
+def _check_daily(retention_days: int, daily_at: str) -> None:
+    """HOTLINE_RETENTION_DAYS within 30-3650 days; HOTLINE_DAILY_AT a time of day, HH:MM."""
+    if not 30 <= retention_days <= 3650:
+        raise ConfigError("HOTLINE_RETENTION_DAYS must be 30 to 3650 (days)")
+    try:
+        time.fromisoformat(daily_at if len(daily_at) == 5 else "")
+    except ValueError:
+        raise ConfigError(
+            f"HOTLINE_DAILY_AT must be a time of day like 07:00, not {daily_at!r}"
+        ) from None
 
 
 def _check_place(zone: str, region: str) -> None:

@@ -25,7 +25,11 @@ RULES = {
     "supervisor.auth.logout": "public",  # ends a session if there is one
     "supervisor.auth.password": "user",
     "supervisor.auth.second_factor_setup": "user",
+    "supervisor.phone.index": "user",
     "supervisor.overview.index": "user",
+    "supervisor.reports.index": "user",
+    "supervisor.reports.csv_file": "user",
+    "supervisor.reports.markdown_file": "user",
     "supervisor.calls.index": "user",
     "supervisor.calls.call": "user",
     "supervisor.calls.export": "user",

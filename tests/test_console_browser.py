@@ -1,8 +1,10 @@
 """A supervisor's round in headless Chromium with JavaScript off: sign in with a TOTP code,
-filter the call log, block a caller, add a shift, switch to Kyrgyz. Screenshots of each step."""
+filter the call log, block a caller, add a shift, switch to Kyrgyz; the overview's charts and
+a report over two months of demo history. Screenshots of each step."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,8 +18,8 @@ from hotline.extensions import get_keyring
 from hotline.models import AttemptResult, Call, CallAttempt, CallOutcome, Counsellor, Line, Role
 from hotline.simulator import SimClock
 from tests.browser_support import LAPTOP, PHONE, LiveServer, free_port
-from tests.conftest import AppMaker, Hotline
-from tests.console_support import ADMIN, PASSWORD, TOTP_SECRET, add_account
+from tests.conftest import AppMaker, Hotline, HotlineCliRunner
+from tests.console_support import ADMIN, PASSWORD, SUPERVISOR, TOTP_SECRET, add_account
 
 pytestmark = pytest.mark.slow
 
@@ -124,3 +126,48 @@ def test_a_supervisors_round_in_chromium(
         context.close()
         server.stop()
     assert hosts == {f"127.0.0.1:{port}"}  # no script, style or font from anywhere else
+
+
+def test_the_overviews_charts_and_a_report_in_chromium(
+    make_app: AppMaker, chromium: Any, screenshots: Path, clock: SimClock
+) -> None:
+    port = free_port()
+    app, emulator = make_app(HOTLINE_PUBLIC_URL=f"http://127.0.0.1:{port}")
+    add_account(app, SUPERVISOR, Role.SUPERVISOR, totp=False)
+    history = HotlineCliRunner(app).invoke(
+        args=["demo", "data", "--calls", "4000", "--days", "60", "--seed", "4"]
+    )
+    assert history.exit_code == 0, history.output
+    server = LiveServer(app, port)
+    context = chromium.new_context(viewport=LAPTOP, java_script_enabled=False, locale="en-GB")
+    page = context.new_page()
+    try:
+        page.goto(server.url + "/supervisor/login")
+        page.fill("input[name=email]", SUPERVISOR)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("main button[type=submit]")
+        page.click("text=last 30 days")
+        assert page.locator("figure.chart svg").count() == 10
+        assert page.locator("#chart-calls rect").count() >= 29  # a column a day
+        colour = page.locator("#chart-calls rect").first.evaluate("e => getComputedStyle(e).fill")
+        assert colour == "rgb(0, 114, 178)"  # from the stylesheet: nothing inline is needed
+        page.locator("#chart-wait details summary").click()  # the numbers, without script
+        assert page.locator("#chart-wait table tbody tr").count() == 30
+        page.screenshot(path=screenshots / "7-overview-charts.png", full_page=True)
+        assert inline_style_or_script(context.request.get(page.url).text()) == []
+
+        page.click("nav >> text=Report")
+        assert page.locator("main h2").first.inner_text() == "Calls by month and outcome"
+        page.screenshot(path=screenshots / "8-report.png", full_page=True)
+        assert inline_style_or_script(context.request.get(page.url).text()) == []
+        with page.expect_download() as download:
+            page.click("text=CSV")
+        assert download.value.suggested_filename.startswith("report-")
+    finally:
+        context.close()
+        server.stop()
+
+
+def inline_style_or_script(html: str) -> list[str]:
+    """What the CSP would refuse: style attributes, <style> and <script> elements."""
+    return re.findall(r"<script|<style|\sstyle=|\son[a-z]+=", html)

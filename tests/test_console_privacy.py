@@ -7,6 +7,7 @@ import re
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
@@ -20,7 +21,8 @@ from tests.console_support import Console
 CALLERS = ("+996700481526", "+996312647193", "+996555938274")
 CALLBACK_NUMBER = "+996777516284"
 COUNSELLORS = {"Aigul": "+996555864209", "Bakyt": "+996709352617"}
-NUMBERS = (*CALLERS, CALLBACK_NUMBER, *COUNSELLORS.values())
+SUPERVISOR_PHONE = "+996772604918"  # registered for alerts on the console
+NUMBERS = (*CALLERS, CALLBACK_NUMBER, *COUNSELLORS.values(), SUPERVISOR_PHONE)
 SEPARATORS = re.compile(r"[\s\-().\u00a0/]")
 
 
@@ -60,6 +62,7 @@ def arrange(hotline: Hotline, emulator: TwilioEmulator, console: Console) -> Non
         "/supervisor/counsellors",
         {"name": "Cholpon", "phone": "0709 352 6", "languages": ["ky"], "centre": ""},
     )
+    console.post("/supervisor/account/phone", {"phone": "0772 604 918"})
 
 
 def page_arguments(session: Session) -> dict[str, list[int | str]]:
@@ -107,6 +110,7 @@ def test_no_console_page_or_export_shows_a_number(
     emulator: TwilioEmulator,
     console: Console,
     session: Session,
+    runner: FlaskCliRunner,
 ) -> None:
     arrange(hotline, emulator, console)
     console.post("/supervisor/language", {"language": language}, page="/supervisor/")
@@ -123,7 +127,10 @@ def test_no_console_page_or_export_shows_a_number(
         "/supervisor/calls.csv",
         "/supervisor/callbacks?all=1",
         "/supervisor/calls?area=bishkek",
+        "/supervisor/?since=2020-01-01",
+        "/supervisor/report?since=2020-01-01",
     ]
+    assert runner.invoke(args=["figures", "update"]).exit_code == 0
     assert len(pages) > 25
     rendered = {}
     for path in pages:
@@ -132,6 +139,7 @@ def test_no_console_page_or_export_shows_a_number(
         rendered[path] = response.get_data(as_text=True)
         response.close()
     assert "Aigul" in rendered["/supervisor/counsellors"]  # the pages really hold the data
+    assert "Aigul" in rendered["/supervisor/"]  # counsellor load: the figures were counted
     assert len(session.scalars(select(Callback)).all()) == 2  # by voice and by SMS
     assert len(re.findall(r'class="tag"', rendered["/supervisor/calls"])) == 3
     found = {path: leaks(text) for path, text in rendered.items() if leaks(text)}

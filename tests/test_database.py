@@ -91,3 +91,19 @@ def test_reservations_migration_moves_the_old_default_wait_both_ways(
 
 def columns(bound: Engine, table: str) -> set[str]:
     return {column["name"] for column in inspect(bound).get_columns(table)}
+
+
+def test_the_figures_migration_comes_down_and_up_again(migrated_engine: Engine) -> None:
+    """On this pass's backend: tallies, cover alerts, counted flags and phones go and return."""
+    migrate.downgrade(migrated_engine, "0901_replays")
+    try:
+        tables = set(inspect(migrated_engine).get_table_names())
+        assert {"tally", "cover_alert"} & tables == set()
+        assert "tallied" not in columns(migrated_engine, "call")
+        assert "phone_sealed" not in columns(migrated_engine, "user_account")
+    finally:
+        migrate.upgrade(migrated_engine)
+    for table in ("call", "callback", "message", "conversation"):
+        assert "tallied" in columns(migrated_engine, table)
+    indexes = {index["name"] for index in inspect(migrated_engine).get_indexes("call")}
+    assert "ix_call_not_tallied" in indexes

@@ -24,6 +24,8 @@ DOMAIN = (
     "hotline.models",
     "hotline.outbox",
     "hotline.privacy",
+    "hotline.reports",
+    "hotline.retention",
     "hotline.roster",
     "hotline.routing",
 )

@@ -73,6 +73,10 @@ def test_production_names_each_missing_variable(missing: str, tmp_path: Path) ->
         ("HOTLINE_TIMEZONE", "Bishkek", "HOTLINE_TIMEZONE must be a time zone like Asia/Bishkek"),
         ("HOTLINE_DEFAULT_REGION", "XX", "HOTLINE_DEFAULT_REGION must be a country code like KG"),
         ("HOTLINE_WRAP_UP_SECONDS", "two", "HOTLINE_WRAP_UP_SECONDS must be a number"),
+        ("HOTLINE_RETENTION_DAYS", "29", "HOTLINE_RETENTION_DAYS must be 30 to 3650"),
+        ("HOTLINE_RETENTION_DAYS", "3651", "HOTLINE_RETENTION_DAYS must be 30 to 3650"),
+        ("HOTLINE_DAILY_AT", "7", "HOTLINE_DAILY_AT must be a time of day like 07:00, not '7'"),
+        ("HOTLINE_DAILY_AT", "25:00", "HOTLINE_DAILY_AT must be a time of day like 07:00"),
     ],
 )
 def test_a_malformed_setting_is_explained(

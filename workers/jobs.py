@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from hotline import callbacks, outbox
+from hotline import callbacks, outbox, reports, retention, roster
 from hotline.extensions import get_queue, now
-from workers import placing, sending, sms_sweeping, sweeping
+from workers import daily, placing, sending, sms_sweeping, sweeping
 
 
 def place_callback(callback_id: int) -> str:
@@ -43,6 +43,34 @@ def sweep_sms() -> str:
         return sms_sweeping.sweep(app)
     finally:
         outbox.schedule_sms_sweeper(get_queue(app), now=now(app))
+
+
+def fold_figures() -> str:
+    """Count what has settled into the daily figures; then again in a minute, even after an
+    error."""
+    app = _app()
+    try:
+        return daily.fold(app)
+    finally:
+        reports.schedule_folding(get_queue(app), now=now(app))
+
+
+def check_cover() -> str:
+    """Text supervisors about the coming day's gaps in cover; then again tomorrow."""
+    app = _app()
+    try:
+        return daily.check_cover(app)
+    finally:
+        roster.schedule_cover_check(get_queue(app), daily.seconds_to_next_day(app), now(app))
+
+
+def purge_old() -> str:
+    """Fold and delete metadata past the retention period; then again tomorrow."""
+    app = _app()
+    try:
+        return daily.purge(app)
+    finally:
+        retention.schedule_purge(get_queue(app), daily.seconds_to_next_day(app), now(app))
 
 
 def _app() -> Flask:

@@ -17,10 +17,12 @@ from rq.executions import Execution
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
+from hotline import reports, retention, roster
 from hotline.callbacks import schedule_sweeper
 from hotline.db import engine
 from hotline.extensions import QUEUE_NAME, connect, redis_url
 from hotline.outbox import schedule_sms_sweeper
+from workers.daily import seconds_to_next_day
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +74,13 @@ def run(app: Flask, burst: bool = False) -> bool:
     """Work the queue (with the scheduler, so enqueue_in/enqueue_at jobs run)."""
     worker = make_worker(app)
     _wait_for_redis(worker.connection)
-    if not burst:  # the sweepers then keep themselves scheduled, one minute apart
+    if not burst:  # the sweepers then keep themselves scheduled, one minute (or day) apart
         queue = Queue(QUEUE_NAME, connection=worker.connection, serializer=JSONSerializer)
         schedule_sweeper(queue, seconds=5)
         schedule_sms_sweeper(queue, seconds=5)
+        reports.schedule_folding(queue, seconds=5)
+        roster.schedule_cover_check(queue, seconds_to_next_day(app))
+        retention.schedule_purge(queue, seconds_to_next_day(app))
     return bool(worker.work(burst=burst, with_scheduler=True, logging_level="INFO"))
 
 

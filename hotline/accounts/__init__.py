@@ -30,8 +30,10 @@ from hotline.accounts.users import (
     get_user,
     list_users,
     normal_email,
+    remove_phone,
     reset_password,
     set_active,
+    set_phone,
     start_second_factor,
 )
 
@@ -55,9 +57,11 @@ __all__ = [
     "normal_email",
     "one_time_password",
     "open_session",
+    "remove_phone",
     "reset_password",
     "resume_session",
     "set_active",
+    "set_phone",
     "start_second_factor",
     "verify_password",
 ]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from hotline.accounts.passwords import hash_password
 from hotline.accounts.second_factor import SecretBox, new_recovery_codes, recovery_hash
 from hotline.models import Role, User
+from hotline.privacy import Keyring, mask_number, normalize_number
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EMAIL_MAX = 64
@@ -115,3 +116,16 @@ def start_second_factor(user: User, box: SecretBox, secret: str, step: int) -> l
     user.totp_last_step = step
     user.recovery_codes = [recovery_hash(code) for code in codes]
     return codes
+
+
+def set_phone(user: User, keyring: Keyring, raw: str, region: str) -> None:
+    """The user's own phone for alerts: sealed, with a masked hint; never kept in the clear."""
+    e164 = normalize_number(raw, region)
+    user.phone_sealed = keyring.seal(e164)
+    user.phone_hint = mask_number(e164)
+
+
+def remove_phone(user: User) -> None:
+    """No more alerts to this user's phone."""
+    user.phone_sealed = None
+    user.phone_hint = None

@@ -30,3 +30,7 @@ class Action(StrEnum):
     USER_RESET = "user-reset"
     OWN_PASSWORD = "own-password"
     OWN_SECOND_FACTOR = "own-second-factor"
+    OWN_PHONE = "own-phone"
+    VIEW_REPORT = "view-report"
+    EXPORT_REPORT = "export-report"
+    PURGE = "purge"

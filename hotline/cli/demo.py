@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import random
+import time
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from hotline import accounts, audit, roster
-from hotline.db import session_scope
+from hotline.cli import history
+from hotline.db import session_factory, session_scope
 from hotline.directory import DIRECTORY_FILE, load_directory, sync_centres
-from hotline.extensions import get_keyring, now
-from hotline.models import DutyOverride, Line, Role, Strategy, User
+from hotline.extensions import get_keyring, local_zone, now
+from hotline.models import Counsellor, DutyOverride, Line, Role, Strategy, User
 
 DEMO_LINE = "+996312900100"
 DEMO_ADMIN = "admin@example.org"
@@ -32,19 +36,48 @@ demo = AppGroup("demo", help="Demo data for trying the hotline on a laptop.")
 def seed() -> None:
     """Add the centres, a national demo line and three on-duty counsellors, if there is no line."""
     with session_scope() as session:
-        if session.scalar(select(Line.id).limit(1)) is not None:
+        if not _seed(session):
             click.echo("lines exist already: demo data not added")
             return
-        directory = load_directory(Path(current_app.config["HOTLINE_CONFIG_DIR"]) / DIRECTORY_FILE)
-        sync_centres(session, directory)
-        roster.add_line(session, DEMO_LINE, "ky", None, Strategy.RRMEMORY)
-        for name, phone, languages in DEMO_COUNSELLORS:
-            roster.add_counsellor(
-                session, get_keyring(), name=name, phone=phone, languages=languages
-            )
-            session.flush()
-            roster.set_duty(session, name, DutyOverride.ON)
     click.echo(f"demo line {DEMO_LINE} and {len(DEMO_COUNSELLORS)} counsellors on duty added")
+
+
+def _seed(session: Session) -> bool:
+    """The demo line and counsellors, on a database with no line; False when it has one."""
+    if session.scalar(select(Line.id).limit(1)) is not None:
+        return False
+    directory = load_directory(Path(current_app.config["HOTLINE_CONFIG_DIR"]) / DIRECTORY_FILE)
+    sync_centres(session, directory)
+    roster.add_line(session, DEMO_LINE, "ky", None, Strategy.RRMEMORY)
+    for name, phone, languages in DEMO_COUNSELLORS:
+        roster.add_counsellor(session, get_keyring(), name=name, phone=phone, languages=languages)
+        session.flush()
+        roster.set_duty(session, name, DutyOverride.ON)
+    return True
+
+
+@demo.command("data")
+@click.option("--calls", default=10_000, type=click.IntRange(1, 5_000_000), show_default=True)
+@click.option("--days", default=3 * 365, type=click.IntRange(1, 3660), show_default=True)
+@click.option("--seed", "seed_value", type=int, help="The same seed, the same history.")
+def data(calls: int, days: int, seed_value: int | None) -> None:
+    """Demo history: calls, callbacks and SMS over past days, with their daily figures."""
+    began = time.monotonic()
+    with session_factory()() as session:  # history commits a chunk at a time
+        _seed(session)  # the demo line and counsellors when there is no line yet
+        people = session.execute(
+            select(Counsellor.id, Counsellor.languages).where(Counsellor.active.is_(True))
+        )
+        setting = history.Setting(
+            list(session.scalars(select(Line.id).order_by(Line.id))),
+            {person: list(spoken) for person, spoken in people},
+            local_zone(),
+        )
+        rng = random.Random(seed_value)
+        crowd = history.Crowd(get_keyring(), rng, size=max(20, calls * 11 // 20))
+        today = now().astimezone(local_zone()).date()
+        written = history.generate(session, crowd, setting, calls, days, today)
+    click.echo(f"{written} calls over {days} days written in {time.monotonic() - began:.0f} s")
 
 
 @demo.command("admin")

@@ -22,7 +22,7 @@ from hotline.logbook.messages import (
 )
 from hotline.logbook.overview import Figure, OnCall, on_call_now, start_of_day, today
 from hotline.logbook.paging import Page
-from hotline.logbook.tags import caller_tag
+from hotline.logbook.tags import caller_tag, repeat_callers
 
 __all__ = [
     "CallFilter",
@@ -44,6 +44,7 @@ __all__ = [
     "lines_by_id",
     "offer_names",
     "on_call_now",
+    "repeat_callers",
     "start_of_day",
     "today",
 ]

@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline.models import Call
+
 
 def caller_tag(pseudonym: str | None) -> str | None:
     """'K7Q-2XM' for a pseudonym; None for a hidden caller id."""
@@ -41,3 +43,22 @@ def repeat_counts(
     if until is not None:
         query = query.where(moment < until)
     return {pseudonym: count for pseudonym, count in session.execute(query)}
+
+
+def repeat_callers(
+    session: Session, since: datetime, until: datetime, line_id: int | None = None
+) -> int:
+    """How many caller tags have two or more calls in [since, until): a count, never a list.
+
+    From the call log itself (a count of distinct callers cannot be added up day by day), so
+    it covers calls retention has kept.
+    """
+    repeated = (
+        select(Call.caller)
+        .where(Call.caller.is_not(None), Call.started_at >= since, Call.started_at < until)
+        .group_by(Call.caller)
+        .having(func.count() >= 2)
+    )
+    if line_id is not None:
+        repeated = repeated.where(Call.line_id == line_id)
+    return session.scalar(select(func.count()).select_from(repeated.subquery())) or 0

@@ -11,11 +11,13 @@ from hotline.models.enums import (
     CallOutcome,
     Direction,
     DutyOverride,
+    Measure,
     Role,
     SafeWindow,
     SendState,
     Strategy,
 )
+from hotline.models.figures import CoverAlert, Tally
 from hotline.models.messages import Conversation, Message
 from hotline.models.people import Counsellor, Shift, User
 
@@ -33,16 +35,19 @@ __all__ = [
     "Centre",
     "Conversation",
     "Counsellor",
+    "CoverAlert",
     "Direction",
     "DutyOverride",
     "HeldNumber",
     "Line",
+    "Measure",
     "Message",
     "Role",
     "SafeWindow",
     "SendState",
     "Shift",
     "Strategy",
+    "Tally",
     "User",
     "utcnow",
 ]

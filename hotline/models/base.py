@@ -52,6 +52,18 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}
 
 
+def not_tallied_index(name: str, column: str) -> Any:
+    """A partial index of the rows not yet counted in the daily figures (few: they settle)."""
+    from sqlalchemy import Index, text
+
+    return Index(
+        name,
+        column,
+        sqlite_where=text("tallied = 0"),
+        postgresql_where=text("NOT tallied"),
+    )
+
+
 def str_enum(enum_class: type[Any]) -> Any:
     """A column type storing a StrEnum by its value, as plain text (no native ENUM to migrate)."""
     from sqlalchemy import Enum

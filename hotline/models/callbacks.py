@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hotline.models.base import Base, str_enum, utcnow
+from hotline.models.base import Base, not_tallied_index, str_enum, utcnow
 from hotline.models.enums import CallbackState, SafeWindow
 
 
@@ -19,6 +19,7 @@ class Callback(Base):
         Index("ix_callback_state_due", "state", "next_attempt_at"),
         # One request per call or SMS that asked, however often Twilio's request is replayed.
         Index("uq_callback_source_call_sid", "source_call_sid", unique=True),
+        not_tallied_index("ix_callback_not_tallied", "requested_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,6 +44,8 @@ class Callback(Base):
     caller_call_sid: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str | None] = mapped_column(String(32))
     closed_at: Mapped[datetime | None]
+    # Counted in the daily figures (hotline.reports), once closed.
+    tallied: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class HeldNumber(Base):

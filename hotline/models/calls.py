@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.models.base import Base, str_enum, utcnow
+from hotline.models.base import Base, not_tallied_index, str_enum, utcnow
 from hotline.models.enums import AttemptResult, CallOutcome
 from hotline.models.people import Counsellor
 
@@ -19,6 +19,7 @@ class Call(Base):
     __table_args__ = (
         Index("ix_call_caller_started", "caller", "started_at"),
         Index("ix_call_started", "started_at"),  # the console's log, newest first
+        not_tallied_index("ix_call_not_tallied", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,6 +40,8 @@ class Call(Base):
     counsellor_id: Mapped[int | None] = mapped_column(ForeignKey("counsellor.id"))
     attempt_count: Mapped[int] = mapped_column(default=0)  # counsellors offered this call
     invalid_keys: Mapped[int] = mapped_column(default=0)
+    # Counted in the daily figures (hotline.reports), once it ended.
+    tallied: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     counsellor: Mapped[Counsellor | None] = relationship()
     attempts: Mapped[list[CallAttempt]] = relationship(

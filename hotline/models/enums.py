@@ -81,6 +81,18 @@ class SendState(StrEnum):
     FAILED = "failed"  # refused for good, or given up; the number is erased
 
 
+class Measure(StrEnum):
+    """What a tally of the daily figures counts; each has its own breakdown (hotline.reports)."""
+
+    CALLS = "calls"  # language, area, kind = outcome; amount = billed minutes
+    HOURS = "hours"  # bucket = the local hour of day the call started
+    WAITS = "waits"  # answered calls; bucket = whole seconds from start to answer
+    OFFERS = "offers"  # bucket = counsellor id; kind = accepted, missed or other
+    CALLBACKS = "callbacks"  # language, kind = the state it closed in
+    MESSAGES = "messages"  # language, kind = direction; amount = segments
+    CONVERSATIONS = "conversations"  # SMS relay conversations opened; language
+
+
 class Role(StrEnum):
     """What a console user may do: supervisors read the log and block; admins run the roster."""
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, text
+from sqlalchemy import JSON, ForeignKey, Index, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hotline.models.base import Base, str_enum, utcnow
+from hotline.models.base import Base, not_tallied_index, str_enum, utcnow
 from hotline.models.enums import Direction, SendState
 
 OPEN = text("closed_at IS NULL")
@@ -27,6 +27,7 @@ class Conversation(Base):
             sqlite_where=OPEN,
             postgresql_where=OPEN,
         ),
+        not_tallied_index("ix_conversation_not_tallied", "opened_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,6 +45,8 @@ class Conversation(Base):
     reply_due_at: Mapped[datetime | None]
     counsellors_tried: Mapped[list[int]] = mapped_column(JSON, default=list)
     close_reason: Mapped[str | None] = mapped_column(String(16))
+    # Counted in the daily figures (hotline.reports).
+    tallied: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Message(Base):
@@ -58,6 +61,7 @@ class Message(Base):
     __table_args__ = (
         Index("ix_message_send_due", "send_state", "next_attempt_at"),
         Index("ix_message_created", "created_at"),  # the console's SMS log
+        not_tallied_index("ix_message_not_tallied", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,3 +89,5 @@ class Message(Base):
     claimed_at: Mapped[datetime | None]
     # Sent once per cause ("centres:<CallSid>"), however often the request that asked is replayed.
     dedup_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    # Counted in the daily figures (hotline.reports), once its size is known.
+    tallied: Mapped[bool] = mapped_column(default=False, server_default=false())

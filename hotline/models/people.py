@@ -79,3 +79,6 @@ class User(Base):
     last_login_at: Mapped[datetime | None]
     # Sessions opened before this are over (password reset, account disabled).
     sessions_valid_after: Mapped[datetime | None]
+    # Their own phone for alerts (gaps in cover): sealed like a counsellor's, shown masked.
+    phone_sealed: Mapped[str | None] = mapped_column(String(255))
+    phone_hint: Mapped[str | None] = mapped_column(String(24))

@@ -2,9 +2,11 @@
 
 `shifts` reads and writes the weekly windows (pure); `changes` makes the operator's changes in
 the database, shared by the CLI and the console; `coverage` counts who is on shift in each
-hour of the week per language (pure). No flask, no twilio.
+hour of the week per language (pure); `gaps` finds the coming day's hours with nobody on call
+for a line's language, and `alerts` texts supervisors about them. No flask, no twilio.
 """
 
+from hotline.roster.alerts import CHECK_JOB_ID, alert_gaps, schedule_cover_check
 from hotline.roster.changes import (
     add_counsellor,
     add_line,
@@ -19,6 +21,7 @@ from hotline.roster.changes import (
     update_line,
 )
 from hotline.roster.coverage import Rota, coverage
+from hotline.roster.gaps import Gap, coming_gaps
 from hotline.roster.shifts import (
     WEEKDAYS,
     RosterError,
@@ -28,12 +31,16 @@ from hotline.roster.shifts import (
 )
 
 __all__ = [
+    "CHECK_JOB_ID",
     "WEEKDAYS",
+    "Gap",
     "RosterError",
     "Rota",
     "add_counsellor",
+    "alert_gaps",
     "add_line",
     "add_shifts",
+    "coming_gaps",
     "coverage",
     "describe_shift",
     "describe_window",
@@ -43,6 +50,7 @@ __all__ = [
     "find_line",
     "parse_shift",
     "remove_shift",
+    "schedule_cover_check",
     "set_active",
     "set_duty",
     "update_line",

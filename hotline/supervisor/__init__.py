@@ -1,10 +1,12 @@
 """The supervisor console at /supervisor/: server-rendered pages in Kyrgyz, Russian, English.
 
 One blueprint per module, nested under `bp`: `auth` (login, logout, language, own password
-and second factor), `overview`, `calls`, `messages`, `callbacks`, `blocks`, `counsellors`,
-`shifts`, `lines`, `users`, `trail` (the audit trail). `access` decides who may see what,
-`security` sets the headers, `forms` and `labels` are shared by the pages, `i18n` sets up
-Flask-Babel. Domain work is done by accounts, audit, logbook, blocklist and roster.
+and second factor), `phone` (the user's phone for alerts), `overview` (with `dashboard`'s
+charts), `report_page` (with `report_files`), `calls`, `messages`, `callbacks`, `blocks`,
+`counsellors`, `shifts`, `lines`, `users`, `trail` (the audit trail). `access` decides who may
+see what, `security` sets the headers, `forms` and `labels` are shared by the pages, `i18n`
+sets up Flask-Babel, `alerts` words the SMS about gaps in cover. Domain work is done by
+accounts, audit, logbook, blocklist, roster and reports.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import Forbidden, NotFound
 
+from hotline.outbox import register_writer
+from hotline.reports import number
 from hotline.supervisor import (
     access,
+    alerts,
     auth,
     blocks,
     callbacks,
@@ -26,6 +31,8 @@ from hotline.supervisor import (
     lines,
     messages,
     overview,
+    phone,
+    report_page,
     security,
     shifts,
     trail,
@@ -44,7 +51,9 @@ bp = Blueprint(
 )
 for module in (
     auth,
+    phone,
     overview,
+    report_page,
     calls,
     messages,
     callbacks,
@@ -56,6 +65,7 @@ for module in (
     trail,
 ):
     bp.register_blueprint(module.bp)
+bp.add_app_template_global(number, "number")  # a chart's value as its table shows it
 
 
 @bp.before_request
@@ -89,6 +99,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
     i18n.init_app(app)
     csrf.init_app(app)
+    register_writer(app.extensions, alerts.WRITER, alerts.write_cover_gaps)
     app.register_blueprint(bp)
     app.after_request(security.protect)
 

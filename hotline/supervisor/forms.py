@@ -175,3 +175,17 @@ class AuditFilterForm(Form):
     until = DateField(_l("Until"), validators=[Optional()])
     actor = SelectField(_l("Who"), choices=[], validate_choice=False, default="")
     action = SelectField(_l("What"), choices=labels.choices(labels.ACTIONS, ANY), default="")
+
+
+class PeriodForm(Form):
+    """The overview's period and line (a GET form: bookmarkable, no token)."""
+
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("Until"), validators=[Optional()])
+    line = SelectField(_l("Line"), choices=[], validate_choice=False, default="")
+
+
+class PhoneForm(FlaskForm):
+    """The user's own phone for alerts: written only, never shown back whole."""
+
+    phone = StringField(_l("Phone"), validators=[Length(max=32)])

@@ -110,6 +110,10 @@ ACTIONS: dict[str, LazyString] = {
     Action.USER_RESET: _l("reset a password"),
     Action.OWN_PASSWORD: _l("changed their password"),
     Action.OWN_SECOND_FACTOR: _l("set up a second factor"),
+    Action.OWN_PHONE: _l("changed their phone for alerts"),
+    Action.VIEW_REPORT: _l("viewed a report"),
+    Action.EXPORT_REPORT: _l("exported a report"),
+    Action.PURGE: _l("deleted old records (retention)"),
 }
 DAYS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
 

@@ -10,7 +10,8 @@ from flask_babel import LazyString
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.extensions import local_zone
+from hotline import reports
+from hotline.extensions import local_zone, now
 from hotline.models import Counsellor, Line
 from hotline.privacy import mask_phone_numbers
 from hotline.supervisor import labels
@@ -24,6 +25,28 @@ def period(since: date | None, until: date | None) -> tuple[datetime | None, dat
     start = datetime.combine(since, time(0), zone) if since else None
     end = datetime.combine(until + timedelta(days=1), time(0), zone) if until else None
     return start, end
+
+
+DEFAULT_DAYS = 30  # the overview's period until one is chosen
+LONGEST_DAYS = 3660
+
+
+def read_span(form: Any) -> reports.Span:
+    """A period form's days (the last 30 by default; at most ten years) and line."""
+    today = now().astimezone(local_zone()).date()
+    until = form.until.data if form.until.data and not form.until.errors else today
+    since = form.since.data if form.since.data and not form.since.errors else None
+    since = since or until - timedelta(days=DEFAULT_DAYS - 1)
+    if since > until:
+        since, until = until, since
+    since = max(since, until - timedelta(days=LONGEST_DAYS))
+    return reports.Span(since, until, number_or_none(form.line.data))
+
+
+def recent(days: int) -> tuple[date, date]:
+    """The last `days` local days, today included."""
+    today = now().astimezone(local_zone()).date()
+    return today - timedelta(days=days - 1), today
 
 
 def filter_period(form: Any) -> tuple[datetime | None, datetime | None]:
