@@ -41,7 +41,8 @@ def _over_time(figures: reports.Overview, monthly: bool) -> list[Chart]:
     steps, per = figures.steps, _("per month") if monthly else _("per day")
     axis = steps if monthly else [step[5:] for step in steps]  # "03-14" under a day
     paired = zip(figures.answered, figures.calls, strict=True)
-    share = [round(100 * answered / calls, 1) if calls else None for answered, calls in paired]
+    # Rounded once, where it is shown: rounding here too showed 56.52 as "56".
+    share = [100 * answered / calls if calls else None for answered, calls in paired]
     median = [reports.percentile(w, 0.5) for w in figures.waits]
     slow = [reports.percentile(w, 0.9) for w in figures.waits]
     callbacks = figures.callbacks
