@@ -10,7 +10,7 @@ import os
 bind = f"{os.environ.get('WEB_HOST', '0.0.0.0')}:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
-threads = int(os.environ.get("WEB_THREADS", "16"))
+threads = int(os.environ.get("WEB_THREADS", "32"))
 timeout = 20
 # Two servers on one machine would share the default control socket and take it from each
 # other; the hotline does not use it.

@@ -10,7 +10,9 @@ back, with no restart).
 
 Once the database has stalled, waiting for it again would only tie up every web thread while
 callers wait, /voice/fallback among them: so until a database call gets through again, one
-request at a time tries it with the full deadline and the others give up at once.
+request at a time tries it, with a fifth of the deadline (a database that is back answers in
+milliseconds; a request that queued behind the stalled ones has spent its time already), and
+the others give up at once.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from sqlalchemy import Engine, event
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.05
+PROBE_SHARE = 0.2
+"""The share of the deadline a request gets to find out whether a stalled database is back."""
 _RECORD_KEY = "hotline.deadline"
 
 
@@ -52,15 +56,16 @@ class Breaker:
         self._lock = threading.Lock()
 
     def deadline(self, seconds: float) -> float:
-        """A new request's deadline: the full one, or none at all while another one probes."""
+        """A new request's deadline: the full one; while stalled, a probe's share for one
+        request at a time, and none at all for the others."""
         now = time.monotonic()
         with self._lock:
             if not self._stalled:
                 return now + seconds
             if now < self._probe_until:
                 return now  # give up at once: the reserve line, and the thread is free again
-            self._probe_until = now + seconds  # this request tries
-            return now + seconds
+            self._probe_until = now + seconds * PROBE_SHARE  # this request tries
+            return self._probe_until
 
     def stalled(self) -> None:
         """A database call ran out of time."""
@@ -129,14 +134,22 @@ def _break(connection: Any) -> None:
 WATCHDOG = Watchdog()
 # New connections are made here, so a request can stop waiting for one: the driver's own
 # connect timeout cannot go below 2 s, all of a webhook's budget.
-_CONNECTORS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="db-connect")
+CONNECTORS = 4
+_CONNECTORS = ThreadPoolExecutor(max_workers=CONNECTORS, thread_name_prefix="db-connect")
+# Connections being made now: never more than there are connectors, or attempts made while
+# the database was away would queue up, and once it is back the probe would wait behind them.
+_connecting = threading.BoundedSemaphore(CONNECTORS)
 
 
 def connect_by(
     deadline: float, connect: Callable[[], Any], error: type[Exception], breaker: Breaker
 ) -> Any:
     """A new DBAPI connection from `connect()`, or `error` (the driver's own) at `deadline`."""
+    left = deadline - time.monotonic()
+    if left <= 0 or not _connecting.acquire(timeout=left):
+        raise error("no database connection within the request's deadline")
     future: Future[Any] = _CONNECTORS.submit(connect)
+    future.add_done_callback(lambda _: _connecting.release())
     try:
         return future.result(timeout=max(0.0, deadline - time.monotonic()))
     except FutureTimeout:
