@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, abort, current_app, request, url_for
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.calls.log import find_call
 from hotline.db import get_session
 from hotline.ivr.prompts import PromptCatalog
 from hotline.ivr.twiml import Voice
@@ -78,10 +78,13 @@ def this_turn() -> Turn:
     """The turn of the current request: a webhook for a call we have a record of."""
     form = TwilioForm.parse()
     session = get_session()
-    call = find_call(session, form.call_sid)
-    if call is None or call.line_id is None:
+    # The call and its line in one round trip: every step of a call starts here.
+    found = session.execute(
+        select(Call, Line).join(Line, Call.line_id == Line.id).where(Call.call_sid == form.call_sid)
+    ).one_or_none()
+    if found is None:
         raise LookupError("a voice webhook for a call we have no record of")
-    line = session.get_one(Line, call.line_id)
+    call, line = found
     remember_line(line.number)
     return Turn(form, session, call, line)
 
