@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, false, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from hotline.models import Block, Call, CallOutcome, Line
 from hotline.privacy import Keyring, caller_number, oblast_of
@@ -95,9 +95,13 @@ def open_call(
         )
 
 
-def find_call(session: Session, call_sid: str) -> Call | None:
-    """The Call with this CallSid."""
-    return session.scalar(select(Call).where(Call.call_sid == call_sid))
+def find_call(session: Session, call_sid: str, with_attempts: bool = False) -> Call | None:
+    """The Call with this CallSid; its offers to counsellors loaded in the same round trip
+    `with_attempts` (a step that settles them)."""
+    query = select(Call).where(Call.call_sid == call_sid)
+    if with_attempts:
+        return session.scalars(query.options(joinedload(Call.attempts))).unique().one_or_none()
+    return session.scalar(query)
 
 
 def is_blocked(session: Session, pseudonym: str | None, now: datetime) -> bool:

@@ -124,8 +124,9 @@ def status() -> ResponseReturnValue:
     """Twilio's status callback closes the record and frees the counsellor."""
     form = TwilioForm.parse()
     session = get_session()
-    call = log.find_call(session, form.call_sid)
-    if call is not None and form.call_status in CALL_ENDED:
+    ended = form.call_status in CALL_ENDED
+    call = log.find_call(session, form.call_sid, with_attempts=ended)
+    if call is not None and ended:
         log.close_call(call, form.call_status, form.duration, now())
         hunt.end_hunt(session, call, now(), setting("HOTLINE_WRAP_UP_SECONDS"))
         session.commit()
