@@ -4,6 +4,7 @@ with wrk sending a distinct signed CallSid per request. One table: req/s, p50, p
 worker CPU per request and the ratio to the ceiling measured just before.
 
     python -m bench [--backends postgresql,sqlite] [--seconds 10] [--connections 16,64]
+                    [--webhooks incoming,menu]   # a subset, for quick runs
     python -m bench --figures [--calls 1000000]   # the overview and a year's report instead
 
 PostgreSQL: BENCH_DATABASE_URL (default a local `hotline_bench` database, made and wiped);
@@ -69,7 +70,11 @@ def wrk(server: Gunicorn, requests_file: Path, connections: int, seconds: float)
 
 
 def measure_backend(
-    database_url: str, connections: list[int], seconds: float, folder: Path
+    database_url: str,
+    connections: list[int],
+    seconds: float,
+    folder: Path,
+    webhooks: tuple[Webhook, ...] = WEBHOOKS,
 ) -> list[tuple[str, int, Result, Result]]:
     """Every webhook at every connection count, each right after the ceiling."""
     stage = staging.build(database_url, os.environ.get("REDIS_URL"), folder)
@@ -86,7 +91,8 @@ def measure_backend(
         warm_up = write_requests(stage, WEBHOOKS[0], "7", 2000, folder / "warm.tsv")
         wrk(bare, ceiling_file, connections[0], 1)
         wrk(hotline, warm_up, connections[0], 1)  # imports, pools, caches: not measured
-        for index, webhook in enumerate(WEBHOOKS):
+        for webhook in webhooks:
+            index = WEBHOOKS.index(webhook)  # the same CallSids whichever are measured
             for level, count in enumerate(connections):
                 prefix = f"{index}{level}"
                 requests_file = write_requests(stage, webhook, prefix, budget, folder / "r.tsv")
@@ -136,6 +142,11 @@ def main() -> None:
     parser.add_argument("--backends", default="postgresql,sqlite")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", default="16,64")
+    parser.add_argument(
+        "--webhooks",
+        default=",".join(w.name for w in WEBHOOKS),
+        help="a subset to measure, e.g. incoming,menu",
+    )
     parser.add_argument("--figures", action="store_true", help="bench.figures, on PostgreSQL")
     parser.add_argument("--calls", type=int, default=1_000_000, help="history for --figures")
     args = parser.parse_args()
@@ -147,6 +158,7 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("make bench needs wrk: apt-get install wrk")
     connections = [int(c) for c in args.connections.split(",")]
+    webhooks = _chosen(args.webhooks)
     print(HEADER, flush=True)
     for backend in args.backends.split(","):
         with tempfile.TemporaryDirectory() as folder:
@@ -155,7 +167,17 @@ def main() -> None:
                 if backend == "postgresql"
                 else f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
             )
-            measure_backend(url, connections, args.seconds, Path(folder))
+            measure_backend(url, connections, args.seconds, Path(folder), webhooks)
+
+
+def _chosen(names: str) -> tuple[Webhook, ...]:
+    """The webhooks named (comma-separated), in the table's usual order."""
+    wanted = {name.strip() for name in names.split(",")}
+    unknown = wanted - {w.name for w in WEBHOOKS}
+    if unknown:
+        known = ", ".join(w.name for w in WEBHOOKS)
+        raise SystemExit(f"unknown webhook {sorted(unknown)[0]!r}; known: {known}")
+    return tuple(w for w in WEBHOOKS if w.name in wanted)
 
 
 if __name__ == "__main__":

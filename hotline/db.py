@@ -34,16 +34,22 @@ def database_url(settings: dict[str, Any], instance_path: Path) -> str:
 
 
 def make_engine(
-    url: str, connect_timeout: int = 3, statement_timeout_ms: int = 5000, busy_seconds: float = 3.0
+    url: str,
+    connect_timeout: int = 3,
+    statement_timeout_ms: int = 5000,
+    busy_seconds: float = 3.0,
+    pool_size: int = 5,
 ) -> Engine:
     """An engine with short timeouts: a hung database must not hold a caller past Twilio's 15 s.
 
     `busy_seconds` is how long SQLite waits for another writer's lock; nothing from outside
-    can cut that wait short, so it must fit a web request's deadline.
+    can cut that wait short, so it must fit a web request's deadline. `pool_size` connections
+    stay open: fewer than the web threads, and the overflow is opened and closed per request
+    (a new PostgreSQL backend each time) or a thread waits for one, outside any deadline.
     """
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": busy_seconds})
+        engine = create_engine(url, connect_args={"timeout": busy_seconds}, pool_size=pool_size)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     connect_args: dict[str, Any] = {}
@@ -54,7 +60,7 @@ def make_engine(
         }
     # No pre-ping: it runs before a request can watch the connection, so a stalled server
     # would hold it; a connection found dead is thrown away with the pool instead.
-    return create_engine(url, connect_args=connect_args)
+    return create_engine(url, connect_args=connect_args, pool_size=pool_size)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
@@ -75,6 +81,7 @@ def init_app(app: Flask) -> None:
         app.config["HOTLINE_DB_CONNECT_TIMEOUT"],
         app.config["HOTLINE_DB_STATEMENT_TIMEOUT_MS"],
         busy_seconds=deadline if deadline > 0 else 3.0,
+        pool_size=app.config["HOTLINE_DB_POOL_SIZE"],
     )
     app.extensions[EXTENSION] = sessionmaker(engine, expire_on_commit=False)
     db_deadline.install(app, engine)

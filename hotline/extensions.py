@@ -2,17 +2,17 @@
 the clock. Each is made once from the app's config and fetched with a getter.
 
 Redis is connected on first use: commands that never touch it (a roster change, `--help`)
-do not start the embedded server.
+do not start the embedded server. The Twilio REST client too: only jobs call Twilio's API, so
+a web worker never loads it.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
@@ -21,22 +21,26 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 from rq import Queue
 from rq.serializers import JSONSerializer
-from twilio.http import HttpClient
-from twilio.http.http_client import TwilioHttpClient
-from twilio.http.response import Response
-from twilio.rest import Client
 
 from hotline import embedded_redis
 from hotline.privacy import Keyring
-from hotline.settings import TWILIO_API_DEFAULT
+
+if TYPE_CHECKING:
+    from twilio.rest import Client
 
 KEYRING = "hotline.keyring"
 REDIS = "hotline.redis"
 TWILIO = "hotline.twilio"
 QUEUE_NAME = "hotline"
 
-_QUIET = logging.getLogger("hotline.twilio_http")
-_QUIET.setLevel(logging.WARNING)
+# What the Twilio REST client is made from.
+TWILIO_SETTINGS = (
+    "TWILIO_HTTP_CLIENT",
+    "TWILIO_API_URL",
+    "HOTLINE_TWILIO_TIMEOUT",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+)
 
 
 class LazyRedis:
@@ -74,20 +78,22 @@ def connect(url: str, timeout: float | None) -> Redis:
     )
 
 
-class ApiUrlHttpClient(TwilioHttpClient):  # type: ignore[misc]
-    """Twilio's own HTTP client with a timeout, sending api.twilio.com requests to `api_url`."""
+class LazyTwilio:
+    """The app's Twilio REST client, made on first use (by a job: the web never needs one)."""
 
-    def __init__(self, api_url: str, timeout: float) -> None:
-        # twilio logs every request at INFO; a quiet logger keeps request details out of logs.
-        super().__init__(timeout=timeout, logger=_QUIET)
-        self.api_url = api_url.rstrip("/")
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self._config = {name: config.get(name) for name in TWILIO_SETTINGS}
+        self._client: Client | None = None
+        self._lock = threading.Lock()
 
-    def request(self, method: str, url: str, *args: object, **kwargs: object) -> Response:
-        """Send the request, rewriting Twilio's base URL when an emulator is configured."""
-        if url.startswith(TWILIO_API_DEFAULT) and self.api_url != TWILIO_API_DEFAULT:
-            url = self.api_url + url[len(TWILIO_API_DEFAULT) :]
-        response: Response = super().request(method, url, *args, **kwargs)
-        return response
+    def client(self) -> Client:
+        """The client, made once."""
+        with self._lock:
+            if self._client is None:
+                from hotline.twilio_rest import make_client
+
+                self._client = make_client(self._config)
+            return self._client
 
 
 def init_app(app: Flask) -> None:
@@ -97,12 +103,7 @@ def init_app(app: Flask) -> None:
     app.extensions[REDIS] = LazyRedis(
         config.get("REDIS_URL"), Path(app.instance_path), config["HOTLINE_REDIS_TIMEOUT"]
     )
-    http_client: HttpClient = config.get("TWILIO_HTTP_CLIENT") or ApiUrlHttpClient(
-        config["TWILIO_API_URL"], config["HOTLINE_TWILIO_TIMEOUT"]
-    )
-    app.extensions[TWILIO] = Client(
-        config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"], http_client=http_client
-    )
+    app.extensions[TWILIO] = LazyTwilio(config)
 
 
 def get_keyring(app: Flask | None = None) -> Keyring:
@@ -130,8 +131,8 @@ def get_queue(app: Flask | None = None, connection: Redis | None = None) -> Queu
 
 def get_twilio(app: Flask | None = None) -> Client:
     """The app's Twilio REST client."""
-    client: Client = (app or current_app).extensions[TWILIO]
-    return client
+    lazy: LazyTwilio = (app or current_app).extensions[TWILIO]
+    return lazy.client()
 
 
 def now(app: Flask | None = None) -> datetime:

@@ -50,6 +50,9 @@ DEFAULTS: dict[str, Any] = {
     "HOTLINE_DB_STATEMENT_TIMEOUT_MS": 5000,
     # A web request's database calls are cut off after this long (Twilio's caller is waiting).
     "HOTLINE_DB_DEADLINE_SECONDS": 1.5,
+    # Connections a process keeps open: one per web thread (gunicorn.conf.py's WEB_THREADS),
+    # so no request waits for one and none is opened and closed per request.
+    "HOTLINE_DB_POOL_SIZE": 16,
     # Seconds a web request waits on Redis, which answers in well under a millisecond: a webhook
     # may ask it a few times, and all of it fits the 2 s a caller's answer must come in.
     "HOTLINE_REDIS_TIMEOUT": 0.25,
@@ -81,6 +84,7 @@ INT_SETTINGS = {
     "HOTLINE_PSEUDONYM_KEY_VERSION",
     "HOTLINE_DB_CONNECT_TIMEOUT",
     "HOTLINE_DB_STATEMENT_TIMEOUT_MS",
+    "HOTLINE_DB_POOL_SIZE",
     "HOTLINE_SMS_REDACT",
     "HOTLINE_SMS_SEND_ATTEMPTS",
     "HOTLINE_SMS_REPLY_MINUTES",
@@ -144,6 +148,8 @@ def load_settings(environ: Mapping[str, str], instance_path: Path) -> dict[str, 
     if settings["HOTLINE_TOTP_REQUIRED"] not in ("admins", "all"):
         raise ConfigError("HOTLINE_TOTP_REQUIRED must be admins or all")
     _check_daily(settings["HOTLINE_RETENTION_DAYS"], settings["HOTLINE_DAILY_AT"])
+    if not 1 <= settings["HOTLINE_DB_POOL_SIZE"] <= 200:
+        raise ConfigError("HOTLINE_DB_POOL_SIZE must be 1 to 200 (connections)")
     settings["HOTLINE_DEFAULT_REGION"] = settings["HOTLINE_DEFAULT_REGION"].upper()
     settings["HOTLINE_PUBLIC_URL"] = settings["HOTLINE_PUBLIC_URL"].rstrip("/")
     return settings

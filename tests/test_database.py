@@ -12,6 +12,7 @@ from sqlalchemy import Engine, inspect, text
 from hotline import migrate
 from hotline.db import database_url, engine, make_engine
 from hotline.models import Base
+from tests.conftest import AppMaker
 
 
 def test_migrations_build_every_table_and_come_back_down(tmp_path: Path) -> None:
@@ -107,3 +108,17 @@ def test_the_figures_migration_comes_down_and_up_again(migrated_engine: Engine) 
         assert "tallied" in columns(migrated_engine, table)
     indexes = {index["name"] for index in inspect(migrated_engine).get_indexes("call")}
     assert "ix_call_not_tallied" in indexes
+
+
+def test_the_pool_keeps_a_connection_for_every_web_thread(make_app: AppMaker) -> None:
+    """HOTLINE_DB_POOL_SIZE connections in use at once all stay open afterwards: a busy web
+    worker does not open (and close) a connection per request."""
+    app, _ = make_app(HOTLINE_DB_POOL_SIZE=8)
+    bound = engine(app)
+    opened: list[object] = []
+    sa.event.listen(bound, "connect", lambda connection, record: opened.append(connection))
+    for _ in range(3):
+        held = [bound.connect() for _ in range(8)]
+        for connection in held:
+            connection.close()
+    assert len(opened) == 8

@@ -77,6 +77,7 @@ def test_production_names_each_missing_variable(missing: str, tmp_path: Path) ->
         ("HOTLINE_RETENTION_DAYS", "3651", "HOTLINE_RETENTION_DAYS must be 30 to 3650"),
         ("HOTLINE_DAILY_AT", "7", "HOTLINE_DAILY_AT must be a time of day like 07:00, not '7'"),
         ("HOTLINE_DAILY_AT", "25:00", "HOTLINE_DAILY_AT must be a time of day like 07:00"),
+        ("HOTLINE_DB_POOL_SIZE", "0", "HOTLINE_DB_POOL_SIZE must be 1 to 200"),
     ],
 )
 def test_a_malformed_setting_is_explained(

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.extensions import get_keyring
 from hotline.models import AttemptResult, Block, Call, CallAttempt, CallOutcome, Counsellor, utcnow
 from hotline.simulator import (
     HANGUP,
@@ -17,7 +19,7 @@ from hotline.simulator import (
     LegResult,
     TwilioEmulator,
 )
-from tests.conftest import LINE, RESERVE, Hotline, spoken, twiml, verbs
+from tests.conftest import ACCOUNT_SID, LINE, RESERVE, Hotline, signed, spoken, twiml, verbs
 
 CALLER = "+996700123456"
 AIGUL, BAKYT, CHOLPON = "+996555000101", "+996555000202", "+996555000303"
@@ -187,6 +189,35 @@ def test_blocked_caller_hears_a_short_message_and_the_call_ends(
         ["Play", "Hangup"],
     )
     assert the_call(session, record).outcome == CallOutcome.BLOCKED
+
+
+@pytest.mark.parametrize("blocked", [False, True])
+def test_twilio_retrying_incoming_records_the_call_once(
+    blocked: bool, hotline: Hotline, session: Session, app: Flask
+) -> None:
+    hotline.line()
+    if blocked:
+        session.add(Block(caller=get_keyring(app).pseudonym(CALLER), reason="abuse"))
+        session.commit()
+    form = {
+        "CallSid": "CA" + "7" * 32,
+        "AccountSid": ACCOUNT_SID,
+        "From": CALLER,
+        "To": LINE,
+        "CallStatus": "ringing",
+    }
+    client = app.test_client()
+    answers = [
+        client.post("/voice/incoming", data=form, headers=signed("/voice/incoming", form))
+        for _ in range(2)
+    ]
+
+    assert [a.status_code for a in answers] == [200, 200]
+    assert answers[0].get_data() == answers[1].get_data()
+    calls = session.scalars(select(Call).where(Call.call_sid == form["CallSid"])).all()
+    assert len(calls) == 1
+    expected = CallOutcome.BLOCKED if blocked else CallOutcome.IN_PROGRESS
+    assert (calls[0].outcome, calls[0].menu_path, calls[0].invalid_keys) == (expected, "", 0)
 
 
 def test_invalid_keys_repeat_the_menu_twice_then_go_to_a_counsellor(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, false, null, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, joinedload
 
 from hotline.models import Block, Call, CallOutcome, Line
 from hotline.privacy import Keyring, caller_number, oblast_of
@@ -40,56 +41,90 @@ def find_line(session: Session, number: str | None) -> Line | None:
     return session.scalar(select(Line).where(Line.number == number))
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """What answering a new call needs: the line called, and what we know of the caller."""
+
+    line_id: int
+    line_number: str
+    line_language: str
+    blocked: bool
+    known_language: str | None  # the language the caller chose last time
+
+
+def arrival(
+    session: Session, number: str | None, caller: CallerId, call_sid: str, now: datetime
+) -> Arrival | None:
+    """The line Twilio says was called (To), whether the caller is blocked and the language they
+    chose last time, in one statement (a new call is the busiest webhook); None: no such line."""
+    if not number:
+        return None
+    blocked: ColumnElement[bool] = false()
+    known: ColumnElement[Any] = null()  # typed by the subquery when there is a caller
+    if caller.pseudonym is not None:
+        blocked = _active_block(caller.pseudonym, now).exists()
+        known = _previous_language(caller.pseudonym, call_sid).scalar_subquery()
+    row = session.execute(
+        select(Line.id, Line.number, Line.language, blocked, known).where(Line.number == number)
+    ).one_or_none()
+    if row is None:
+        return None
+    line_id, line_number, line_language, is_blocked_now, known_language = row
+    return Arrival(line_id, line_number, line_language, bool(is_blocked_now), known_language)
+
+
 def open_call(
-    session: Session, call_sid: str, line: Line | None, caller: CallerId, now: datetime
-) -> Call:
-    """The Call for this CallSid, created on first sight; Twilio may retry the same request."""
-    call = find_call(session, call_sid)
-    if call is not None:
-        return call
-    call = Call(
-        call_sid=call_sid,
-        line_id=line.id if line else None,
-        caller=caller.pseudonym,
-        caller_area=caller.area,
-        started_at=now,
-    )
-    try:
-        with session.begin_nested():
-            session.add(call)
-    except IntegrityError:  # the same request raced itself: use the row that won
-        existing = find_call(session, call_sid)
-        assert existing is not None
-        return existing
-    return call
+    session: Session, call_sid: str, line_id: int, caller: CallerId, now: datetime, blocked: bool
+) -> None:
+    """Record the call on first sight, in one INSERT that skips a CallSid already recorded:
+    Twilio may retry the same request, and two copies may race."""
+    values = {
+        "call_sid": call_sid,
+        "line_id": line_id,
+        "caller": caller.pseudonym,
+        "caller_area": caller.area,
+        "started_at": now,
+        "outcome": CallOutcome.BLOCKED if blocked else CallOutcome.IN_PROGRESS,
+    }
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(Call).values(values).on_conflict_do_nothing(index_elements=["call_sid"])
+    created = session.execute(insert.returning(Call.id)).first() is not None
+    if not created and blocked:  # a retry: the call recorded first is a blocked one too
+        session.execute(
+            update(Call).where(Call.call_sid == call_sid).values(outcome=CallOutcome.BLOCKED)
+        )
 
 
-def find_call(session: Session, call_sid: str) -> Call | None:
-    """The Call with this CallSid."""
-    return session.scalar(select(Call).where(Call.call_sid == call_sid))
+def find_call(session: Session, call_sid: str, with_attempts: bool = False) -> Call | None:
+    """The Call with this CallSid; its offers to counsellors loaded in the same round trip
+    `with_attempts` (a step that settles them)."""
+    query = select(Call).where(Call.call_sid == call_sid)
+    if with_attempts:
+        return session.scalars(query.options(joinedload(Call.attempts))).unique().one_or_none()
+    return session.scalar(query)
 
 
 def is_blocked(session: Session, pseudonym: str | None, now: datetime) -> bool:
     """Whether a supervisor blocked this caller and the block has not expired."""
     if pseudonym is None:
         return False
-    active = select(Block.id).where(
+    return session.scalar(_active_block(pseudonym, now).limit(1)) is not None
+
+
+def _active_block(pseudonym: str, now: datetime) -> Select[int]:
+    return select(Block.id).where(
         Block.caller == pseudonym, or_(Block.expires_at.is_(None), Block.expires_at > now)
     )
-    return session.scalar(active.limit(1)) is not None
 
 
-def returning_language(session: Session, pseudonym: str | None, call_sid: str) -> str | None:
+def _previous_language(pseudonym: str, call_sid: str) -> Select[str | None]:
     """The language this caller chose last time, to offer it first."""
-    if pseudonym is None:
-        return None
-    previous = (
+    return (
         select(Call.language)
         .where(Call.caller == pseudonym, Call.call_sid != call_sid, Call.language.is_not(None))
         .order_by(Call.started_at.desc())
         .limit(1)
     )
-    return session.scalar(previous)
 
 
 def note_key(call: Call, step: str) -> None:

@@ -21,7 +21,6 @@ from hotline.ivr.turn import (
     this_turn,
     voice,
 )
-from hotline.models import CallOutcome
 from hotline.privacy import mask_number
 from hotline.twilio_terms import CALL_ENDED
 from hotline.webhooks import twilio_webhook, xml
@@ -43,27 +42,26 @@ def incoming() -> Response:
     """A new call: record it, turn away a blocked caller, offer the languages."""
     form = TwilioForm.parse()
     session = get_session()
-    line = log.find_line(session, form.to)
-    if line is None:  # a number bought but not yet added: a person must still answer
+    caller = log.identify_caller(get_keyring(), form.from_, default_region())
+    at = now()
+    arrived = log.arrival(session, form.to, caller, form.call_sid, at)
+    if arrived is None:  # a number bought but not yet added: a person must still answer
         logger.warning(
             "call to %s, which is no registered line (hotline line add): sent to the reserve line",
             mask_number(form.to or ""),
         )
         return xml(safety.reserve_line())
-    remember_line(line.number)
-    caller = log.identify_caller(get_keyring(), form.from_, default_region())
-    call = log.open_call(session, form.call_sid, line, caller, now())
-    if log.is_blocked(session, caller.pseudonym, now()):
-        call.outcome = CallOutcome.BLOCKED
-        session.commit()
-        return xml(twiml.say_and_hang_up(voice(), line.language, ["blocked"]))
-    known = log.returning_language(session, caller.pseudonym, form.call_sid)
+    remember_line(arrived.line_number)
+    log.open_call(session, form.call_sid, arrived.line_id, caller, at, arrived.blocked)
     session.commit()
+    if arrived.blocked:
+        return xml(twiml.say_and_hang_up(voice(), arrived.line_language, ["blocked"]))
     order = catalog().languages
+    known = arrived.known_language
     if known in order:  # a returning caller hears their language first; digits never move
         order = [known, *(lang for lang in order if lang != known)]
     action = url_for(".language", tries=0)
-    return xml(twiml.language_menu(voice(), line.language, order, action))
+    return xml(twiml.language_menu(voice(), arrived.line_language, order, action))
 
 
 @bp.post("/language")
@@ -126,8 +124,9 @@ def status() -> ResponseReturnValue:
     """Twilio's status callback closes the record and frees the counsellor."""
     form = TwilioForm.parse()
     session = get_session()
-    call = log.find_call(session, form.call_sid)
-    if call is not None and form.call_status in CALL_ENDED:
+    ended = form.call_status in CALL_ENDED
+    call = log.find_call(session, form.call_sid, with_attempts=ended)
+    if call is not None and ended:
         log.close_call(call, form.call_status, form.duration, now())
         hunt.end_hunt(session, call, now(), setting("HOTLINE_WRAP_UP_SECONDS"))
         session.commit()

@@ -69,7 +69,7 @@ def _hold(lang: str) -> str:
 @twilio_webhook
 def dial_done() -> Response:
     """The <Dial> ended: after a conversation say goodbye, otherwise try the next counsellor."""
-    turn = this_turn()
+    turn = this_turn(with_attempts=True)
     answered = hunting.settle_dial(turn.session, turn.call, turn.form.dial_status, now())
     if answered:
         wrap_up = setting("HOTLINE_WRAP_UP_SECONDS")

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, abort, current_app, request, url_for
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
 
-from hotline.calls.log import find_call
 from hotline.db import get_session
 from hotline.ivr.prompts import PromptCatalog
 from hotline.ivr.twiml import Voice
@@ -74,14 +74,19 @@ class Turn:
         return self.form.digits
 
 
-def this_turn() -> Turn:
-    """The turn of the current request: a webhook for a call we have a record of."""
+def this_turn(with_attempts: bool = False) -> Turn:
+    """The turn of the current request: a webhook for a call we have a record of; its offers
+    to counsellors loaded too `with_attempts` (a step that settles them)."""
     form = TwilioForm.parse()
     session = get_session()
-    call = find_call(session, form.call_sid)
-    if call is None or call.line_id is None:
+    # The call and its line (and offers) in one round trip: every step of a call starts here.
+    query = select(Call, Line).join(Line, Call.line_id == Line.id)
+    if with_attempts:
+        query = query.options(joinedload(Call.attempts))
+    found = session.execute(query.where(Call.call_sid == form.call_sid)).unique().one_or_none()
+    if found is None:
         raise LookupError("a voice webhook for a call we have no record of")
-    line = session.get_one(Line, call.line_id)
+    call, line = found
     remember_line(line.number)
     return Turn(form, session, call, line)
 

@@ -129,6 +129,13 @@ class PromptCatalog:
         self.root = root
         self._languages = dict(languages)
         self.centres = centres
+        known = [code for code in LANGUAGES if code in self._languages]
+        self._order = known + sorted(set(self._languages) - set(known))
+        # Audio changes only with a deploy or `prompts synthesize` (then the app restarts), so
+        # which files each language has is read once, not stat'ed for every prompt of a call.
+        self._audio = {code: self._audio_files(code) for code in self._languages}
+        music = root / AUDIO_DIR / HOLD_MUSIC
+        self._hold_music = music if music.is_file() else None
 
     @classmethod
     def load(cls, config_dir: Path, with_directory: bool = True) -> PromptCatalog:
@@ -148,8 +155,7 @@ class PromptCatalog:
     @property
     def languages(self) -> list[str]:
         """Language codes in menu order: ky, ru, uz, en, then any others alphabetically."""
-        known = [code for code in LANGUAGES if code in self._languages]
-        return known + sorted(set(self._languages) - set(known))
+        return list(self._order)
 
     def language(self, code: str) -> Language:
         """The language with this code; CatalogError when the catalog has no such file."""
@@ -160,7 +166,7 @@ class PromptCatalog:
 
     def language_for_digit(self, digit: str) -> str | None:
         """The language a caller chose by pressing `digit` in the language menu."""
-        return next((code for code in self.languages if self._languages[code].digit == digit), None)
+        return next((code for code in self._order if self._languages[code].digit == digit), None)
 
     def audio_dir(self, lang: str) -> Path:
         """The folder holding one language's audio files."""
@@ -176,17 +182,23 @@ class PromptCatalog:
             return None
         return path
 
+    def _audio_files(self, lang: str) -> frozenset[str]:
+        """The names of one language's audio files that `audio_path` would serve."""
+        folder = self.audio_dir(lang)
+        if not folder.is_dir():
+            return frozenset()
+        return frozenset(
+            entry.name for entry in folder.iterdir() if self.audio_path(lang, entry.name)
+        )
+
     def hold_music(self) -> Path | None:
         """The music a holding caller hears between prompts, if the catalog has some."""
-        path = self.root / AUDIO_DIR / HOLD_MUSIC
-        return path if path.is_file() else None
+        return self._hold_music
 
     def find_audio(self, lang: str, stem: str) -> str | None:
         """The audio file name for a prompt or centre, a human mp3 first, else None."""
-        for suffix in AUDIO_SUFFIXES:
-            if self.audio_path(lang, stem + suffix) is not None:
-                return stem + suffix
-        return None
+        present = self._audio.get(lang, frozenset())
+        return next((stem + suffix for suffix in AUDIO_SUFFIXES if stem + suffix in present), None)
 
     def prompt(self, lang: str, key: str) -> Prompt:
         """How to play prompt `key` in `lang`: audio when there is some, else the voice."""
