@@ -52,7 +52,7 @@ DEFAULTS: dict[str, Any] = {
     "HOTLINE_DB_DEADLINE_SECONDS": 1.5,
     # Connections a process keeps open: one per web thread (gunicorn.conf.py's WEB_THREADS),
     # so no request waits for one and none is opened and closed per request.
-    "HOTLINE_DB_POOL_SIZE": 16,
+    "HOTLINE_DB_POOL_SIZE": 32,
     # Seconds a web request waits on Redis, which answers in well under a millisecond: a webhook
     # may ask it a few times, and all of it fits the 2 s a caller's answer must come in.
     "HOTLINE_REDIS_TIMEOUT": 0.25,
