@@ -69,7 +69,11 @@ def wrk(server: Gunicorn, requests_file: Path, connections: int, seconds: float)
 
 
 def measure_backend(
-    database_url: str, connections: list[int], seconds: float, folder: Path
+    database_url: str,
+    connections: list[int],
+    seconds: float,
+    folder: Path,
+    webhooks: tuple[Webhook, ...] = WEBHOOKS,
 ) -> list[tuple[str, int, Result, Result]]:
     """Every webhook at every connection count, each right after the ceiling."""
     stage = staging.build(database_url, os.environ.get("REDIS_URL"), folder)
@@ -86,7 +90,7 @@ def measure_backend(
         warm_up = write_requests(stage, WEBHOOKS[0], "7", 2000, folder / "warm.tsv")
         wrk(bare, ceiling_file, connections[0], 1)
         wrk(hotline, warm_up, connections[0], 1)  # imports, pools, caches: not measured
-        for index, webhook in enumerate(WEBHOOKS):
+        for index, webhook in enumerate(webhooks):
             for level, count in enumerate(connections):
                 prefix = f"{index}{level}"
                 requests_file = write_requests(stage, webhook, prefix, budget, folder / "r.tsv")
@@ -136,6 +140,7 @@ def main() -> None:
     parser.add_argument("--backends", default="postgresql,sqlite")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", default="16,64")
+    parser.add_argument("--webhooks", default="", help="only these, e.g. hunt,menu")
     parser.add_argument("--figures", action="store_true", help="bench.figures, on PostgreSQL")
     parser.add_argument("--calls", type=int, default=1_000_000, help="history for --figures")
     args = parser.parse_args()
@@ -147,6 +152,8 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("make bench needs wrk: apt-get install wrk")
     connections = [int(c) for c in args.connections.split(",")]
+    chosen = set(args.webhooks.split(",")) if args.webhooks else None
+    webhooks = tuple(w for w in WEBHOOKS if chosen is None or w.name in chosen)
     print(HEADER, flush=True)
     for backend in args.backends.split(","):
         with tempfile.TemporaryDirectory() as folder:
@@ -155,7 +162,7 @@ def main() -> None:
                 if backend == "postgresql"
                 else f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
             )
-            measure_backend(url, connections, args.seconds, Path(folder))
+            measure_backend(url, connections, args.seconds, Path(folder), webhooks)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from hotline.calls import reservations
+from hotline.calls.candidates import Candidates, hunt_candidates
 from hotline.directory import catchment
 from hotline.models import AttemptResult, Call, CallAttempt, CallOutcome, Counsellor, Line
 from hotline.routing import (
@@ -79,7 +80,7 @@ def offer_next_counsellor(
         fallback_languages=tuple(line.fallback_languages),
         line_centre=line.centre.slug if line.centre else None,
         caller_oblast=catchment(call.caller_area),
-        tried=frozenset(a.counsellor_id for a in call.attempts),
+        tried=frozenset(),  # the candidates' query says which of them this call tried
         last_offered_on_line=line.last_offered_counsellor_id,
         started_at=call.hunt_started_at,
         now=now,
@@ -87,32 +88,44 @@ def offer_next_counsellor(
         max_wait_seconds=line.max_wait_seconds,
         ring_timeout_seconds=line.ring_seconds,
     )
-    decision = _reserve_offer(session, line, hunt, call.call_sid)
+    decision, phones = _reserve_offer(session, line, hunt, call.call_sid, call.id)
     if not isinstance(decision, Offer):
         return decision, []
-    rings = []
-    for counsellor_id in decision.counsellor_ids:
-        attempt = CallAttempt(call=call, counsellor_id=counsellor_id, offered_at=now)
-        session.add(attempt)
-        session.flush()
-        rings.append(Ring(attempt.id, session.get_one(Counsellor, counsellor_id).phone_sealed))
-    call.attempt_count += len(rings)
-    return decision, rings
+    attempts = [
+        CallAttempt(call=call, counsellor_id=counsellor_id, offered_at=now)
+        for counsellor_id in decision.counsellor_ids
+    ]
+    session.add_all(attempts)
+    session.flush()
+    call.attempt_count += len(attempts)
+    return decision, [Ring(a.id, phones[a.counsellor_id]) for a in attempts]
 
 
 def _reserve_offer(
-    session: Session, line: Line, hunt: HuntRequest, holder: str
-) -> Offer | Hold | NoOffer:
-    """Routing's offer, with each counsellor reserved for `holder`; one taken by another web
-    process meanwhile counts as busy and routing decides again. Offers on one line are made
-    one at a time (the line's row is locked), so rrmemory's memory moves on fairly."""
-    session.refresh(line, with_for_update=True)
-    hunt = replace(hunt, last_offered_on_line=line.last_offered_counsellor_id)
-    states = roster_states(session, hunt.now)
+    session: Session, line: Line, hunt: HuntRequest, holder: str, call_id: int | None
+) -> tuple[Offer | Hold | NoOffer, dict[int, str]]:
+    """Routing's offer, with each counsellor reserved for `holder` (and their sealed phones);
+    one taken by another web process meanwhile counts as busy and routing decides again.
+
+    Offers on one line are made one at a time under the line's row lock, so rrmemory's memory
+    moves on fairly; holding and nobody-to-ring change nothing and are decided without it, so
+    callers holding on a busy line do not queue behind each other."""
+    candidates = _candidates(session, line, hunt, call_id)
+    decision = next_offer(candidates.states, replace(hunt, tried=hunt.tried | candidates.tried))
+    if not isinstance(decision, Offer):
+        return decision, {}
+    memory = session.scalar(
+        select(Line.last_offered_counsellor_id).where(Line.id == line.id).with_for_update()
+    )
+    if memory != hunt.last_offered_on_line:  # another offer on this line came first: see it
+        hunt = replace(hunt, last_offered_on_line=memory)
+        candidates = _candidates(session, line, hunt, call_id)
+    hunt = replace(hunt, tried=hunt.tried | candidates.tried)
+    states = candidates.states
     for _ in range(len(states) + 1):  # each round loses at least one counsellor, or ends
         decision = next_offer(states, hunt)
         if not isinstance(decision, Offer):
-            return decision
+            return decision, {}
         until = reservations.ringing_until(hunt.now, decision.ring_timeout)
         won = tuple(
             counsellor_id
@@ -120,12 +133,33 @@ def _reserve_offer(
             if reservations.reserve(session, counsellor_id, holder, until, hunt.now)
         )
         if won:
-            for counsellor_id in won:
-                session.get_one(Counsellor, counsellor_id).last_offered_at = hunt.now
+            phones = _mark_offered(session, won, hunt.now)
             line.last_offered_counsellor_id = won[-1]
-            return replace(decision, counsellor_ids=won)
+            return replace(decision, counsellor_ids=won), phones
         states = [replace(s, busy=True) if s.id in decision.counsellor_ids else s for s in states]
     raise AssertionError("routing kept offering counsellors it was told are busy")
+
+
+def _candidates(session: Session, line: Line, hunt: HuntRequest, call_id: int | None) -> Candidates:
+    return hunt_candidates(
+        session,
+        languages=hunt.languages,
+        line_centre_id=line.centre_id,
+        call_id=call_id,
+        now=hunt.now,
+        zone=hunt.shift_zone,
+    )
+
+
+def _mark_offered(session: Session, ids: tuple[int, ...], now: datetime) -> dict[int, str]:
+    """Note the offer (leastrecent's tie-break) and read the phones to ring, in one statement."""
+    offered = session.execute(
+        update(Counsellor)
+        .where(Counsellor.id.in_(ids))
+        .values(last_offered_at=now)
+        .returning(Counsellor.id, Counsellor.phone_sealed)
+    )
+    return {counsellor_id: phone for counsellor_id, phone in offered}
 
 
 def accept_offer(session: Session, attempt_id: int, now: datetime) -> bool:
@@ -229,7 +263,8 @@ def choose_for_callback(
         shift_zone=zone,
         ring_timeout_seconds=line.ring_seconds,
     )
-    decision = _reserve_offer(session, line, hunt, reservations.callback_holder(callback_id))
+    holder = reservations.callback_holder(callback_id)
+    decision, _ = _reserve_offer(session, line, hunt, holder, None)
     if not isinstance(decision, Offer):
         return None
     return session.get_one(Counsellor, decision.counsellor_ids[0])
