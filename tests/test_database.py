@@ -107,3 +107,18 @@ def test_the_figures_migration_comes_down_and_up_again(migrated_engine: Engine) 
         assert "tallied" in columns(migrated_engine, table)
     indexes = {index["name"] for index in inspect(migrated_engine).get_indexes("call")}
     assert "ix_call_not_tallied" in indexes
+
+
+def test_the_routing_index_comes_down_and_up_again(migrated_engine: Engine) -> None:
+    """On this pass's backend: the index the hunt's candidates' query joins shifts by."""
+
+    def shift_indexes() -> set[str]:
+        return {index["name"] or "" for index in inspect(migrated_engine).get_indexes("shift")}
+
+    assert "ix_shift_counsellor_weekday" in shift_indexes()
+    migrate.downgrade(migrated_engine, "1101_figures")
+    try:
+        assert "ix_shift_counsellor_weekday" not in shift_indexes()
+    finally:
+        migrate.upgrade(migrated_engine)
+    assert "ix_shift_counsellor_weekday" in shift_indexes()

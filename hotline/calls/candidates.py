@@ -1,11 +1,14 @@
 """The counsellors a hunt may ring, read in one indexed query of just the columns routing needs.
 
-Routing (pure) decides; this module only narrows what it is shown, and only by rules that
-routing applies the same way, so its decision is the one it would take on the whole roster:
-active, duty not "off", on duty now (duty "on", a shift covering now, or standby), reached by
-the line, speaking one of the hunt's languages. Busy counsellors and those in wrap-up stay:
-the caller may hold for them. A counsellor's shifts are shown only when they cover now, which
-is all `is_on_call` asks of them.
+Routing (pure) decides; this module only narrows what it is shown, so that its decision is
+the one it would take on the whole roster. First by routing's own rules: active, duty not
+"off", on duty now (duty "on", a shift covering now, or standby), reached by the line,
+speaking one of the hunt's languages. Then by likeness: counsellors alike in all routing reads
+but their place in the strategy's order (same languages, centre, duty, standby, on shift now,
+and state: tried, busy, in wrap-up or free) can only be told apart by that order, so of each
+such group only the first (ringall: the first ten) in the strategy's order is shown, and of
+those in wrap-up the first to be free. With 1,000 on duty that is a few dozen rows, not 1,000.
+A counsellor's shifts are shown only when they cover now, which is all `is_on_call` asks.
 """
 
 from __future__ import annotations
@@ -13,17 +16,20 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, time, tzinfo
+from datetime import datetime, time
 from functools import lru_cache
-from typing import Any
+from typing import Any, assert_never
 
-from sqlalchemy import String, and_, cast, exists, false, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import String, and_, case, cast, exists, false, func, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from hotline.directory import catchment
-from hotline.models import CallAttempt, Centre, Counsellor, DutyOverride, Shift
-from hotline.routing import CounsellorState, WeeklyShift
+from hotline.models import CallAttempt, Centre, Counsellor, DutyOverride, Shift, Strategy
+from hotline.routing import MAX_NUMBERS_PER_DIAL, CounsellorState, HuntRequest, WeeklyShift
+
+# A counsellor's state for this hunt, as the query sorts them into groups.
+TRIED, BUSY, WRAP_UP, FREE = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
@@ -35,26 +41,47 @@ class Candidates:
 
 
 def hunt_candidates(
-    session: Session,
-    *,
-    languages: tuple[str, ...],
-    line_centre_id: int | None,
-    call_id: int | None,
-    now: datetime,
-    zone: tzinfo,
+    session: Session, hunt: HuntRequest, line_centre_id: int | None, call_id: int | None
 ) -> Candidates:
-    """Everyone routing could offer this call to, or hold for, at `now`."""
-    local = now.astimezone(zone)
-    day, clock = local.weekday(), local.time().replace(tzinfo=None)
-    tried = (
-        exists().where(CallAttempt.call_id == call_id, CallAttempt.counsellor_id == Counsellor.id)
-        if call_id is not None
-        else false()
+    """Everyone routing could offer this call to or hold for at `hunt.now`, but of those alike
+    only the ones its strategy would pick first."""
+    local = hunt.now.astimezone(hunt.shift_zone)
+    covers = _covers(local.weekday(), local.time().replace(tzinfo=None))
+    on_shift = exists().where(Shift.counsellor_id == Counsellor.id, covers)
+    state = case(
+        (_tried(hunt, call_id), TRIED),
+        (Counsellor.reserved_until > hunt.now, BUSY),
+        (Counsellor.wrap_up_until > hunt.now, WRAP_UP),
+        else_=FREE,
     )
+    languages = cast(Counsellor.languages, String)
+    place = func.row_number().over(
+        partition_by=(
+            state,
+            languages,
+            Counsellor.centre_id,
+            Counsellor.duty,
+            Counsellor.standby,
+            on_shift,
+        ),
+        order_by=(case((state == WRAP_UP, Counsellor.wrap_up_until)), *_pick_order(hunt)),
+    )
+    alike = (
+        select(Counsellor.id, state.label("state"), place.label("place"))
+        .where(
+            Counsellor.active.is_(True),
+            or_(Counsellor.duty.is_(None), Counsellor.duty != DutyOverride.OFF),
+            or_(Counsellor.duty == DutyOverride.ON, Counsellor.standby.is_(True), on_shift),
+            _reached(line_centre_id),
+            _speaks_any(hunt.languages),
+        )
+        .subquery()
+    )
+    shown = MAX_NUMBERS_PER_DIAL if hunt.strategy == Strategy.RINGALL else 1
     query = (
         select(
             Counsellor.id,
-            cast(Counsellor.languages, String),  # parsed once per distinct list, not per row
+            languages,  # parsed once per distinct list, not per row
             Centre.slug,
             Centre.oblast,
             Counsellor.duty,
@@ -67,36 +94,65 @@ def hunt_candidates(
             Shift.weekday,
             Shift.start,
             Shift.end,
-            tried,
+            alike.c.state,
         )
+        .select_from(alike)
+        .join(Counsellor, Counsellor.id == alike.c.id)
         .outerjoin(Centre, Centre.id == Counsellor.centre_id)
-        .outerjoin(Shift, and_(Shift.counsellor_id == Counsellor.id, _covers(day, clock)))
-        .where(
-            Counsellor.active.is_(True),
-            or_(Counsellor.duty.is_(None), Counsellor.duty != DutyOverride.OFF),
-            or_(
-                Counsellor.duty == DutyOverride.ON,
-                Counsellor.standby.is_(True),
-                Shift.id.is_not(None),
-            ),
-            _reached(line_centre_id),
-            _speaks_any(languages),
-        )
+        .outerjoin(Shift, and_(Shift.counsellor_id == Counsellor.id, covers))
+        .where(or_(alike.c.state == TRIED, alike.c.place <= shown))
     )
+    return _candidates(session.execute(query), hunt.now)
+
+
+def _candidates(rows: Any, now: datetime) -> Candidates:
     states: dict[int, CounsellorState] = {}
     shifts: dict[int, list[WeeklyShift]] = {}
-    tried_ids = set()
-    for row in session.execute(query):
+    tried = set()
+    for row in rows:
         cid = row[0]
         if row[11] is not None:
             shifts.setdefault(cid, []).append(WeeklyShift(row[11], row[12], row[13]))
-        if row[14]:
-            tried_ids.add(cid)
+        if row[14] == TRIED:
+            tried.add(cid)
         if cid not in states:
             states[cid] = _state(row, now)
     for cid, covering in shifts.items():
         states[cid] = replace(states[cid], shifts=tuple(covering))
-    return Candidates(list(states.values()), frozenset(tried_ids))
+    return Candidates(list(states.values()), frozenset(tried))
+
+
+def _pick_order(hunt: HuntRequest) -> list[ColumnElement[Any] | InstrumentedAttribute[Any]]:
+    """The order the strategy picks in (hotline.routing.strategies), as SQL."""
+    match hunt.strategy:
+        case Strategy.RRMEMORY:  # the first after the last one offered, round again from the top
+            last = hunt.last_offered_on_line
+            return [Counsellor.id] if last is None else [Counsellor.id <= last, Counsellor.id]
+        case Strategy.LEASTRECENT | Strategy.RINGALL:  # idle_order: never answered first
+            return [
+                Counsellor.last_answered_at.is_not(None),
+                Counsellor.last_answered_at,
+                Counsellor.last_offered_at.is_not(None),
+                Counsellor.last_offered_at,
+                Counsellor.id,
+            ]
+        case Strategy.LINEAR:
+            return [Counsellor.position, Counsellor.id]
+        case _:
+            assert_never(hunt.strategy)
+
+
+def _tried(hunt: HuntRequest, call_id: int | None) -> ColumnElement[bool]:
+    """Offered this call already: an attempt of the call, or named by the hunt."""
+    tried: ColumnElement[bool] = false()
+    if call_id is not None:
+        attempt = exists().where(
+            CallAttempt.call_id == call_id, CallAttempt.counsellor_id == Counsellor.id
+        )
+        tried = or_(tried, attempt)
+    if hunt.tried:
+        tried = or_(tried, Counsellor.id.in_(sorted(hunt.tried)))
+    return tried
 
 
 def _state(row: Sequence[Any], now: datetime) -> CounsellorState:

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from hotline.calls import reservations
-from hotline.calls.candidates import Candidates, hunt_candidates
+from hotline.calls.candidates import hunt_candidates
 from hotline.directory import catchment
 from hotline.models import AttemptResult, Call, CallAttempt, CallOutcome, Counsellor, Line
 from hotline.routing import (
@@ -22,6 +22,10 @@ from hotline.routing import (
     next_offer,
 )
 from hotline.twilio_terms import DialStatus
+
+LOST_RACES_AT_MOST = 100
+"""Rounds of an offer whose counsellors another web process reserved first: far more than
+processes that could race for them; past it something is wrong and the webhook falls back."""
 
 # What Twilio's DialCallStatus says about a counsellor who did not take the call.
 DIAL_RESULTS: dict[str, AttemptResult] = {
@@ -110,7 +114,7 @@ def _reserve_offer(
     Offers on one line are made one at a time under the line's row lock, so rrmemory's memory
     moves on fairly; holding and nobody-to-ring change nothing and are decided without it, so
     callers holding on a busy line do not queue behind each other."""
-    candidates = _candidates(session, line, hunt, call_id)
+    candidates = hunt_candidates(session, hunt, line.centre_id, call_id)
     decision = next_offer(candidates.states, replace(hunt, tried=hunt.tried | candidates.tried))
     if not isinstance(decision, Offer):
         return decision, {}
@@ -119,11 +123,11 @@ def _reserve_offer(
     )
     if memory != hunt.last_offered_on_line:  # another offer on this line came first: see it
         hunt = replace(hunt, last_offered_on_line=memory)
-        candidates = _candidates(session, line, hunt, call_id)
-    hunt = replace(hunt, tried=hunt.tried | candidates.tried)
-    states = candidates.states
-    for _ in range(len(states) + 1):  # each round loses at least one counsellor, or ends
-        decision = next_offer(states, hunt)
+        candidates = hunt_candidates(session, hunt, line.centre_id, call_id)
+    lost: set[int] = set()  # taken by another process since we looked
+    for _ in range(LOST_RACES_AT_MOST):  # each round loses at least one counsellor, or ends
+        states = [replace(s, busy=True) if s.id in lost else s for s in candidates.states]
+        decision = next_offer(states, replace(hunt, tried=hunt.tried | candidates.tried))
         if not isinstance(decision, Offer):
             return decision, {}
         until = reservations.ringing_until(hunt.now, decision.ring_timeout)
@@ -136,19 +140,10 @@ def _reserve_offer(
             phones = _mark_offered(session, won, hunt.now)
             line.last_offered_counsellor_id = won[-1]
             return replace(decision, counsellor_ids=won), phones
-        states = [replace(s, busy=True) if s.id in decision.counsellor_ids else s for s in states]
-    raise AssertionError("routing kept offering counsellors it was told are busy")
-
-
-def _candidates(session: Session, line: Line, hunt: HuntRequest, call_id: int | None) -> Candidates:
-    return hunt_candidates(
-        session,
-        languages=hunt.languages,
-        line_centre_id=line.centre_id,
-        call_id=call_id,
-        now=hunt.now,
-        zone=hunt.shift_zone,
-    )
+        lost.update(decision.counsellor_ids)
+        # Of each group of alike counsellors only the first was shown: see who comes next.
+        candidates = hunt_candidates(session, hunt, line.centre_id, call_id)
+    raise AssertionError("routing kept offering counsellors other processes had taken")
 
 
 def _mark_offered(session: Session, ids: tuple[int, ...], now: datetime) -> dict[int, str]:
