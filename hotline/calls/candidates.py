@@ -20,7 +20,7 @@ from datetime import datetime, time
 from functools import lru_cache
 from typing import Any, assert_never
 
-from sqlalchemy import String, and_, case, cast, exists, false, func, or_, select, true
+from sqlalchemy import String, Subquery, and_, case, cast, false, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -47,9 +47,16 @@ def hunt_candidates(
     only the ones its strategy would pick first."""
     local = hunt.now.astimezone(hunt.shift_zone)
     covers = _covers(local.weekday(), local.time().replace(tzinfo=None))
-    on_shift = exists().where(Shift.counsellor_id == Counsellor.id, covers)
+    # Joined, not EXISTS: each is then found once, however often the query names it.
+    covering = select(Shift.counsellor_id).where(covers).distinct().subquery()
+    on_shift = covering.c.counsellor_id.is_not(None)
+    attempted = (
+        select(CallAttempt.counsellor_id).where(CallAttempt.call_id == call_id).subquery()
+        if call_id is not None
+        else None
+    )
     state = case(
-        (_tried(hunt, call_id), TRIED),
+        (_tried(hunt, attempted), TRIED),
         (Counsellor.reserved_until > hunt.now, BUSY),
         (Counsellor.wrap_up_until > hunt.now, WRAP_UP),
         else_=FREE,
@@ -66,17 +73,18 @@ def hunt_candidates(
         ),
         order_by=(case((state == WRAP_UP, Counsellor.wrap_up_until)), *_pick_order(hunt)),
     )
-    alike = (
-        select(Counsellor.id, state.label("state"), place.label("place"))
-        .where(
-            Counsellor.active.is_(True),
-            or_(Counsellor.duty.is_(None), Counsellor.duty != DutyOverride.OFF),
-            or_(Counsellor.duty == DutyOverride.ON, Counsellor.standby.is_(True), on_shift),
-            _reached(line_centre_id),
-            _speaks_any(hunt.languages),
-        )
-        .subquery()
+    alike = select(Counsellor.id, state.label("state"), place.label("place")).outerjoin(
+        covering, covering.c.counsellor_id == Counsellor.id
     )
+    if attempted is not None:
+        alike = alike.outerjoin(attempted, attempted.c.counsellor_id == Counsellor.id)
+    alike_rows = alike.where(
+        Counsellor.active.is_(True),
+        or_(Counsellor.duty.is_(None), Counsellor.duty != DutyOverride.OFF),
+        or_(Counsellor.duty == DutyOverride.ON, Counsellor.standby.is_(True), on_shift),
+        _reached(line_centre_id),
+        _speaks_any(hunt.languages),
+    ).subquery()
     shown = MAX_NUMBERS_PER_DIAL if hunt.strategy == Strategy.RINGALL else 1
     query = (
         select(
@@ -94,13 +102,13 @@ def hunt_candidates(
             Shift.weekday,
             Shift.start,
             Shift.end,
-            alike.c.state,
+            alike_rows.c.state,
         )
-        .select_from(alike)
-        .join(Counsellor, Counsellor.id == alike.c.id)
+        .select_from(alike_rows)
+        .join(Counsellor, Counsellor.id == alike_rows.c.id)
         .outerjoin(Centre, Centre.id == Counsellor.centre_id)
         .outerjoin(Shift, and_(Shift.counsellor_id == Counsellor.id, covers))
-        .where(or_(alike.c.state == TRIED, alike.c.place <= shown))
+        .where(or_(alike_rows.c.state == TRIED, alike_rows.c.place <= shown))
     )
     return _candidates(session.execute(query), hunt.now)
 
@@ -142,14 +150,11 @@ def _pick_order(hunt: HuntRequest) -> list[ColumnElement[Any] | InstrumentedAttr
             assert_never(hunt.strategy)
 
 
-def _tried(hunt: HuntRequest, call_id: int | None) -> ColumnElement[bool]:
+def _tried(hunt: HuntRequest, attempted: Subquery | None) -> ColumnElement[bool]:
     """Offered this call already: an attempt of the call, or named by the hunt."""
     tried: ColumnElement[bool] = false()
-    if call_id is not None:
-        attempt = exists().where(
-            CallAttempt.call_id == call_id, CallAttempt.counsellor_id == Counsellor.id
-        )
-        tried = or_(tried, attempt)
+    if attempted is not None:
+        tried = or_(tried, attempted.c.counsellor_id.is_not(None))
     if hunt.tried:
         tried = or_(tried, Counsellor.id.in_(sorted(hunt.tried)))
     return tried

@@ -50,8 +50,8 @@ class Shift(Base):
     """A weekly on-call window in Asia/Bishkek time; end <= start crosses midnight."""
 
     __tablename__ = "shift"
-    # The hunt joins the shifts covering now to each counsellor on duty.
-    __table_args__ = (Index("ix_shift_counsellor_weekday", "counsellor_id", "weekday"),)
+    # The hunt finds the shifts covering now by their day (today, or yesterday past midnight).
+    __table_args__ = (Index("ix_shift_weekday_counsellor", "weekday", "counsellor_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellor.id", ondelete="CASCADE"))

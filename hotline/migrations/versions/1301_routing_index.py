@@ -1,5 +1,5 @@
-"""a counsellor's shifts found by the counsellor and the day: the hunt's candidates' query
-joins the shifts covering now to each counsellor on duty
+"""shifts found by their day: the hunt's candidates' query looks for the shifts covering now
+(today's, or yesterday's past midnight), then joins them to the counsellors
 
 Revision ID: 1301_routing_index
 Revises: 1101_figures
@@ -16,8 +16,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_shift_counsellor_weekday", "shift", ["counsellor_id", "weekday"])
+    op.create_index("ix_shift_weekday_counsellor", "shift", ["weekday", "counsellor_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_shift_counsellor_weekday", table_name="shift")
+    op.drop_index("ix_shift_weekday_counsellor", table_name="shift")
