@@ -16,11 +16,26 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, time
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, assert_never
 
-from sqlalchemy import String, Subquery, and_, case, cast, false, func, or_, select, true
+from sqlalchemy import (
+    Executable,
+    Integer,
+    String,
+    Subquery,
+    Time,
+    and_,
+    bindparam,
+    case,
+    cast,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -46,19 +61,55 @@ def hunt_candidates(
     """Everyone routing could offer this call to or hold for at `hunt.now`, but of those alike
     only the ones its strategy would pick first."""
     local = hunt.now.astimezone(hunt.shift_zone)
-    covers = _covers(local.weekday(), local.time().replace(tzinfo=None))
+    shape = Shape(
+        hunt.strategy,
+        remembers=hunt.last_offered_on_line is not None,
+        of_call=call_id is not None,
+        names_tried=bool(hunt.tried),
+        centre_line=line_centre_id is not None,
+        languages=len(hunt.languages),
+    )
+    values: dict[str, Any] = {
+        "now": hunt.now,
+        "day": local.weekday(),
+        "yesterday": (local.weekday() - 1) % 7,
+        "clock": local.time().replace(tzinfo=None),
+        "last": hunt.last_offered_on_line,
+        "call_id": call_id,
+        "tried": sorted(hunt.tried),
+        "line_centre_id": line_centre_id,
+        **{f"language_{n}": json.dumps(code) for n, code in enumerate(hunt.languages)},
+    }
+    return _candidates(session.execute(_query(shape), values), hunt.now)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What changes the query's text (the rest are bound values): built once per shape."""
+
+    strategy: Strategy
+    remembers: bool  # rrmemory has a last one offered on the line
+    of_call: bool  # the call's own attempts are its tried
+    names_tried: bool  # the hunt names tried counsellors (a callback's)
+    centre_line: bool
+    languages: int
+
+
+@lru_cache(maxsize=128)
+def _query(shape: Shape) -> Executable:
+    covers = _covers()
     # Joined, not EXISTS: each is then found once, however often the query names it.
     covering = select(Shift.counsellor_id).where(covers).distinct().subquery()
     on_shift = covering.c.counsellor_id.is_not(None)
     attempted = (
-        select(CallAttempt.counsellor_id).where(CallAttempt.call_id == call_id).subquery()
-        if call_id is not None
-        else None
+        select(CallAttempt.counsellor_id)
+        .where(CallAttempt.call_id == bindparam("call_id"))
+        .subquery()
     )
     state = case(
-        (_tried(hunt, attempted), TRIED),
-        (Counsellor.reserved_until > hunt.now, BUSY),
-        (Counsellor.wrap_up_until > hunt.now, WRAP_UP),
+        (_tried(shape, attempted), TRIED),
+        (Counsellor.reserved_until > bindparam("now"), BUSY),
+        (Counsellor.wrap_up_until > bindparam("now"), WRAP_UP),
         else_=FREE,
     )
     languages = cast(Counsellor.languages, String)
@@ -71,22 +122,30 @@ def hunt_candidates(
             Counsellor.standby,
             on_shift,
         ),
-        order_by=(case((state == WRAP_UP, Counsellor.wrap_up_until)), *_pick_order(hunt)),
+        order_by=(case((state == WRAP_UP, Counsellor.wrap_up_until)), *_pick_order(shape)),
     )
     alike = select(Counsellor.id, state.label("state"), place.label("place")).outerjoin(
         covering, covering.c.counsellor_id == Counsellor.id
     )
-    if attempted is not None:
+    if shape.of_call:
         alike = alike.outerjoin(attempted, attempted.c.counsellor_id == Counsellor.id)
+    speaks = cast(Counsellor.languages, String)
     alike_rows = alike.where(
         Counsellor.active.is_(True),
         or_(Counsellor.duty.is_(None), Counsellor.duty != DutyOverride.OFF),
         or_(Counsellor.duty == DutyOverride.ON, Counsellor.standby.is_(True), on_shift),
-        _reached(line_centre_id),
-        _speaks_any(hunt.languages),
+        # A centre line reaches its own centre and national staff; a national line, everyone.
+        or_(
+            Counsellor.centre_id == bindparam("line_centre_id"),
+            Counsellor.centre_id.is_(None),
+        )
+        if shape.centre_line
+        else true(),
+        # The stored JSON list holds one of the languages (codes need no JSON escaping).
+        or_(*(speaks.contains(bindparam(f"language_{n}")) for n in range(shape.languages))),
     ).subquery()
-    shown = MAX_NUMBERS_PER_DIAL if hunt.strategy == Strategy.RINGALL else 1
-    query = (
+    shown = MAX_NUMBERS_PER_DIAL if shape.strategy == Strategy.RINGALL else 1
+    return (
         select(
             Counsellor.id,
             languages,  # parsed once per distinct list, not per row
@@ -110,7 +169,6 @@ def hunt_candidates(
         .outerjoin(Shift, and_(Shift.counsellor_id == Counsellor.id, covers))
         .where(or_(alike_rows.c.state == TRIED, alike_rows.c.place <= shown))
     )
-    return _candidates(session.execute(query), hunt.now)
 
 
 def _candidates(rows: Any, now: datetime) -> Candidates:
@@ -130,12 +188,13 @@ def _candidates(rows: Any, now: datetime) -> Candidates:
     return Candidates(list(states.values()), frozenset(tried))
 
 
-def _pick_order(hunt: HuntRequest) -> list[ColumnElement[Any] | InstrumentedAttribute[Any]]:
+def _pick_order(shape: Shape) -> list[ColumnElement[Any] | InstrumentedAttribute[Any]]:
     """The order the strategy picks in (hotline.routing.strategies), as SQL."""
-    match hunt.strategy:
+    match shape.strategy:
         case Strategy.RRMEMORY:  # the first after the last one offered, round again from the top
-            last = hunt.last_offered_on_line
-            return [Counsellor.id] if last is None else [Counsellor.id <= last, Counsellor.id]
+            if not shape.remembers:
+                return [Counsellor.id]
+            return [Counsellor.id <= bindparam("last"), Counsellor.id]
         case Strategy.LEASTRECENT | Strategy.RINGALL:  # idle_order: never answered first
             return [
                 Counsellor.last_answered_at.is_not(None),
@@ -147,16 +206,16 @@ def _pick_order(hunt: HuntRequest) -> list[ColumnElement[Any] | InstrumentedAttr
         case Strategy.LINEAR:
             return [Counsellor.position, Counsellor.id]
         case _:
-            assert_never(hunt.strategy)
+            assert_never(shape.strategy)
 
 
-def _tried(hunt: HuntRequest, attempted: Subquery | None) -> ColumnElement[bool]:
+def _tried(shape: Shape, attempted: Subquery) -> ColumnElement[bool]:
     """Offered this call already: an attempt of the call, or named by the hunt."""
     tried: ColumnElement[bool] = false()
-    if attempted is not None:
+    if shape.of_call:
         tried = or_(tried, attempted.c.counsellor_id.is_not(None))
-    if hunt.tried:
-        tried = or_(tried, Counsellor.id.in_(sorted(hunt.tried)))
+    if shape.names_tried:
+        tried = or_(tried, Counsellor.id.in_(bindparam("tried", expanding=True)))
     return tried
 
 
@@ -185,25 +244,13 @@ def _languages(stored: str) -> frozenset[str]:
     return frozenset(json.loads(stored))
 
 
-def _covers(day: int, clock: time) -> ColumnElement[bool]:
-    """`WeeklyShift.covers` in SQL: a shift covering the local `day` and `clock`."""
-    yesterday = (day - 1) % 7
+def _covers() -> ColumnElement[bool]:
+    """`WeeklyShift.covers` in SQL: a shift covering the local `day` and `clock` (bound)."""
+    day, yesterday = bindparam("day", type_=Integer), bindparam("yesterday", type_=Integer)
+    clock = bindparam("clock", type_=Time)
     same_day, past_midnight = Shift.start < Shift.end, Shift.start >= Shift.end
     return or_(
         and_(same_day, Shift.weekday == day, Shift.start <= clock, Shift.end > clock),
         and_(past_midnight, Shift.weekday == day, Shift.start <= clock),  # its evening
         and_(past_midnight, Shift.weekday == yesterday, Shift.end > clock),  # its morning
     )
-
-
-def _reached(line_centre_id: int | None) -> ColumnElement[bool]:
-    """A centre line reaches its own centre and national staff; a national line, everyone."""
-    if line_centre_id is None:
-        return true()
-    return or_(Counsellor.centre_id == line_centre_id, Counsellor.centre_id.is_(None))
-
-
-def _speaks_any(languages: tuple[str, ...]) -> ColumnElement[bool]:
-    """The stored JSON list holds one of `languages` (codes need no JSON escaping)."""
-    stored = cast(Counsellor.languages, String)
-    return or_(*(stored.contains(json.dumps(code)) for code in languages))
