@@ -131,30 +131,17 @@ def _reserve_offer(
         if not isinstance(decision, Offer):
             return decision, {}
         until = reservations.ringing_until(hunt.now, decision.ring_timeout)
-        won = tuple(
-            counsellor_id
-            for counsellor_id in decision.counsellor_ids
-            if reservations.reserve(session, counsellor_id, holder, until, hunt.now)
+        phones = reservations.reserve_for_offer(
+            session, decision.counsellor_ids, holder, until, hunt.now
         )
+        won = tuple(c for c in decision.counsellor_ids if c in phones)  # routing's order
         if won:
-            phones = _mark_offered(session, won, hunt.now)
             line.last_offered_counsellor_id = won[-1]
             return replace(decision, counsellor_ids=won), phones
         lost.update(decision.counsellor_ids)
         # Of each group of alike counsellors only the first was shown: see who comes next.
         candidates = hunt_candidates(session, hunt, line.centre_id, call_id)
     raise AssertionError("routing kept offering counsellors other processes had taken")
-
-
-def _mark_offered(session: Session, ids: tuple[int, ...], now: datetime) -> dict[int, str]:
-    """Note the offer (leastrecent's tie-break) and read the phones to ring, in one statement."""
-    offered = session.execute(
-        update(Counsellor)
-        .where(Counsellor.id.in_(ids))
-        .values(last_offered_at=now)
-        .returning(Counsellor.id, Counsellor.phone_sealed)
-    )
-    return {counsellor_id: phone for counsellor_id, phone in offered}
 
 
 def accept_offer(session: Session, attempt_id: int, now: datetime) -> bool:
