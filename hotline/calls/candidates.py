@@ -80,7 +80,8 @@ def hunt_candidates(
         "line_centre_id": line_centre_id,
         **{f"language_{n}": json.dumps(code) for n, code in enumerate(hunt.languages)},
     }
-    return _candidates(session.execute(_query(shape), values), hunt.now)
+    # Core, not the ORM: plain rows, no entities to track.
+    return _candidates(session.connection().execute(_query(shape), values), hunt.now)
 
 
 @dataclass(frozen=True)
