@@ -98,8 +98,11 @@ def _measure_size(stage: staging.Stage, size: int, decisions: int) -> list[str]:
             choose.append(_timed(lambda: next_offer(states, hunt)))
         session.rollback()
         busy = _all_busy(session, line_row, calls, zone, decisions)
+        trip = [_timed(lambda: session.execute(text("SELECT 1")).all()) for _ in range(decisions)]
+        session.rollback()
     backend = stage.backend
     return [
+        _row(backend, size, "floor: one round trip (SELECT 1)", trip),
         _row(backend, size, "whole decision: offer, reserve", decide),
         _row(backend, size, "  the same and its commit", committed),
         _row(backend, size, "  candidates' query alone", load),
@@ -225,6 +228,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = tuple(int(s) for s in args.sizes.split(","))
     print(HEADER, flush=True)
+    print("load average at the start (2 cores): {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     for backend in args.backends.split(","):
         if backend == "postgresql":
             url = os.environ.get("BENCH_DATABASE_URL", staging.DEFAULT_POSTGRESQL)

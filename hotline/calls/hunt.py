@@ -100,8 +100,8 @@ def offer_next_counsellor(
         for counsellor_id in decision.counsellor_ids
     ]
     session.add_all(attempts)
-    session.flush()
     call.attempt_count += len(attempts)
+    session.flush()  # one flush: the attempts, the call and the line's memory
     return decision, [Ring(a.id, phones[a.counsellor_id]) for a in attempts]
 
 
