@@ -122,3 +122,18 @@ def test_the_pool_keeps_a_connection_for_every_web_thread(make_app: AppMaker) ->
         for connection in held:
             connection.close()
     assert len(opened) == 8
+
+
+def test_the_routing_index_comes_down_and_up_again(migrated_engine: Engine) -> None:
+    """On this pass's backend: the index the hunt's candidates' query joins shifts by."""
+
+    def shift_indexes() -> set[str]:
+        return {index["name"] or "" for index in inspect(migrated_engine).get_indexes("shift")}
+
+    assert "ix_shift_weekday_counsellor" in shift_indexes()
+    migrate.downgrade(migrated_engine, "1101_figures")
+    try:
+        assert "ix_shift_weekday_counsellor" not in shift_indexes()
+    finally:
+        migrate.upgrade(migrated_engine)
+    assert "ix_shift_weekday_counsellor" in shift_indexes()

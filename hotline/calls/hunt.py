@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from hotline.calls import reservations
+from hotline.calls.candidates import hunt_candidates
 from hotline.directory import catchment
 from hotline.models import AttemptResult, Call, CallAttempt, CallOutcome, Counsellor, Line
 from hotline.routing import (
@@ -21,6 +22,10 @@ from hotline.routing import (
     next_offer,
 )
 from hotline.twilio_terms import DialStatus
+
+LOST_RACES_AT_MOST = 100
+"""Rounds of an offer whose counsellors another web process reserved first: far more than
+processes that could race for them; past it something is wrong and the webhook falls back."""
 
 # What Twilio's DialCallStatus says about a counsellor who did not take the call.
 DIAL_RESULTS: dict[str, AttemptResult] = {
@@ -79,7 +84,7 @@ def offer_next_counsellor(
         fallback_languages=tuple(line.fallback_languages),
         line_centre=line.centre.slug if line.centre else None,
         caller_oblast=catchment(call.caller_area),
-        tried=frozenset(a.counsellor_id for a in call.attempts),
+        tried=frozenset(),  # the candidates' query says which of them this call tried
         last_offered_on_line=line.last_offered_counsellor_id,
         started_at=call.hunt_started_at,
         now=now,
@@ -87,45 +92,56 @@ def offer_next_counsellor(
         max_wait_seconds=line.max_wait_seconds,
         ring_timeout_seconds=line.ring_seconds,
     )
-    decision = _reserve_offer(session, line, hunt, call.call_sid)
+    decision, phones = _reserve_offer(session, line, hunt, call.call_sid, call.id)
     if not isinstance(decision, Offer):
         return decision, []
-    rings = []
-    for counsellor_id in decision.counsellor_ids:
-        attempt = CallAttempt(call=call, counsellor_id=counsellor_id, offered_at=now)
-        session.add(attempt)
-        session.flush()
-        rings.append(Ring(attempt.id, session.get_one(Counsellor, counsellor_id).phone_sealed))
-    call.attempt_count += len(rings)
-    return decision, rings
+    attempts = [
+        CallAttempt(call=call, counsellor_id=counsellor_id, offered_at=now)
+        for counsellor_id in decision.counsellor_ids
+    ]
+    session.add_all(attempts)
+    call.attempt_count += len(attempts)
+    session.flush()  # one flush: the attempts, the call and the line's memory
+    return decision, [Ring(a.id, phones[a.counsellor_id]) for a in attempts]
 
 
 def _reserve_offer(
-    session: Session, line: Line, hunt: HuntRequest, holder: str
-) -> Offer | Hold | NoOffer:
-    """Routing's offer, with each counsellor reserved for `holder`; one taken by another web
-    process meanwhile counts as busy and routing decides again. Offers on one line are made
-    one at a time (the line's row is locked), so rrmemory's memory moves on fairly."""
-    session.refresh(line, with_for_update=True)
-    hunt = replace(hunt, last_offered_on_line=line.last_offered_counsellor_id)
-    states = roster_states(session, hunt.now)
-    for _ in range(len(states) + 1):  # each round loses at least one counsellor, or ends
-        decision = next_offer(states, hunt)
+    session: Session, line: Line, hunt: HuntRequest, holder: str, call_id: int | None
+) -> tuple[Offer | Hold | NoOffer, dict[int, str]]:
+    """Routing's offer, with each counsellor reserved for `holder` (and their sealed phones);
+    one taken by another web process meanwhile counts as busy and routing decides again.
+
+    Offers on one line are made one at a time under the line's row lock, so rrmemory's memory
+    moves on fairly; holding and nobody-to-ring change nothing and are decided without it, so
+    callers holding on a busy line do not queue behind each other."""
+    candidates = hunt_candidates(session, hunt, line.centre_id, call_id)
+    decision = next_offer(candidates.states, replace(hunt, tried=hunt.tried | candidates.tried))
+    if not isinstance(decision, Offer):
+        return decision, {}
+    memory = session.scalar(
+        select(Line.last_offered_counsellor_id).where(Line.id == line.id).with_for_update()
+    )
+    if memory != hunt.last_offered_on_line:  # another offer on this line came first: see it
+        hunt = replace(hunt, last_offered_on_line=memory)
+        candidates = hunt_candidates(session, hunt, line.centre_id, call_id)
+    lost: set[int] = set()  # taken by another process since we looked
+    for _ in range(LOST_RACES_AT_MOST):  # each round loses at least one counsellor, or ends
+        states = [replace(s, busy=True) if s.id in lost else s for s in candidates.states]
+        decision = next_offer(states, replace(hunt, tried=hunt.tried | candidates.tried))
         if not isinstance(decision, Offer):
-            return decision
+            return decision, {}
         until = reservations.ringing_until(hunt.now, decision.ring_timeout)
-        won = tuple(
-            counsellor_id
-            for counsellor_id in decision.counsellor_ids
-            if reservations.reserve(session, counsellor_id, holder, until, hunt.now)
+        phones = reservations.reserve_for_offer(
+            session, decision.counsellor_ids, holder, until, hunt.now
         )
+        won = tuple(c for c in decision.counsellor_ids if c in phones)  # routing's order
         if won:
-            for counsellor_id in won:
-                session.get_one(Counsellor, counsellor_id).last_offered_at = hunt.now
             line.last_offered_counsellor_id = won[-1]
-            return replace(decision, counsellor_ids=won)
-        states = [replace(s, busy=True) if s.id in decision.counsellor_ids else s for s in states]
-    raise AssertionError("routing kept offering counsellors it was told are busy")
+            return replace(decision, counsellor_ids=won), phones
+        lost.update(decision.counsellor_ids)
+        # Of each group of alike counsellors only the first was shown: see who comes next.
+        candidates = hunt_candidates(session, hunt, line.centre_id, call_id)
+    raise AssertionError("routing kept offering counsellors other processes had taken")
 
 
 def accept_offer(session: Session, attempt_id: int, now: datetime) -> bool:
@@ -229,7 +245,8 @@ def choose_for_callback(
         shift_zone=zone,
         ring_timeout_seconds=line.ring_seconds,
     )
-    decision = _reserve_offer(session, line, hunt, reservations.callback_holder(callback_id))
+    holder = reservations.callback_holder(callback_id)
+    decision, _ = _reserve_offer(session, line, hunt, holder, None)
     if not isinstance(decision, Offer):
         return None
     return session.get_one(Counsellor, decision.counsellor_ids[0])

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from hotline.models import Counsellor
 
@@ -24,24 +25,26 @@ def callback_holder(callback_id: int) -> str:
     return f"callback:{callback_id}"
 
 
-def reserve(
-    session: Session, counsellor_id: int, holder: str, until: datetime, now: datetime
-) -> bool:
-    """Take the counsellor for `holder` unless another holder has them: True if taken."""
+def reserve_for_offer(
+    session: Session, counsellor_ids: tuple[int, ...], holder: str, until: datetime, now: datetime
+) -> dict[int, str]:
+    """Take each of the counsellors for `holder` unless another holder has them (each row its
+    own compare-and-set) and note the offer: the sealed phones of those taken, by id."""
     taken = session.execute(
         update(Counsellor)
-        .where(
-            Counsellor.id == counsellor_id,
-            or_(
-                Counsellor.reserved_until.is_(None),
-                Counsellor.reserved_until <= now,
-                Counsellor.reserved_for == holder,
-            ),
-        )
-        .values(reserved_for=holder, reserved_until=until)
-        .execution_options(synchronize_session="fetch")
+        .where(Counsellor.id.in_(counsellor_ids), _free_for(holder, now))
+        .values(reserved_for=holder, reserved_until=until, last_offered_at=now)
+        .returning(Counsellor.id, Counsellor.phone_sealed)
     )
-    return bool(taken.rowcount)  # type: ignore[attr-defined]
+    return {counsellor_id: phone for counsellor_id, phone in taken}
+
+
+def _free_for(holder: str, now: datetime) -> ColumnElement[bool]:
+    return or_(
+        Counsellor.reserved_until.is_(None),
+        Counsellor.reserved_until <= now,
+        Counsellor.reserved_for == holder,
+    )
 
 
 def ringing_until(now: datetime, ring_seconds: int) -> datetime:

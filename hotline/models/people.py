@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import JSON, ForeignKey, String, Time
+from sqlalchemy import JSON, ForeignKey, Index, String, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.models.base import Base, str_enum, utcnow
@@ -50,6 +50,8 @@ class Shift(Base):
     """A weekly on-call window in Asia/Bishkek time; end <= start crosses midnight."""
 
     __tablename__ = "shift"
+    # The hunt finds the shifts covering now by their day (today, or yesterday past midnight).
+    __table_args__ = (Index("ix_shift_weekday_counsellor", "weekday", "counsellor_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellor.id", ondelete="CASCADE"))

@@ -1,0 +1,257 @@
+"""The counsellors a hunt may ring, read in one indexed query of just the columns routing needs.
+
+Routing (pure) decides; this module only narrows what it is shown, so that its decision is
+the one it would take on the whole roster. First by routing's own rules: active, duty not
+"off", on duty now (duty "on", a shift covering now, or standby), reached by the line,
+speaking one of the hunt's languages. Then by likeness: counsellors alike in all routing reads
+but their place in the strategy's order (same languages, centre, duty, standby, on shift now,
+and state: tried, busy, in wrap-up or free) can only be told apart by that order, so of each
+such group only the first (ringall: the first ten) in the strategy's order is shown, and of
+those in wrap-up the first to be free. With 1,000 on duty that is a few dozen rows, not 1,000.
+A counsellor's shifts are shown only when they cover now, which is all `is_on_call` asks.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, assert_never
+
+from sqlalchemy import (
+    Executable,
+    Integer,
+    String,
+    Subquery,
+    Time,
+    and_,
+    bindparam,
+    case,
+    cast,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from hotline.directory import catchment
+from hotline.models import CallAttempt, Centre, Counsellor, DutyOverride, Shift, Strategy
+from hotline.routing import MAX_NUMBERS_PER_DIAL, CounsellorState, HuntRequest, WeeklyShift
+
+# A counsellor's state for this hunt, as the query sorts them into groups.
+TRIED, BUSY, WRAP_UP, FREE = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Who may take the call, as routing sees them, and which of them this call tried."""
+
+    states: list[CounsellorState]
+    tried: frozenset[int]
+
+
+def hunt_candidates(
+    session: Session, hunt: HuntRequest, line_centre_id: int | None, call_id: int | None
+) -> Candidates:
+    """Everyone routing could offer this call to or hold for at `hunt.now`, but of those alike
+    only the ones its strategy would pick first."""
+    local = hunt.now.astimezone(hunt.shift_zone)
+    shape = Shape(
+        hunt.strategy,
+        remembers=hunt.last_offered_on_line is not None,
+        of_call=call_id is not None,
+        names_tried=bool(hunt.tried),
+        centre_line=line_centre_id is not None,
+        languages=len(hunt.languages),
+    )
+    values: dict[str, Any] = {
+        "now": hunt.now,
+        "day": local.weekday(),
+        "yesterday": (local.weekday() - 1) % 7,
+        "clock": local.time().replace(tzinfo=None),
+        "last": hunt.last_offered_on_line,
+        "call_id": call_id,
+        "tried": sorted(hunt.tried),
+        "line_centre_id": line_centre_id,
+        **{f"language_{n}": json.dumps(code) for n, code in enumerate(hunt.languages)},
+    }
+    # Core, not the ORM: plain rows, no entities to track.
+    return _candidates(session.connection().execute(_query(shape), values), hunt.now)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What changes the query's text (the rest are bound values): built once per shape."""
+
+    strategy: Strategy
+    remembers: bool  # rrmemory has a last one offered on the line
+    of_call: bool  # the call's own attempts are its tried
+    names_tried: bool  # the hunt names tried counsellors (a callback's)
+    centre_line: bool
+    languages: int
+
+
+@lru_cache(maxsize=128)
+def _query(shape: Shape) -> Executable:
+    covers = _covers()
+    # Joined, not EXISTS: each is then found once, however often the query names it.
+    covering = select(Shift.counsellor_id).where(covers).distinct().subquery()
+    on_shift = covering.c.counsellor_id.is_not(None)
+    attempted = (
+        select(CallAttempt.counsellor_id)
+        .where(CallAttempt.call_id == bindparam("call_id"))
+        .subquery()
+    )
+    state = case(
+        (_tried(shape, attempted), TRIED),
+        (Counsellor.reserved_until > bindparam("now"), BUSY),
+        (Counsellor.wrap_up_until > bindparam("now"), WRAP_UP),
+        else_=FREE,
+    )
+    languages = cast(Counsellor.languages, String)
+    place = func.row_number().over(
+        partition_by=(
+            state,
+            languages,
+            Counsellor.centre_id,
+            Counsellor.duty,
+            Counsellor.standby,
+            on_shift,
+        ),
+        order_by=(case((state == WRAP_UP, Counsellor.wrap_up_until)), *_pick_order(shape)),
+    )
+    alike = select(Counsellor.id, state.label("state"), place.label("place")).outerjoin(
+        covering, covering.c.counsellor_id == Counsellor.id
+    )
+    if shape.of_call:
+        alike = alike.outerjoin(attempted, attempted.c.counsellor_id == Counsellor.id)
+    speaks = cast(Counsellor.languages, String)
+    alike_rows = alike.where(
+        Counsellor.active.is_(True),
+        or_(Counsellor.duty.is_(None), Counsellor.duty != DutyOverride.OFF),
+        or_(Counsellor.duty == DutyOverride.ON, Counsellor.standby.is_(True), on_shift),
+        # A centre line reaches its own centre and national staff; a national line, everyone.
+        or_(
+            Counsellor.centre_id == bindparam("line_centre_id"),
+            Counsellor.centre_id.is_(None),
+        )
+        if shape.centre_line
+        else true(),
+        # The stored JSON list holds one of the languages (codes need no JSON escaping).
+        or_(*(speaks.contains(bindparam(f"language_{n}")) for n in range(shape.languages))),
+    ).subquery()
+    shown = MAX_NUMBERS_PER_DIAL if shape.strategy == Strategy.RINGALL else 1
+    return (
+        select(
+            Counsellor.id,
+            languages,  # parsed once per distinct list, not per row
+            Centre.slug,
+            Centre.oblast,
+            Counsellor.duty,
+            Counsellor.standby,
+            Counsellor.position,
+            Counsellor.reserved_until,
+            Counsellor.wrap_up_until,
+            Counsellor.last_offered_at,
+            Counsellor.last_answered_at,
+            Shift.weekday,
+            Shift.start,
+            Shift.end,
+            alike_rows.c.state,
+        )
+        .select_from(alike_rows)
+        .join(Counsellor, Counsellor.id == alike_rows.c.id)
+        .outerjoin(Centre, Centre.id == Counsellor.centre_id)
+        .outerjoin(Shift, and_(Shift.counsellor_id == Counsellor.id, covers))
+        .where(or_(alike_rows.c.state == TRIED, alike_rows.c.place <= shown))
+    )
+
+
+def _candidates(rows: Any, now: datetime) -> Candidates:
+    states: dict[int, CounsellorState] = {}
+    shifts: dict[int, list[WeeklyShift]] = {}
+    tried = set()
+    for row in rows:
+        cid = row[0]
+        if row[11] is not None:
+            shifts.setdefault(cid, []).append(WeeklyShift(row[11], row[12], row[13]))
+        if row[14] == TRIED:
+            tried.add(cid)
+        if cid not in states:
+            states[cid] = _state(row, now)
+    for cid, covering in shifts.items():
+        states[cid] = replace(states[cid], shifts=tuple(covering))
+    return Candidates(list(states.values()), frozenset(tried))
+
+
+def _pick_order(shape: Shape) -> list[ColumnElement[Any] | InstrumentedAttribute[Any]]:
+    """The order the strategy picks in (hotline.routing.strategies), as SQL."""
+    match shape.strategy:
+        case Strategy.RRMEMORY:  # the first after the last one offered, round again from the top
+            if not shape.remembers:
+                return [Counsellor.id]
+            return [Counsellor.id <= bindparam("last"), Counsellor.id]
+        case Strategy.LEASTRECENT | Strategy.RINGALL:  # idle_order: never answered first
+            return [
+                Counsellor.last_answered_at.is_not(None),
+                Counsellor.last_answered_at,
+                Counsellor.last_offered_at.is_not(None),
+                Counsellor.last_offered_at,
+                Counsellor.id,
+            ]
+        case Strategy.LINEAR:
+            return [Counsellor.position, Counsellor.id]
+        case _:
+            assert_never(shape.strategy)
+
+
+def _tried(shape: Shape, attempted: Subquery) -> ColumnElement[bool]:
+    """Offered this call already: an attempt of the call, or named by the hunt."""
+    tried: ColumnElement[bool] = false()
+    if shape.of_call:
+        tried = or_(tried, attempted.c.counsellor_id.is_not(None))
+    if shape.names_tried:
+        tried = or_(tried, Counsellor.id.in_(bindparam("tried", expanding=True)))
+    return tried
+
+
+def _state(row: Sequence[Any], now: datetime) -> CounsellorState:
+    reserved_until = row[7]
+    return CounsellorState(
+        id=row[0],
+        languages=_languages(row[1]),
+        centre=row[2],
+        oblast=catchment(row[3]),
+        active=True,
+        duty=DutyOverride(row[4]) if row[4] is not None else None,
+        shifts=(),
+        standby=row[5],
+        busy=reserved_until is not None and reserved_until > now,
+        wrap_up_until=row[8],
+        last_offered_at=row[9],
+        last_answered_at=row[10],
+        position=row[6],
+    )
+
+
+@lru_cache(maxsize=256)
+def _languages(stored: str) -> frozenset[str]:
+    """A counsellor's languages from the stored JSON list; few distinct lists exist."""
+    return frozenset(json.loads(stored))
+
+
+def _covers() -> ColumnElement[bool]:
+    """`WeeklyShift.covers` in SQL: a shift covering the local `day` and `clock` (bound)."""
+    day, yesterday = bindparam("day", type_=Integer), bindparam("yesterday", type_=Integer)
+    clock = bindparam("clock", type_=Time)
+    same_day, past_midnight = Shift.start < Shift.end, Shift.start >= Shift.end
+    return or_(
+        and_(same_day, Shift.weekday == day, Shift.start <= clock, Shift.end > clock),
+        and_(past_midnight, Shift.weekday == day, Shift.start <= clock),  # its evening
+        and_(past_midnight, Shift.weekday == yesterday, Shift.end > clock),  # its morning
+    )

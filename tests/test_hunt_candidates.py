@@ -1,0 +1,148 @@
+"""The hunt's candidates: routing shown only them decides as it would on the whole roster.
+
+Random rosters (centres, languages, duty, standby, shifts across midnight, reservations,
+wrap-ups, idle times, calls already tried) on this pass's database; every strategy, language
+and kind of line is asked at random instants, once of the whole roster as the console reads
+it and once of the candidates' query.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy.orm import Session
+
+from hotline.calls.candidates import hunt_candidates
+from hotline.calls.hunt import roster_states
+from hotline.models import Call, CallAttempt, Centre, Counsellor, DutyOverride, Shift, Strategy
+from hotline.routing import HuntRequest, next_offer
+
+BISHKEK = ZoneInfo("Asia/Bishkek")
+BEGIN = datetime(2024, 1, 1, 6, 0, tzinfo=UTC)  # a Monday, noon in Bishkek
+CENTRES = {"sezim": "bishkek", "osh-crisis": "osh", "naryn-help": "naryn"}
+# Daily shifts (start hour, hours long): office, evening past midnight, the whole day.
+PATTERNS = ((9, 9), (18, 10), (7, 24))
+SHIFTS = ((0, time(22), time(6)), (6, time(20), time(8)), (2, time(10), time(14)))
+LANGUAGES = (["ky"], ["ru"], ["ky", "ru"], ["ru", "ky"], ["uz", "ru"], ["en"], ["ky", "uz", "en"])
+
+
+def some_time(rng: random.Random, none: float) -> datetime | None:
+    """None (with chance `none`), or an instant within two hours either side of the week."""
+    if rng.random() < none:
+        return None
+    return BEGIN + timedelta(minutes=rng.randrange(-120, 7 * 24 * 60 + 120))
+
+
+def roster(session: Session, rng: random.Random) -> tuple[dict[str, int], list[int]]:
+    """Three centres and sixty counsellors as chance has them, many alike (routing then tells
+    them apart by its strategy's order alone); the centres' ids, and the counsellors'."""
+    centres = {slug: Centre(slug=slug, name=slug, oblast=area) for slug, area in CENTRES.items()}
+    session.add_all(centres.values())
+    patterns = [[(d, time(h), time((h + n) % 24)) for d in range(7)] for h, n in PATTERNS]
+    people = []
+    for n in range(60):
+        pattern = rng.choice([[], *patterns]) + [SHIFTS[rng.randrange(len(SHIFTS))]] * (n % 9 == 0)
+        people.append(
+            Counsellor(
+                name=f"C{n}",
+                phone_sealed="sealed",
+                phone_pseudonym=f"p{n}",
+                phone_hint="+996***",
+                languages=rng.choice(LANGUAGES[:3] if n % 2 else LANGUAGES),
+                centre=rng.choice([None, centres["sezim"]] if n % 3 else [*centres.values()]),
+                active=rng.random() < 0.95,
+                standby=rng.random() < 0.15,
+                position=rng.randrange(3),
+                duty=rng.choice([None, DutyOverride.ON, DutyOverride.ON, DutyOverride.OFF]),
+                reserved_until=some_time(rng, 0.7),
+                wrap_up_until=some_time(rng, 0.7),
+                last_offered_at=some_time(rng, 0.3),
+                last_answered_at=rng.choice([None, BEGIN, some_time(rng, 0.3)]),  # ties too
+                shifts=[Shift(weekday=d, start=a, end=b) for d, a, b in dict.fromkeys(pattern)],
+            )
+        )
+    session.add_all(people)
+    session.flush()
+    return {slug: c.id for slug, c in centres.items()}, [c.id for c in people]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_routing_decides_the_same_from_the_candidates_as_from_the_whole_roster(
+    session: Session, seed: int
+) -> None:
+    rng = random.Random(seed)
+    centres, people = roster(session, rng)
+    # Instants just before wrap-ups end too: who will be free in time decides holding.
+    ends = [c.wrap_up_until for c in session.query(Counsellor) if c.wrap_up_until is not None]
+    for n in range(60):
+        now = BEGIN + timedelta(minutes=rng.randrange(7 * 24 * 60))
+        if n % 2:
+            now = rng.choice(ends) - timedelta(seconds=rng.randrange(200))
+        call = Call(call_sid=f"CA{seed}-{n}", started_at=now)
+        session.add(call)
+        session.flush()
+        tried = rng.sample(people, rng.randrange(4))
+        session.add_all(CallAttempt(call_id=call.id, counsellor_id=c) for c in tried)
+        session.flush()
+        centre = rng.choice([None, *centres])
+        hunt = HuntRequest(
+            strategy=rng.choice(list(Strategy)),
+            language=rng.choice(["ky", "ru", "uz", "en"]),
+            fallback_languages=tuple(rng.sample(["ru", "ky", "uz"], rng.randrange(3))),
+            line_centre=centre,
+            caller_oblast=rng.choice([None, "mobile", *CENTRES.values()]),
+            tried=frozenset(),
+            last_offered_on_line=rng.choice([None, *people]),
+            started_at=now - timedelta(seconds=rng.randrange(200)),
+            now=now,
+            shift_zone=BISHKEK,
+        )
+        line_centre_id = centres[centre] if centre else None
+        expected = next_offer(roster_states(session, now), replace(hunt, tried=frozenset(tried)))
+        # A call's own attempts are its tried; a callback names them in the hunt instead.
+        of_call = hunt_candidates(session, hunt, line_centre_id, call.id)
+        assert next_offer(of_call.states, replace(hunt, tried=of_call.tried)) == expected
+        assert of_call.tried == {s.id for s in of_call.states} & set(tried)
+        named = replace(hunt, tried=frozenset(tried))
+        assert next_offer(hunt_candidates(session, named, line_centre_id, None).states, named) == (
+            expected
+        )
+
+
+def test_of_alike_counsellors_in_wrap_up_the_first_to_be_free_is_the_one_shown(
+    session: Session,
+) -> None:
+    """Two alike counsellors in wrap-up, the first ending after the wait bound: the caller holds
+    for the second, as routing would with the whole roster."""
+    late, in_time = (
+        Counsellor(
+            name=name,
+            phone_sealed="sealed",
+            phone_pseudonym=name,
+            phone_hint="+996***",
+            languages=["ru"],
+            duty=DutyOverride.ON,
+            wrap_up_until=BEGIN + timedelta(seconds=seconds),
+        )
+        for name, seconds in (("late", 900), ("in-time", 60))
+    )
+    session.add_all([late, in_time])
+    session.flush()
+    hunt = HuntRequest(
+        strategy=Strategy.RRMEMORY,
+        language="ru",
+        line_centre=None,
+        caller_oblast=None,
+        tried=frozenset(),
+        last_offered_on_line=None,
+        started_at=BEGIN,
+        now=BEGIN,
+        shift_zone=BISHKEK,
+    )
+    shown = hunt_candidates(session, hunt, None, None).states
+    assert [s.id for s in shown] == [in_time.id]
+    assert next_offer(shown, hunt) == next_offer(roster_states(session, BEGIN), hunt)
