@@ -48,7 +48,7 @@ class Deliveries:
             self.due_scheduled()
             worked = len(self.queue) > 0
             if worked:
-                make_worker(self.app, self.redis, fork=False).work(burst=True)
+                make_worker(self.app, self.redis).work(burst=True)
             calls = self.emulator.run_pending()
             placed += calls
             # Status callbacks may have queued jobs (an SMS redaction) without placing a call.

@@ -99,7 +99,8 @@ def start_worker(app: Flask, api_url: str, tmp_path: Path) -> subprocess.Popen[b
 
 
 def kill_with_children(process: subprocess.Popen[bytes]) -> None:
-    """SIGKILL the worker and its work-horse (which left the process group: setpgrp)."""
+    """SIGKILL the worker and whatever it forked (rq's scheduler; a work horse leaves the
+    process group with setpgrp, so killing the group would not reach it)."""
     parent = psutil.Process(process.pid)
     for child in parent.children(recursive=True):
         child.send_signal(signal.SIGKILL)

@@ -243,7 +243,7 @@ def test_the_worker_counts_every_minute(
     emulator.call("+996700481526", LINE, keys=["1", "1"])
     queue = Queue(QUEUE_NAME, connection=redis, serializer=JSONSerializer)
     queue.enqueue("workers.jobs.fold_figures", job_id="figures-folder")
-    make_worker(app, redis, fork=False).work(burst=True)
+    make_worker(app, redis).work(burst=True)
     calls = session.scalars(select(Tally).where(Tally.measure == "calls")).all()
     assert [(t.items, t.kind, t.language) for t in calls] == [(1, "answered", "ky")]
     scheduled = ScheduledJobRegistry(queue=queue)

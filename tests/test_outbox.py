@@ -221,7 +221,7 @@ def test_redaction_waits_until_the_message_is_final(
     app: Flask, emulator: TwilioEmulator, deliveries: Deliveries, session: Session
 ) -> None:
     message_id = queue_notice(app)
-    make_worker(app, deliveries.redis, fork=False).work(burst=True)  # sent, not yet delivered
+    make_worker(app, deliveries.redis).work(burst=True)  # sent, not yet delivered
     assert sending.redact(app, message_id) == "redact-later"  # still queued at Twilio: 20009
     message = row(session, message_id)
     assert message.redacted_at is None and message.redact_attempts == 1
@@ -247,7 +247,7 @@ def test_the_sms_sweeper_job_keeps_itself_scheduled(
     app: Flask, deliveries: Deliveries, redis: Redis
 ) -> None:
     deliveries.queue.enqueue(outbox.delivery.SWEEP_JOB, job_id="first-sms-sweep")
-    make_worker(app, redis, fork=False).work(burst=True)
+    make_worker(app, redis).work(burst=True)
     job = Job.fetch("first-sms-sweep", connection=redis, serializer=JSONSerializer)
     assert job.return_value() == "reassigned 0, closed 0, settled 0, queued 0, redactions 0"
     scheduled = Job.fetch(outbox.SMS_SWEEPER_JOB_ID, connection=redis, serializer=JSONSerializer)

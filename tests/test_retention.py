@@ -129,7 +129,7 @@ def test_the_worker_purges_daily(
     history(runner, session, clock)
     queue = Queue(QUEUE_NAME, connection=redis, serializer=JSONSerializer)
     queue.enqueue("workers.jobs.purge_old", job_id="retention-purge")
-    make_worker(app, redis, fork=False).work(burst=True)
+    make_worker(app, redis).work(burst=True)
     assert count(session, Call, Call.started_at < cutoff(clock.now(), ZONE, 365)) == 0
     scheduled = ScheduledJobRegistry(queue=queue)
     assert scheduled.get_job_ids() == ["retention-purge"]  # again tomorrow at HOTLINE_DAILY_AT

@@ -1,8 +1,8 @@
 """Placing a callback: claim it, pick a counsellor, ring them through Twilio's REST API.
 
-The claim and the counsellor are committed before the REST request, and the CallSid right
-after it. A worker killed in between leaves a stale claim that the sweeper resolves by asking
-Twilio whether the call exists, so the same callback never rings twice.
+The claim and the counsellor are committed together before the REST request, and the CallSid
+right after it. A worker killed in between leaves a stale claim that the sweeper resolves by
+asking Twilio whether the call exists, so the same callback never rings twice.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask, url_for
 from requests import RequestException
+from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 
 from hotline import callbacks
@@ -30,45 +31,57 @@ TWILIO_RETRY = timedelta(minutes=1)
 def place(app: Flask, callback_id: int) -> str:
     """One placing attempt; returns what happened, in a word (it becomes the job's result)."""
     moment = clock_now(app)
-    zone = callbacks.policy_from(app.config).zone
+    policy = callbacks.policy_from(app.config)
+    # The claim and the counsellor in one transaction: committed together before the REST
+    # request, or not at all (the callback stays open for the next job or the sweeper).
     with session_scope(app) as session:
         callback = session.get(Callback, callback_id)
         if callback is None or callback.state not in callbacks.OPEN_STATES:
             return "not-open"
-        if not callbacks.is_open(callback.safe_window, moment, zone):
-            callbacks.retry_later(session, callback, callback.state, moment, zone)
-            later = callbacks.next_opening(callback.safe_window, moment, zone)
+        if not callbacks.is_open(callback.safe_window, moment, policy.zone):
+            callbacks.retry_later(session, callback, callback.state, moment, policy.zone)
+            later = callbacks.next_opening(callback.safe_window, moment, policy.zone)
             _deliver(app, callback_id, later)
             return "outside-window"
         if not callbacks.claim(session, callback_id, moment):
             return "not-due"
-    return _ring_counsellor(app, callback_id, moment)
-
-
-def _ring_counsellor(app: Flask, callback_id: int, now: datetime) -> str:
-    policy = callbacks.policy_from(app.config)
-    with session_scope(app) as session:
-        callback = session.get_one(Callback, callback_id)
-        line = session.get_one(Line, callback.line_id)
-        counsellor = hunt.choose_for_callback(
-            session,
-            line,
-            callback_id,
-            callback.language,
-            callback.counsellors_tried,
-            now,
-            policy.zone,
-        )
-        claimed_at = callback.claimed_at
-        assert claimed_at is not None
-        if counsellor is None:
-            later = now + timedelta(minutes=policy.no_counsellor_minutes)
-            callbacks.nobody_free(session, callback, later, policy.zone)
-            _deliver(app, callback_id, later)
+        ring = _choose_counsellor(app, session, callback, moment)
+        if ring is None:
             return "no-counsellor"
-        callbacks.counsellor_chosen(session, callback_id, claimed_at, counsellor.id)
-        phone = get_keyring(app).unseal(counsellor.phone_sealed)
-        line_number = line.number
+    return _ring_counsellor(app, callback_id, moment, *ring)
+
+
+def _choose_counsellor(
+    app: Flask, session: Session, callback: Callback, claimed_at: datetime
+) -> tuple[str, str] | None:
+    """Reserve a counsellor for the claimed callback: (their phone, the line's number), or
+    None when nobody is free (the callback is then looked at again later)."""
+    policy = callbacks.policy_from(app.config)
+    line = session.get_one(Line, callback.line_id)
+    counsellor = hunt.choose_for_callback(
+        session,
+        line,
+        callback.id,
+        callback.language,
+        callback.counsellors_tried,
+        claimed_at,
+        policy.zone,
+    )
+    if counsellor is None:
+        later = claimed_at + timedelta(minutes=policy.no_counsellor_minutes)
+        callbacks.nobody_free(session, callback, later, policy.zone)
+        _deliver(app, callback.id, later)
+        return None
+    # Read before the compare-and-set below expires every loaded object.
+    ring = get_keyring(app).unseal(counsellor.phone_sealed), line.number
+    callbacks.counsellor_chosen(session, callback.id, claimed_at, counsellor.id)
+    return ring
+
+
+def _ring_counsellor(
+    app: Flask, callback_id: int, claimed_at: datetime, phone: str, line_number: str
+) -> str:
+    """Place the counsellor's call through Twilio's REST API and keep its CallSid."""
     try:
         call = get_twilio(app).calls.create(
             to=phone,
@@ -86,12 +99,12 @@ def _ring_counsellor(app: Flask, callback_id: int, now: datetime) -> str:
             log.warning("callback %s: Twilio failed (HTTP %s)", callback_id, exc.status)
             return "twilio-unknown"
         log.warning("callback %s: Twilio refused the call (code %s)", callback_id, exc.code)
+        later = claimed_at + TWILIO_RETRY
         with session_scope(app) as session:
             callback = session.get_one(Callback, callback_id)
-            callbacks.retry_later(
-                session, callback, CallbackState.RINGING_COUNSELLOR, now + TWILIO_RETRY, policy.zone
-            )
-        _deliver(app, callback_id, now + TWILIO_RETRY)
+            zone = callbacks.policy_from(app.config).zone
+            callbacks.retry_later(session, callback, CallbackState.RINGING_COUNSELLOR, later, zone)
+        _deliver(app, callback_id, later)
         return "twilio-error"
     with session_scope(app) as session:
         callbacks.record_counsellor_call(session, callback_id, claimed_at, call.sid)

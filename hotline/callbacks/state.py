@@ -94,6 +94,8 @@ def claim(session: Session, callback_id: int, now: datetime) -> bool:
             Callback.next_attempt_at <= now,
         )
         .values(state=CallbackState.RINGING_COUNSELLOR, claimed_at=now)
+        # The claimer reads nothing this changes: skip matching it against loaded objects.
+        .execution_options(synchronize_session=False)
     )
     return bool(taken.rowcount)  # type: ignore[attr-defined]
 
@@ -104,6 +106,7 @@ def _move(session: Session, callback_id: int, source: CallbackState, **values: o
         update(Callback)
         .where(Callback.id == callback_id, Callback.state == source)
         .values(**values)
+        .execution_options(synchronize_session=False)  # expired below instead
     )
     session.expire_all()
     return bool(moved.rowcount)  # type: ignore[attr-defined]
@@ -300,6 +303,7 @@ def _for_claim(session: Session, callback_id: int, claimed_at: datetime, **value
             Callback.claimed_at == claimed_at,
         )
         .values(**values)
+        .execution_options(synchronize_session=False)  # expired below instead
     )
     session.expire_all()
     return bool(kept.rowcount)  # type: ignore[attr-defined]
