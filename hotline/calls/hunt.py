@@ -111,18 +111,24 @@ def _reserve_offer(
     """Routing's offer, with each counsellor reserved for `holder` (and their sealed phones);
     one taken by another web process meanwhile counts as busy and routing decides again.
 
-    Offers on one line are made one at a time under the line's row lock, so rrmemory's memory
-    moves on fairly; holding and nobody-to-ring change nothing and are decided without it, so
-    callers holding on a busy line do not queue behind each other."""
+    Offers on one line move rrmemory's memory under the line's row lock when it is free;
+    holding and nobody-to-ring change nothing and are decided without it. Nothing here waits
+    for another caller's transaction: a lock held elsewhere is skipped."""
     candidates = hunt_candidates(session, hunt, line.centre_id, call_id)
     decision = next_offer(candidates.states, replace(hunt, tried=hunt.tried | candidates.tried))
     if not isinstance(decision, Offer):
         return decision, {}
-    memory = session.scalar(
-        select(Line.last_offered_counsellor_id).where(Line.id == line.id).with_for_update()
-    )
-    if memory != hunt.last_offered_on_line:  # another offer on this line came first: see it
-        hunt = replace(hunt, last_offered_on_line=memory)
+    # The line's lock, if free: never waited for (a caller must not queue behind another
+    # caller's offer), and of the weaker kind, so calls being logged against the line (a
+    # foreign key) are not held either. Without it the offer goes ahead from the memory read
+    # above and leaves the memory alone; the reservations still keep it to one call each.
+    locked = session.execute(
+        select(Line.last_offered_counsellor_id)
+        .where(Line.id == line.id)
+        .with_for_update(key_share=True, skip_locked=True)
+    ).first()
+    if locked is not None and locked[0] != hunt.last_offered_on_line:  # another offer came first
+        hunt = replace(hunt, last_offered_on_line=locked[0])
         candidates = hunt_candidates(session, hunt, line.centre_id, call_id)
     lost: set[int] = set()  # taken by another process since we looked
     for _ in range(LOST_RACES_AT_MOST):  # each round loses at least one counsellor, or ends
@@ -136,7 +142,8 @@ def _reserve_offer(
         )
         won = tuple(c for c in decision.counsellor_ids if c in phones)  # routing's order
         if won:
-            line.last_offered_counsellor_id = won[-1]
+            if locked is not None:
+                line.last_offered_counsellor_id = won[-1]
             return replace(decision, counsellor_ids=won), phones
         lost.update(decision.counsellor_ids)
         # Of each group of alike counsellors only the first was shown: see who comes next.

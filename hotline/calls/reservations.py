@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -30,9 +30,16 @@ def reserve_for_offer(
 ) -> dict[int, str]:
     """Take each of the counsellors for `holder` unless another holder has them (each row its
     own compare-and-set) and note the offer: the sealed phones of those taken, by id."""
+    # A counsellor row another transaction is changing (another caller's offer, most likely)
+    # is skipped, not waited for: it counts as taken and routing decides again at once.
+    unlocked = (
+        select(Counsellor.id)
+        .where(Counsellor.id.in_(counsellor_ids))
+        .with_for_update(key_share=True, skip_locked=True)
+    )
     taken = session.execute(
         update(Counsellor)
-        .where(Counsellor.id.in_(counsellor_ids), _free_for(holder, now))
+        .where(Counsellor.id.in_(unlocked), _free_for(holder, now))
         .values(reserved_for=holder, reserved_until=until, last_offered_at=now)
         .returning(Counsellor.id, Counsellor.phone_sealed)
     )
