@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck pytest bench install system-packages screenshots clean
+.PHONY: run test lint typecheck pytest bench load install system-packages screenshots clean
 
 # Debian packages some tests need: espeak-ng and sox (prompt audio), chromium (the console in
 # a browser). Installed when missing and this is root with apt-get; else those tests skip.
@@ -62,10 +62,16 @@ test: system-packages lint typecheck pytest
 screenshots: install
 	HOTLINE_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/test_console_browser.py
 
-# Every voice webhook beside a bare Flask ceiling, under gunicorn, with wrk (installed if missing).
+# Webhooks beside a bare Flask ceiling (wrk, installed if missing), routing at scale, 200
+# simultaneous calls, 1,000 callbacks: bench/__main__.py says what each part measures.
 bench: install
 	@$(MAKE) --no-print-directory system-packages EXTRA_PACKAGES=wrk
 	$(BIN)/python -m bench
+
+# 200 simultaneous whole calls through gunicorn on PostgreSQL (BENCH_DATABASE_URL, default a
+# local hotline_bench database): fails on any error, reserve-line answer or double booking.
+load: install
+	timeout 900 $(BIN)/python -m bench.crowd --calls 200
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

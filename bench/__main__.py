@@ -1,14 +1,20 @@
-"""`make bench`: every voice webhook under gunicorn as in the Procfile, beside the ceiling of a
-bare Flask app answering the same size of TwiML on the same gunicorn, at 16 and 64 connections,
-with wrk sending a distinct signed CallSid per request. One table: req/s, p50, p99, errors,
-worker CPU per request and the ratio to the ceiling measured just before.
+"""`make bench`: the hotline's speed, in four parts, each beside what it is measured against.
 
-    python -m bench [--backends postgresql,sqlite] [--seconds 10] [--connections 16,64]
-                    [--webhooks incoming,menu]   # a subset, for quick runs
+1. webhooks: every voice webhook under gunicorn as in the Procfile, beside the ceiling of a
+   bare Flask app answering the same size of TwiML on the same gunicorn, at 16 and 64
+   connections, wrk sending a distinct signed CallSid per request. One table: req/s, p50, p99,
+   errors, worker CPU per request and the ratio to the ceiling measured just before.
+2. routing: the whole routing decision at 10, 100 and 1,000 on-duty counsellors (bench.routing).
+3. crowd: 200 simultaneous whole calls through gunicorn on PostgreSQL (bench.crowd).
+4. callbacks: 1,000 callbacks through the worker against the emulator, beside 1,000 bare RQ
+   no-op jobs and the emulator's own cost (bench.callbacks).
+
+    python -m bench [--parts webhooks,routing,crowd,callbacks] [--backends postgresql,sqlite]
+                    [--seconds 10] [--connections 16,64] [--webhooks incoming,menu]
     python -m bench --figures [--calls 1000000]   # the overview and a year's report instead
 
 PostgreSQL: BENCH_DATABASE_URL (default a local `hotline_bench` database, made and wiped);
-Redis: REDIS_URL, else an embedded one. Needs wrk (`apt-get install wrk`).
+Redis: REDIS_URL (the callbacks part flushes it), else an embedded one. Needs wrk.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import callbacks, crowd, routing
 from bench import stage as staging
 from bench.servers import ROOT, Gunicorn
 from bench.webhooks import WEBHOOKS, Webhook, write_requests
@@ -29,6 +36,9 @@ from bench.webhooks import WEBHOOKS, Webhook, write_requests
 WRK_SCRIPT = ROOT / "bench" / "wrk.lua"
 MOST_REQUESTS = 60_000  # per run; wrk cycles through them again past that
 COUNSELLORS = 100
+PARTS = ("webhooks", "routing", "crowd", "callbacks")
+CROWD_CALLS = 200
+CALLBACKS = 1000
 
 
 @dataclass(frozen=True)
@@ -147,6 +157,7 @@ def main() -> None:
         default=",".join(w.name for w in WEBHOOKS),
         help="a subset to measure, e.g. incoming,menu",
     )
+    parser.add_argument("--parts", default=",".join(PARTS), help="some of " + ",".join(PARTS))
     parser.add_argument("--figures", action="store_true", help="bench.figures, on PostgreSQL")
     parser.add_argument("--calls", type=int, default=1_000_000, help="history for --figures")
     args = parser.parse_args()
@@ -155,19 +166,44 @@ def main() -> None:
 
         main_figures(os.environ.get("BENCH_DATABASE_URL", staging.DEFAULT_POSTGRESQL), args.calls)
         return
-    if shutil.which("wrk") is None:
-        raise SystemExit("make bench needs wrk: apt-get install wrk")
-    connections = [int(c) for c in args.connections.split(",")]
-    webhooks = _chosen(args.webhooks)
-    print(HEADER, flush=True)
-    for backend in args.backends.split(","):
-        with tempfile.TemporaryDirectory() as folder:
-            url = (
-                os.environ.get("BENCH_DATABASE_URL", staging.DEFAULT_POSTGRESQL)
-                if backend == "postgresql"
-                else f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-            )
-            measure_backend(url, connections, args.seconds, Path(folder), webhooks)
+    parts = [part.strip() for part in args.parts.split(",")]
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        raise SystemExit(f"unknown part {sorted(unknown)[0]!r}; known: {', '.join(PARTS)}")
+    backends = args.backends.split(",")
+    postgresql = os.environ.get("BENCH_DATABASE_URL", staging.DEFAULT_POSTGRESQL)
+    print(f"load average at the start ({os.cpu_count()} cores): {os.getloadavg()[0]:.1f}")
+    if "webhooks" in parts:
+        if shutil.which("wrk") is None:
+            raise SystemExit("make bench needs wrk: apt-get install wrk")
+        connections = [int(c) for c in args.connections.split(",")]
+        webhooks = _chosen(args.webhooks)
+        _title("webhooks, beside bare Flask")
+        print(HEADER, flush=True)
+        for backend in backends:
+            with tempfile.TemporaryDirectory() as folder:
+                url = postgresql if backend == "postgresql" else _sqlite(folder)
+                measure_backend(url, connections, args.seconds, Path(folder), webhooks)
+    if "routing" in parts:
+        _title("routing: the whole decision (candidates, choice, reservation)")
+        print(routing.HEADER, flush=True)
+        for backend in backends:
+            with tempfile.TemporaryDirectory() as folder:
+                routing.run(postgresql if backend == "postgresql" else _sqlite(folder))
+    if "crowd" in parts:
+        _title(f"crowd: {CROWD_CALLS} simultaneous whole calls, PostgreSQL")
+        crowd.main_crowd(postgresql, CROWD_CALLS)
+    if "callbacks" in parts:
+        _title(f"callbacks: {CALLBACKS} through the worker, beside bare RQ jobs")
+        callbacks.run(backends, CALLBACKS)
+
+
+def _title(text: str) -> None:
+    print(f"\n== {text}", flush=True)
+
+
+def _sqlite(folder: str) -> str:
+    return f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
 
 
 def _chosen(names: str) -> tuple[Webhook, ...]:

@@ -197,6 +197,16 @@ class CrowdResult:
         """Whole calls completed, as the callers' phones saw them."""
         return sum(d.completed for d in self.driven)
 
+    def failures(self) -> list[str]:
+        """What must never happen, however busy: each with its count."""
+        counts = {
+            "errors": sum(self.errors.values()),
+            "callers sent to the reserve line": sum(self.reserve.values()),
+            "double bookings": self.double_bookings,
+            "calls not completed": self.calls - self.completed,
+        }
+        return [f"{what} {count}" for what, count in counts.items() if count]
+
     def missing_target(self) -> list[str]:
         """The steps whose p99 is over the target."""
         return [s for s, ms in self.steps.items() if percentile(ms, 99) > TARGET_P99_MS]
@@ -296,7 +306,9 @@ def main() -> None:
     parser.add_argument("--talk", type=int, default=20, help="seconds each call talks")
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", staging.DEFAULT_POSTGRESQL)
-    main_crowd(url, args.calls, args.processes, args.speedup, args.talk)
+    result = main_crowd(url, args.calls, args.processes, args.speedup, args.talk)
+    if result.failures():  # `make load` fails with them; slowness alone is reported, not failed
+        raise SystemExit("failed: " + "; ".join(result.failures()))
 
 
 if __name__ == "__main__":
