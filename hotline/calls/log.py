@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, null, or_, select, update
+from sqlalchemy import Select, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
 from hotline.models import Block, Call, CallOutcome, Line
+from hotline.models.base import UTCDateTime
 from hotline.privacy import Keyring, caller_number, oblast_of
 from hotline.twilio_terms import CALL_NEVER_ANSWERED
 
@@ -52,6 +52,37 @@ class Arrival:
     known_language: str | None  # the language the caller chose last time
 
 
+# The new-call statements are built once, values bound: on the busiest webhook, building a
+# statement cost more than running it. A NULL caller (no caller id) matches no block and no
+# earlier call.
+_ARRIVAL = select(
+    Line.id,
+    Line.number,
+    Line.language,
+    select(Block.id)
+    .where(
+        Block.caller == bindparam("caller"),
+        or_(Block.expires_at.is_(None), Block.expires_at > bindparam("now", type_=UTCDateTime())),
+    )
+    .exists(),
+    select(Call.language)
+    .where(
+        Call.caller == bindparam("caller"),
+        Call.call_sid != bindparam("call_sid"),
+        Call.language.is_not(None),
+    )
+    .order_by(Call.started_at.desc())
+    .limit(1)
+    .scalar_subquery(),
+).where(Line.number == bindparam("number"))
+_OPEN_CALL = {
+    name: dialect.insert(Call)
+    .on_conflict_do_nothing(index_elements=["call_sid"])
+    .returning(Call.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
 def arrival(
     session: Session, number: str | None, caller: CallerId, call_sid: str, now: datetime
 ) -> Arrival | None:
@@ -59,14 +90,8 @@ def arrival(
     chose last time, in one statement (a new call is the busiest webhook); None: no such line."""
     if not number:
         return None
-    blocked: ColumnElement[bool] = false()
-    known: ColumnElement[Any] = null()  # typed by the subquery when there is a caller
-    if caller.pseudonym is not None:
-        blocked = _active_block(caller.pseudonym, now).exists()
-        known = _previous_language(caller.pseudonym, call_sid).scalar_subquery()
-    row = session.execute(
-        select(Line.id, Line.number, Line.language, blocked, known).where(Line.number == number)
-    ).one_or_none()
+    values = {"caller": caller.pseudonym, "now": now, "call_sid": call_sid, "number": number}
+    row = session.connection().execute(_ARRIVAL, values).one_or_none()
     if row is None:
         return None
     line_id, line_number, line_language, is_blocked_now, known_language = row
@@ -86,9 +111,8 @@ def open_call(
         "started_at": now,
         "outcome": CallOutcome.BLOCKED if blocked else CallOutcome.IN_PROGRESS,
     }
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(Call).values(values).on_conflict_do_nothing(index_elements=["call_sid"])
-    created = session.execute(insert.returning(Call.id)).first() is not None
+    connection = session.connection()
+    created = connection.execute(_OPEN_CALL[connection.dialect.name], values).first() is not None
     if not created and blocked:  # a retry: the call recorded first is a blocked one too
         session.execute(
             update(Call).where(Call.call_sid == call_sid).values(outcome=CallOutcome.BLOCKED)
