@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.elements import ColumnElement
 
 from hotline.calls import reservations
 from hotline.calls.candidates import hunt_candidates
@@ -76,6 +78,8 @@ def offer_next_counsellor(
     session: Session, call: Call, line: Line, language: str, now: datetime, zone: tzinfo
 ) -> tuple[Offer | Hold | NoOffer, list[Ring]]:
     """Decide who rings next, reserve them, and record a RINGING attempt for each."""
+    if call.id is None:  # the offer's statements name the call by its id
+        session.flush()
     if call.hunt_started_at is None:
         call.hunt_started_at = now
     hunt = HuntRequest(
@@ -95,14 +99,33 @@ def offer_next_counsellor(
     decision, phones = _reserve_offer(session, line, hunt, call.call_sid, call.id)
     if not isinstance(decision, Offer):
         return decision, []
-    attempts = [
-        CallAttempt(call=call, counsellor_id=counsellor_id, offered_at=now)
-        for counsellor_id in decision.counsellor_ids
-    ]
-    session.add_all(attempts)
-    call.attempt_count += len(attempts)
-    session.flush()  # one flush: the attempts, the call and the line's memory
-    return decision, [Ring(a.id, phones[a.counsellor_id]) for a in attempts]
+    attempts = _record_offer(session, call, decision.counsellor_ids, now)
+    return decision, [Ring(attempts[c], phones[c]) for c in decision.counsellor_ids]
+
+
+def _record_offer(
+    session: Session, call: Call, counsellor_ids: tuple[int, ...], now: datetime
+) -> dict[int, int]:
+    """A RINGING attempt for each counsellor offered and the call's count, in two Core
+    statements (no unit of work); the call object is told what was written. The attempts' ids
+    by counsellor."""
+    connection = session.connection()
+    inserted = connection.execute(
+        insert(CallAttempt).returning(CallAttempt.counsellor_id, CallAttempt.id),
+        [{"call_id": call.id, "counsellor_id": c, "offered_at": now} for c in counsellor_ids],
+    )
+    attempts = {counsellor_id: attempt_id for counsellor_id, attempt_id in inserted}
+    count = call.attempt_count + len(counsellor_ids)
+    connection.execute(
+        update(Call)
+        .where(Call.id == call.id)
+        .values(attempt_count=count, hunt_started_at=call.hunt_started_at)
+    )
+    set_committed_value(call, "attempt_count", count)
+    set_committed_value(call, "hunt_started_at", call.hunt_started_at)
+    if "attempts" not in inspect(call).unloaded:  # read again when next asked for
+        session.expire(call, ["attempts"])
+    return attempts
 
 
 def _reserve_offer(
@@ -118,17 +141,24 @@ def _reserve_offer(
     decision = next_offer(candidates.states, replace(hunt, tried=hunt.tried | candidates.tried))
     if not isinstance(decision, Offer):
         return decision, {}
-    memory = session.scalar(
-        select(Line.last_offered_counsellor_id).where(Line.id == line.id).with_for_update()
-    )
-    if memory != hunt.last_offered_on_line:  # another offer on this line came first: see it
+    # The line's memory moves to this offer's last in the statement that locks the line, if no
+    # other offer moved it since the candidates were read (the usual case); else lock, see it.
+    remembered: int | None = decision.counsellor_ids[-1]
+    unmoved = Line.last_offered_counsellor_id.is_not_distinct_from(hunt.last_offered_on_line)
+    if not _remember_if(session, line, remembered, unmoved):
+        memory = session.connection().scalar(
+            select(Line.last_offered_counsellor_id).where(Line.id == line.id).with_for_update()
+        )
         hunt = replace(hunt, last_offered_on_line=memory)
         candidates = hunt_candidates(session, hunt, line.centre_id, call_id)
+        remembered = memory
     lost: set[int] = set()  # taken by another process since we looked
     for _ in range(LOST_RACES_AT_MOST):  # each round loses at least one counsellor, or ends
         states = [replace(s, busy=True) if s.id in lost else s for s in candidates.states]
         decision = next_offer(states, replace(hunt, tried=hunt.tried | candidates.tried))
         if not isinstance(decision, Offer):
+            if remembered != hunt.last_offered_on_line:  # nobody rung after all: as it was
+                _remember(session, line, hunt.last_offered_on_line)
             return decision, {}
         until = reservations.ringing_until(hunt.now, decision.ring_timeout)
         phones = reservations.reserve_for_offer(
@@ -136,12 +166,33 @@ def _reserve_offer(
         )
         won = tuple(c for c in decision.counsellor_ids if c in phones)  # routing's order
         if won:
-            line.last_offered_counsellor_id = won[-1]
+            if remembered != won[-1]:
+                _remember(session, line, won[-1])
             return replace(decision, counsellor_ids=won), phones
         lost.update(decision.counsellor_ids)
         # Of each group of alike counsellors only the first was shown: see who comes next.
         candidates = hunt_candidates(session, hunt, line.centre_id, call_id)
     raise AssertionError("routing kept offering counsellors other processes had taken")
+
+
+def _remember(session: Session, line: Line, counsellor_id: int | None) -> None:
+    """Set rrmemory's memory of the line (which also locks the line's row till the commit)."""
+    _remember_if(session, line, counsellor_id)
+
+
+def _remember_if(
+    session: Session, line: Line, counsellor_id: int | None, *where: ColumnElement[bool]
+) -> bool:
+    """Set rrmemory's memory of the line where `where` holds: whether it was set."""
+    moved = session.connection().execute(
+        update(Line)
+        .where(Line.id == line.id, *where)
+        .values(last_offered_counsellor_id=counsellor_id)
+    )
+    if moved.rowcount != 1:
+        return False
+    set_committed_value(line, "last_offered_counsellor_id", counsellor_id)
+    return True
 
 
 def accept_offer(session: Session, attempt_id: int, now: datetime) -> bool:
