@@ -10,9 +10,10 @@ such group only the first (ringall: the first ten) in the strategy's order is sh
 those in wrap-up the first to be free. With 1,000 on duty that is a few dozen rows, not 1,000.
 A counsellor's shifts are shown only when they cover now, which is all `is_on_call` asks.
 
-On PostgreSQL, rrmemory and linear find each group's first with a GROUP BY and `min` (a hash
-of the groups, no sort of every candidate: the window's sort was most of the query at 1,000),
-then read the few chosen rows by their ids; SQLite and the idle orders use the window.
+On PostgreSQL, rrmemory, linear and leastrecent find each group's first with a GROUP BY and
+`min` (a hash of the groups, no sort of every candidate: the window's sort was most of the
+query at 1,000), then read the few chosen rows by their ids; SQLite and ringall (ten of each
+group) use the window.
 """
 
 from __future__ import annotations
@@ -108,8 +109,8 @@ class Shape:
     languages: int
 
 
-# Strategies whose first of a group `min` finds exactly (rrmemory's id, linear's position).
-GROUPED = frozenset({Strategy.RRMEMORY, Strategy.LINEAR})
+# Strategies whose first of a group `min` finds (ringall wants ten of each: the window).
+GROUPED = frozenset({Strategy.RRMEMORY, Strategy.LINEAR, Strategy.LEASTRECENT})
 
 
 @lru_cache(maxsize=128)
@@ -199,6 +200,8 @@ def _grouped_query(shape: Shape) -> Executable:
             Counsellor.standby,
             Counsellor.position,
             Counsellor.wrap_up_until,
+            Counsellor.last_answered_at,
+            Counsellor.last_offered_at,
             on_shift,
         )
         .where(*_reach(shape, _speaks_by_position))
@@ -261,6 +264,15 @@ def _first_in_order(shape: Shape, r: Any) -> ColumnElement[Any]:
             return func.coalesce(func.min(r.id).filter(r.id > bindparam("last")), func.min(r.id))
         case Strategy.LINEAR:
             return _second(_least(r.position, r))
+        case Strategy.LEASTRECENT:  # idle_order: never answered first, then the longest idle
+            idle = [
+                case((r.last_answered_at.is_(None), 0), else_=1),
+                func.coalesce(_micros(r.last_answered_at), 0),
+                case((r.last_offered_at.is_(None), 0), else_=1),
+                func.coalesce(_micros(r.last_offered_at), 0),
+            ]
+            least = func.min(postgresql.array([*(cast(k, BigInteger) for k in idle), r.id]))
+            return cast(type_coerce(least, postgresql.ARRAY(BigInteger))[5], Integer)
         case _:
             raise ValueError(f"{shape.strategy} is not chosen by min")
 
