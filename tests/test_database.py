@@ -137,3 +137,19 @@ def test_the_routing_index_comes_down_and_up_again(migrated_engine: Engine) -> N
     finally:
         migrate.upgrade(migrated_engine)
     assert "ix_shift_weekday_counsellor" in shift_indexes()
+
+
+def test_the_covering_shifts_index_comes_down_and_up_again(migrated_engine: Engine) -> None:
+    """On this pass's backend: the index the hunt finds who a shift covers now by."""
+
+    def shift_indexes() -> set[str]:
+        return {index["name"] or "" for index in inspect(migrated_engine).get_indexes("shift")}
+
+    assert "ix_shift_weekday_hours" in shift_indexes()
+    migrate.downgrade(migrated_engine, "1301_routing_index")
+    try:
+        assert "ix_shift_weekday_hours" not in shift_indexes()
+        assert "ix_shift_weekday_counsellor" in shift_indexes()
+    finally:
+        migrate.upgrade(migrated_engine)
+    assert "ix_shift_weekday_hours" in shift_indexes()

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, insert, inspect, select, update
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.elements import ColumnElement
 
 from hotline.calls import reservations
 from hotline.calls.candidates import hunt_candidates
@@ -76,6 +79,8 @@ def offer_next_counsellor(
     session: Session, call: Call, line: Line, language: str, now: datetime, zone: tzinfo
 ) -> tuple[Offer | Hold | NoOffer, list[Ring]]:
     """Decide who rings next, reserve them, and record a RINGING attempt for each."""
+    if call.id is None:  # the offer's statements name the call by its id
+        session.flush()
     if call.hunt_started_at is None:
         call.hunt_started_at = now
     hunt = HuntRequest(
@@ -95,14 +100,33 @@ def offer_next_counsellor(
     decision, phones = _reserve_offer(session, line, hunt, call.call_sid, call.id)
     if not isinstance(decision, Offer):
         return decision, []
-    attempts = [
-        CallAttempt(call=call, counsellor_id=counsellor_id, offered_at=now)
-        for counsellor_id in decision.counsellor_ids
-    ]
-    session.add_all(attempts)
-    call.attempt_count += len(attempts)
-    session.flush()  # one flush: the attempts, the call and the line's memory
-    return decision, [Ring(a.id, phones[a.counsellor_id]) for a in attempts]
+    attempts = _record_offer(session, call, decision.counsellor_ids, now)
+    return decision, [Ring(attempts[c], phones[c]) for c in decision.counsellor_ids]
+
+
+def _record_offer(
+    session: Session, call: Call, counsellor_ids: tuple[int, ...], now: datetime
+) -> dict[int, int]:
+    """A RINGING attempt for each counsellor offered and the call's count, in two Core
+    statements (no unit of work); the call object is told what was written. The attempts' ids
+    by counsellor."""
+    connection = session.connection()
+    inserted = connection.execute(
+        insert(CallAttempt).returning(CallAttempt.counsellor_id, CallAttempt.id),
+        [{"call_id": call.id, "counsellor_id": c, "offered_at": now} for c in counsellor_ids],
+    )
+    attempts = {counsellor_id: attempt_id for counsellor_id, attempt_id in inserted}
+    count = call.attempt_count + len(counsellor_ids)
+    connection.execute(
+        update(Call)
+        .where(Call.id == call.id)
+        .values(attempt_count=count, hunt_started_at=call.hunt_started_at)
+    )
+    set_committed_value(call, "attempt_count", count)
+    set_committed_value(call, "hunt_started_at", call.hunt_started_at)
+    if "attempts" not in inspect(call).unloaded:  # read again when next asked for
+        session.expire(call, ["attempts"])
+    return attempts
 
 
 def _reserve_offer(
@@ -118,23 +142,28 @@ def _reserve_offer(
     decision = next_offer(candidates.states, replace(hunt, tried=hunt.tried | candidates.tried))
     if not isinstance(decision, Offer):
         return decision, {}
-    # The line's lock, if free: never waited for (a caller must not queue behind another
-    # caller's offer), and of the weaker kind, so calls being logged against the line (a
-    # foreign key) are not held either. Without it the offer goes ahead from the memory read
-    # above and leaves the memory alone; the reservations still keep it to one call each.
-    locked = session.execute(
-        select(Line.last_offered_counsellor_id)
-        .where(Line.id == line.id)
-        .with_for_update(key_share=True, skip_locked=True)
-    ).first()
-    if locked is not None and locked[0] != hunt.last_offered_on_line:  # another offer came first
-        hunt = replace(hunt, last_offered_on_line=locked[0])
-        candidates = hunt_candidates(session, hunt, line.centre_id, call_id)
+    # rrmemory's memory of the line moves to this offer's last in the statement that takes the
+    # line's lock, if no other offer moved it since the candidates were read (the usual case).
+    # The lock is never waited for (a caller must not queue behind another caller's offer),
+    # and is of the weaker kind, so calls being logged against the line are not held either.
+    remembered: int | None = decision.counsellor_ids[-1]
+    holds_line = True
+    unmoved = Line.last_offered_counsellor_id.is_not_distinct_from(hunt.last_offered_on_line)
+    if not _remember_if(session, line, remembered, unmoved, Line.id.in_(_line_if_free(line.id))):
+        locked = session.connection().execute(_line_if_free(line.id, memory=True)).first()
+        if locked is None:  # another offer has the line: go ahead, leave the memory to it
+            holds_line = False
+        else:  # another offer moved the memory first: see it
+            remembered = locked.last_offered_counsellor_id
+            hunt = replace(hunt, last_offered_on_line=remembered)
+            candidates = hunt_candidates(session, hunt, line.centre_id, call_id)
     lost: set[int] = set()  # taken by another process since we looked
     for _ in range(LOST_RACES_AT_MOST):  # each round loses at least one counsellor, or ends
         states = [replace(s, busy=True) if s.id in lost else s for s in candidates.states]
         decision = next_offer(states, replace(hunt, tried=hunt.tried | candidates.tried))
         if not isinstance(decision, Offer):
+            if holds_line and remembered != hunt.last_offered_on_line:  # nobody rung: as it was
+                _remember(session, line, hunt.last_offered_on_line)
             return decision, {}
         until = reservations.ringing_until(hunt.now, decision.ring_timeout)
         phones = reservations.reserve_for_offer(
@@ -142,13 +171,42 @@ def _reserve_offer(
         )
         won = tuple(c for c in decision.counsellor_ids if c in phones)  # routing's order
         if won:
-            if locked is not None:
-                line.last_offered_counsellor_id = won[-1]
+            if holds_line and remembered != won[-1]:
+                _remember(session, line, won[-1])
             return replace(decision, counsellor_ids=won), phones
         lost.update(decision.counsellor_ids)
         # Of each group of alike counsellors only the first was shown: see who comes next.
         candidates = hunt_candidates(session, hunt, line.centre_id, call_id)
     raise AssertionError("routing kept offering counsellors other processes had taken")
+
+
+def _line_if_free(line_id: int, memory: bool = False) -> Select[Any]:
+    """The line's row (its id, or its memory), locked for this transaction unless another
+    holds it: then no row, at once (SQLite, one writer at a time, has no row locks)."""
+    column = Line.last_offered_counsellor_id if memory else Line.id
+    return (
+        select(column).where(Line.id == line_id).with_for_update(key_share=True, skip_locked=True)
+    )
+
+
+def _remember(session: Session, line: Line, counsellor_id: int | None) -> None:
+    """Set rrmemory's memory of the line (which also locks the line's row till the commit)."""
+    _remember_if(session, line, counsellor_id)
+
+
+def _remember_if(
+    session: Session, line: Line, counsellor_id: int | None, *where: ColumnElement[bool]
+) -> bool:
+    """Set rrmemory's memory of the line where `where` holds: whether it was set."""
+    moved = session.connection().execute(
+        update(Line)
+        .where(Line.id == line.id, *where)
+        .values(last_offered_counsellor_id=counsellor_id)
+    )
+    if moved.rowcount != 1:
+        return False
+    set_committed_value(line, "last_offered_counsellor_id", counsellor_id)
+    return True
 
 
 def accept_offer(session: Session, attempt_id: int, now: datetime) -> bool:

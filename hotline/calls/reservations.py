@@ -37,13 +37,20 @@ def reserve_for_offer(
         .where(Counsellor.id.in_(counsellor_ids))
         .with_for_update(key_share=True, skip_locked=True)
     )
-    taken = session.execute(
+    # Core, not the ORM's bulk update: one round trip and no unit of work; the few counsellors
+    # this session may hold are brought up to date below.
+    taken = session.connection().execute(
         update(Counsellor)
         .where(Counsellor.id.in_(unlocked), _free_for(holder, now))
         .values(reserved_for=holder, reserved_until=until, last_offered_at=now)
         .returning(Counsellor.id, Counsellor.phone_sealed)
     )
-    return {counsellor_id: phone for counsellor_id, phone in taken}
+    phones = {counsellor_id: phone for counsellor_id, phone in taken}
+    for counsellor_id in phones:
+        held = session.identity_map.get(session.identity_key(Counsellor, counsellor_id))
+        if held is not None:
+            session.expire(held, ["reserved_for", "reserved_until", "last_offered_at"])
+    return phones
 
 
 def _free_for(holder: str, now: datetime) -> ColumnElement[bool]:

@@ -50,8 +50,12 @@ class Shift(Base):
     """A weekly on-call window in Asia/Bishkek time; end <= start crosses midnight."""
 
     __tablename__ = "shift"
-    # The hunt finds the shifts covering now by their day (today, or yesterday past midnight).
-    __table_args__ = (Index("ix_shift_weekday_counsellor", "weekday", "counsellor_id"),)
+    # The hunt finds who a shift covers now by the day and hours (today, or yesterday past
+    # midnight), from the index alone; then the shifts of the few it shows by their day.
+    __table_args__ = (
+        Index("ix_shift_weekday_hours", "weekday", "start", "end", "counsellor_id"),
+        Index("ix_shift_weekday_counsellor", "weekday", "counsellor_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellor.id", ondelete="CASCADE"))
