@@ -154,20 +154,7 @@ def _query(shape: Shape) -> Executable:
     shown = MAX_NUMBERS_PER_DIAL if shape.strategy == Strategy.RINGALL else 1
     return (
         select(
-            Counsellor.id,
-            languages,  # parsed once per distinct list, not per row
-            Centre.slug,
-            Centre.oblast,
-            Counsellor.duty,
-            Counsellor.standby,
-            Counsellor.position,
-            Counsellor.reserved_until,
-            Counsellor.wrap_up_until,
-            Counsellor.last_offered_at,
-            Counsellor.last_answered_at,
-            Shift.weekday,
-            Shift.start,
-            Shift.end,
+            *_routing_columns(languages),  # languages parsed once per distinct list, not per row
             alike_rows.c.state,
         )
         .select_from(alike_rows)
@@ -226,20 +213,7 @@ def _grouped_query(shape: Shape) -> Executable:
     chosen = func.array(select(firsts.c.id).scalar_subquery())
     return (
         select(
-            Counsellor.id,
-            languages,
-            Centre.slug,
-            Centre.oblast,
-            Counsellor.duty,
-            Counsellor.standby,
-            Counsellor.position,
-            Counsellor.reserved_until,
-            Counsellor.wrap_up_until,
-            Counsellor.last_offered_at,
-            Counsellor.last_answered_at,
-            Shift.weekday,
-            Shift.start,
-            Shift.end,
+            *_routing_columns(languages),
             case((tried, TRIED), else_=FREE),  # only whether it was tried is read
         )
         .outerjoin(Centre, Centre.id == Counsellor.centre_id)
@@ -438,4 +412,25 @@ def _covers_from_yesterday() -> ColumnElement[bool]:
         Shift.weekday == bindparam("yesterday", type_=Integer),
         Shift.start >= Shift.end,
         Shift.end > bindparam("clock", type_=Time),
+    )
+
+
+def _routing_columns(languages: Any) -> tuple[Any, ...]:
+    """What routing reads of a candidate, in the order `_candidates` unpacks a row (its state
+    comes last)."""
+    return (
+        Counsellor.id,
+        languages,
+        Centre.slug,
+        Centre.oblast,
+        Counsellor.duty,
+        Counsellor.standby,
+        Counsellor.position,
+        Counsellor.reserved_until,
+        Counsellor.wrap_up_until,
+        Counsellor.last_offered_at,
+        Counsellor.last_answered_at,
+        Shift.weekday,
+        Shift.start,
+        Shift.end,
     )
