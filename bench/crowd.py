@@ -40,7 +40,7 @@ from sqlalchemy import select
 
 from bench import stage as staging
 from bench.servers import Gunicorn
-from hotline.db import session_scope
+from hotline.db import engine, session_scope
 from hotline.models import Call
 from hotline.simulator import (
     Behaviour,
@@ -251,10 +251,12 @@ def crowd(
             steps[step].append(ms)
             errors[step] += not 200 <= status < 300
             reserve[step] += fallback
-    return CrowdResult(
+    result = CrowdResult(
         calls, dict(steps), dict(errors), dict(reserve), driven, double_bookings(stage),
         answered_in_database(stage) - WARM_UP_CALLS, server_cpu,
     )  # fmt: skip
+    engine(stage.app).dispose()  # its connections closed now, not whenever it is collected
+    return result
 
 
 def report(result: CrowdResult, speedup: float) -> str:
