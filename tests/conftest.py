@@ -287,6 +287,20 @@ def hotline(app: Flask, emulator: TwilioEmulator) -> Hotline:
     return Hotline(app, emulator)
 
 
+def voice_form(call_sid: str, caller: str = "+996700123456", **extra: str) -> dict[str, str]:
+    """A hand-made voice webhook's form, with what Twilio always sends (`extra` on top)."""
+    return {
+        "CallSid": call_sid,
+        "AccountSid": ACCOUNT_SID,
+        "From": caller,
+        "To": LINE,
+        "CallStatus": "in-progress",
+        "Direction": "inbound",
+        "ApiVersion": "2010-04-01",
+        **extra,
+    }
+
+
 def signed(path: str, form: dict[str, str], token: str = AUTH_TOKEN) -> dict[str, str]:
     """Headers signing a hand-made webhook to `path` as Twilio would."""
     signature = RequestValidator(token).compute_signature(PUBLIC_URL + path, form)

@@ -26,7 +26,6 @@ from hotline.db_deadline import PROBE_SHARE
 from hotline.models import Callback, CallbackState
 from hotline.simulator import WebhookResponse, WsgiTransport
 from tests.conftest import (
-    ACCOUNT_SID,
     LINE,
     PUBLIC_URL,
     RESERVE,
@@ -35,6 +34,7 @@ from tests.conftest import (
     signed,
     twiml,
     verbs,
+    voice_form,
 )
 from tests.faults import FreezingProxy
 
@@ -43,19 +43,6 @@ CALLER = "+996700123456"
 AIGUL = "+996555000101"
 DEADLINE = 1.5  # HOTLINE_DB_DEADLINE_SECONDS
 ANSWER_WITHIN = 2.0  # what a voice webhook must keep to, whatever the database does
-
-
-def voice_form(call_sid: str, **extra: str) -> dict[str, str]:
-    return {
-        "CallSid": call_sid,
-        "AccountSid": ACCOUNT_SID,
-        "From": CALLER,
-        "To": LINE,
-        "CallStatus": "in-progress",
-        "Direction": "inbound",
-        "ApiVersion": "2010-04-01",
-        **extra,
-    }
 
 
 def post(client: Any, path: str, form: dict[str, str]) -> tuple[float, int, str]:

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from hotline.models import Call
 from hotline.simulator import APPLICATION_ERROR, Behaviour, EventKind, LegResult, TwilioEmulator
 from tests.conftest import (
-    ACCOUNT_SID,
     LINE,
     PUBLIC_URL,
     RESERVE,
@@ -22,19 +21,12 @@ from tests.conftest import (
     signed,
     twiml,
     verbs,
+    voice_form,
 )
 
 CALLER = "+996700123456"
 AIGUL = "+996555000101"
-FORM = {
-    "CallSid": "CA" + "1" * 32,
-    "AccountSid": ACCOUNT_SID,
-    "From": CALLER,
-    "To": LINE,
-    "CallStatus": "ringing",
-    "Direction": "inbound",
-    "ApiVersion": "2010-04-01",
-}
+FORM = voice_form("CA" + "1" * 32, CALLER, CallStatus="ringing")
 
 
 def calls(session: Session) -> int:

@@ -17,18 +17,11 @@ from tests.conftest import (
     database_text,
     signed,
     twiml,
+    voice_form,
 )
 
 CALLER = "+996700123456"
-VOICE = {
-    "CallSid": "CA" + "1" * 32,
-    "AccountSid": ACCOUNT_SID,
-    "From": CALLER,
-    "To": LINE,
-    "CallStatus": "ringing",
-    "Direction": "inbound",
-    "ApiVersion": "2010-04-01",
-}
+VOICE = voice_form("CA" + "1" * 32, CALLER, CallStatus="ringing")
 SMS = {
     "MessageSid": "SM" + "1" * 32,
     "AccountSid": ACCOUNT_SID,
