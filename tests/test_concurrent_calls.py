@@ -1,6 +1,8 @@
 """Simultaneous calls against PostgreSQL: one call per counsellor, and the offers spread as the
 line's strategy says. Eight callers ring at once, through two app instances (two web servers
-with their own connection pools) driven from eight threads, on a sped-up real clock."""
+with their own connection pools) driven from eight threads, on a sped-up real clock. And a
+caller whose counsellors other callers' offers are taking that very moment (their rows held by
+a transaction left open) rings the next one, or holds a turn: never the reserve line."""
 
 from __future__ import annotations
 
@@ -11,13 +13,14 @@ from collections.abc import Mapping
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.orm import Session
 
 from hotline.db import engine
 from hotline.models import AttemptResult, Call, CallAttempt, CallOutcome, Counsellor, Strategy
 from hotline.simulator import (
     CallRecord,
+    Event,
     EventKind,
     ScaledClock,
     TwilioEmulator,
@@ -109,3 +112,61 @@ def test_simultaneous_calls_never_share_a_counsellor_and_spread_evenly(
     assert sorted(names[o.counsellor_id] for o in offers[4:]) == sorted(COUNSELLORS)
     for counsellor in session.scalars(select(Counsellor)):
         assert counsellor.reserved_for is None and counsellor.on_call_sid is None
+
+
+def taking(connection: Connection, *names: str) -> None:
+    """What other callers' offers do to these counsellors' rows, left uncommitted."""
+    connection.execute(
+        update(Counsellor).where(Counsellor.name.in_(names)).values(reserved_for="CA-other")
+    )
+
+
+@pytest.fixture
+def alike_counsellors(hotline: Hotline, app: Flask) -> Engine:
+    """Three Russian-speaking counsellors routing cannot tell apart but by their order."""
+    bound = engine(app)
+    if bound.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has one writer (make test's PostgreSQL pass runs it)")
+    hotline.line(language="ru", strategy=Strategy.RRMEMORY)
+    for name in ("Aigul", "Bakyt", "Cholpon"):
+        hotline.counsellor(name, COUNSELLORS[name], languages="ru")
+    return bound
+
+
+def test_a_counsellor_another_offer_is_taking_is_passed_over_for_the_next(
+    alike_counsellors: Engine, emulator: TwilioEmulator
+) -> None:
+    """Another caller's offer has taken Aigul but not yet committed: this caller rings Bakyt at
+    once, rather than holding till that offer ends (alike counsellors are shown to routing one
+    at a time)."""
+    with alike_counsellors.connect() as other_offers:
+        taking(other_offers, "Aigul")
+        record = emulator.call(CALLERS[0], LINE, keys=["2", "1"])
+        other_offers.rollback()
+
+    dialled = [leg.number for e in record.events(EventKind.DIAL) for leg in e.legs]
+    assert dialled == [COUNSELLORS["Bakyt"]]  # at once: no hold before it, Aigul never rung
+    assert [e.number for e in record.events(EventKind.CONNECTED)] == [COUNSELLORS["Bakyt"]]
+    assert not [e for e in record.events(EventKind.PLAY) if "hold" in e.text]
+
+
+def test_a_caller_whose_counsellors_other_offers_keep_taking_holds_a_turn(
+    alike_counsellors: Engine, emulator: TwilioEmulator
+) -> None:
+    """A crowd is after the same counsellors: after two lost in a row the caller holds one turn
+    (never the reserve line), and rings the first one free when the hold ends."""
+    with alike_counsellors.connect() as other_offers:
+        taking(other_offers, "Aigul", "Bakyt")
+
+        def other_offers_end(event: Event) -> None:
+            if event.kind is EventKind.PLAY and "hold" in event.text:
+                other_offers.rollback()
+
+        record = emulator.call(CALLERS[0], LINE, keys=["2", "1"], listener=other_offers_end)
+        other_offers.rollback()
+
+    heard = [e.kind for e in record.transcript if e.kind in (EventKind.PLAY, EventKind.DIAL)]
+    assert EventKind.PLAY in heard[: heard.index(EventKind.DIAL)]  # held before the ring
+    dialled = [leg.number for e in record.events(EventKind.DIAL) for leg in e.legs]
+    assert dialled == [COUNSELLORS["Aigul"]]  # Cholpon was never shown: Aigul is first again
+    assert [e.number for e in record.events(EventKind.CONNECTED)] == [COUNSELLORS["Aigul"]]

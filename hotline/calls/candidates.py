@@ -67,16 +67,23 @@ class Candidates:
 
 
 def hunt_candidates(
-    session: Session, hunt: HuntRequest, line_centre_id: int | None, call_id: int | None
+    session: Session,
+    hunt: HuntRequest,
+    line_centre_id: int | None,
+    call_id: int | None,
+    lost: frozenset[int] = frozenset(),
 ) -> Candidates:
     """Everyone routing could offer this call to or hold for at `hunt.now`, but of those alike
-    only the ones its strategy would pick first."""
+    only the ones its strategy would pick first. `lost`: counsellors another caller's offer took
+    since this hunt looked (not yet committed, so still free to read): they count as busy, and
+    the next of their group is shown in their place."""
     local = hunt.now.astimezone(hunt.shift_zone)
     shape = Shape(
         hunt.strategy,
         remembers=hunt.last_offered_on_line is not None,
         of_call=call_id is not None,
         names_tried=bool(hunt.tried),
+        names_lost=bool(lost),
         centre_line=line_centre_id is not None,
         languages=len(hunt.languages),
     )
@@ -88,6 +95,7 @@ def hunt_candidates(
         "last": hunt.last_offered_on_line,
         "call_id": call_id,
         "tried": sorted(hunt.tried),
+        "lost": sorted(lost),
         "line_centre_id": line_centre_id,
         **{f"language_{n}": json.dumps(code) for n, code in enumerate(hunt.languages)},
     }
@@ -105,6 +113,7 @@ class Shape:
     remembers: bool  # rrmemory has a last one offered on the line
     of_call: bool  # the call's own attempts are its tried
     names_tried: bool  # the hunt names tried counsellors (a callback's)
+    names_lost: bool  # counsellors lost to another caller's offer a moment ago
     centre_line: bool
     languages: int
 
@@ -126,7 +135,7 @@ def _query(shape: Shape) -> Executable:
     )
     state = case(
         (_tried(shape, attempted), TRIED),
-        (Counsellor.reserved_until > bindparam("now"), BUSY),
+        (_busy(shape), BUSY),
         (Counsellor.wrap_up_until > bindparam("now"), WRAP_UP),
         else_=FREE,
     )
@@ -172,7 +181,7 @@ def _grouped_query(shape: Shape) -> Executable:
     tried = _tried_in(shape)
     state = case(
         (tried, TRIED),
-        (Counsellor.reserved_until > bindparam("now"), BUSY),
+        (_busy(shape), BUSY),
         (Counsellor.wrap_up_until > bindparam("now"), WRAP_UP),
         else_=FREE,
     )
@@ -346,6 +355,14 @@ def _tried_in(shape: Shape) -> ColumnElement[bool]:
     if shape.names_tried:
         tried = or_(tried, Counsellor.id.in_(bindparam("tried", expanding=True)))
     return tried
+
+
+def _busy(shape: Shape) -> ColumnElement[bool]:
+    """Reserved for another call, or (`names_lost`) just taken by another caller's offer."""
+    busy: ColumnElement[bool] = Counsellor.reserved_until > bindparam("now")
+    if shape.names_lost:
+        busy = or_(busy, Counsellor.id.in_(bindparam("lost", expanding=True)))
+    return busy
 
 
 def _tried(shape: Shape, attempted: Subquery) -> ColumnElement[bool]:

@@ -26,9 +26,10 @@ from hotline.routing import (
 )
 from hotline.twilio_terms import DialStatus
 
-LOST_RACES_AT_MOST = 100
-"""Rounds of an offer whose counsellors another web process reserved first: far more than
-processes that could race for them; past it something is wrong and the webhook falls back."""
+LOST_RACES_AT_MOST = 2
+"""Offers a hunt makes in one request while other callers' offers take its counsellors first.
+Each round tries the next counsellor at once; past this many, a crowd of callers is hunting
+the same few at the same moment, and the caller holds one turn rather than keep racing."""
 
 # What Twilio's DialCallStatus says about a counsellor who did not take the call.
 DIAL_RESULTS: dict[str, AttemptResult] = {
@@ -157,14 +158,14 @@ def _reserve_offer(
             remembered = locked.last_offered_counsellor_id
             hunt = replace(hunt, last_offered_on_line=remembered)
             candidates = hunt_candidates(session, hunt, line.centre_id, call_id)
-    lost: set[int] = set()  # taken by another process since we looked
-    for _ in range(LOST_RACES_AT_MOST):  # each round loses at least one counsellor, or ends
+    lost: set[int] = set()  # taken by another caller's offer since we looked
+    for _ in range(LOST_RACES_AT_MOST):
+        if lost:  # of each group of alike counsellors only the first was shown: see who is next
+            candidates = hunt_candidates(session, hunt, line.centre_id, call_id, frozenset(lost))
         states = [replace(s, busy=True) if s.id in lost else s for s in candidates.states]
         decision = next_offer(states, replace(hunt, tried=hunt.tried | candidates.tried))
         if not isinstance(decision, Offer):
-            if holds_line and remembered != hunt.last_offered_on_line:  # nobody rung: as it was
-                _remember(session, line, hunt.last_offered_on_line)
-            return decision, {}
+            break
         until = reservations.ringing_until(hunt.now, decision.ring_timeout)
         phones = reservations.reserve_for_offer(
             session, decision.counsellor_ids, holder, until, hunt.now
@@ -175,9 +176,11 @@ def _reserve_offer(
                 _remember(session, line, won[-1])
             return replace(decision, counsellor_ids=won), phones
         lost.update(decision.counsellor_ids)
-        # Of each group of alike counsellors only the first was shown: see who comes next.
-        candidates = hunt_candidates(session, hunt, line.centre_id, call_id)
-    raise AssertionError("routing kept offering counsellors other processes had taken")
+    else:  # a crowd of callers is after the same counsellors this very moment: hold one turn
+        decision = Hold(hunt.deadline)
+    if holds_line and remembered != hunt.last_offered_on_line:  # nobody rung: as it was
+        _remember(session, line, hunt.last_offered_on_line)
+    return decision, {}
 
 
 def _line_if_free(line_id: int, memory: bool = False) -> Select[Any]:
