@@ -31,6 +31,7 @@ from sqlalchemy import (
     CompoundSelect,
     Executable,
     Integer,
+    Select,
     String,
     Subquery,
     Time,
@@ -47,7 +48,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from hotline.directory import catchment
@@ -77,8 +78,33 @@ def hunt_candidates(
     only the ones its strategy would pick first. `lost`: counsellors another caller's offer took
     since this hunt looked (not yet committed, so still free to read): they count as busy, and
     the next of their group is shown in their place."""
-    local = hunt.now.astimezone(hunt.shift_zone)
-    shape = Shape(
+    shape = _shape(hunt, line_centre_id, call_id, lost)
+    values = _values(hunt, line_centre_id, call_id, lost)
+    connection = session.connection()  # Core, not the ORM: plain rows, no entities to track
+    grouped = shape.strategy in GROUPED and connection.dialect.name == "postgresql"
+    query = _grouped_query(shape) if grouped else _query(shape)
+    return _candidates(connection.execute(query, values), hunt.now)
+
+
+def first_free_alike(
+    hunt: HuntRequest,
+    line_centre_id: int | None,
+    call_id: int | None,
+    like: int,
+    lost: frozenset[int],
+) -> Select[Any]:
+    """The first, in the strategy's order, of the free counsellors alike to `like` (whom
+    another caller's offer took first) but for those `lost`, whose row no other offer is
+    taking: to be reserved in the same statement. Callers hunting at the same moment so each
+    take a different one in a single round, instead of all trying the same next one."""
+    values = {**_values(hunt, line_centre_id, call_id, lost), "like": like}
+    return _alike_query(_shape(hunt, line_centre_id, call_id, lost)).params(values)
+
+
+def _shape(
+    hunt: HuntRequest, line_centre_id: int | None, call_id: int | None, lost: frozenset[int]
+) -> Shape:
+    return Shape(
         hunt.strategy,
         remembers=hunt.last_offered_on_line is not None,
         of_call=call_id is not None,
@@ -87,7 +113,13 @@ def hunt_candidates(
         centre_line=line_centre_id is not None,
         languages=len(hunt.languages),
     )
-    values: dict[str, Any] = {
+
+
+def _values(
+    hunt: HuntRequest, line_centre_id: int | None, call_id: int | None, lost: frozenset[int]
+) -> dict[str, Any]:
+    local = hunt.now.astimezone(hunt.shift_zone)
+    return {
         "now": hunt.now,
         "day": local.weekday(),
         "yesterday": (local.weekday() - 1) % 7,
@@ -99,10 +131,6 @@ def hunt_candidates(
         "line_centre_id": line_centre_id,
         **{f"language_{n}": json.dumps(code) for n, code in enumerate(hunt.languages)},
     }
-    connection = session.connection()  # Core, not the ORM: plain rows, no entities to track
-    grouped = shape.strategy in GROUPED and connection.dialect.name == "postgresql"
-    query = _grouped_query(shape) if grouped else _query(shape)
-    return _candidates(connection.execute(query, values), hunt.now)
 
 
 @dataclass(frozen=True)
@@ -235,6 +263,34 @@ def _grouped_query(shape: Shape) -> Executable:
             ),
         )
         .where(Counsellor.id == func.any(chosen))
+    )
+
+
+@lru_cache(maxsize=128)
+def _alike_query(shape: Shape) -> Select[Any]:
+    """Free, untried, not lost, and in the same group (of `_query`) as counsellor `like`, so on
+    duty as they are; the first in the strategy's order whose row is not being taken, locked."""
+    like = aliased(Counsellor)
+    on_shift = Counsellor.id.in_(_covering_ids())
+    return (
+        select(Counsellor.id)
+        .join(like, like.id == bindparam("like"))
+        .where(
+            *_reach(shape),
+            ~_tried_in(shape),  # attempts name a counsellor always: no NULL in the NOT IN
+            Counsellor.id.not_in(bindparam("lost", expanding=True)),
+            or_(Counsellor.reserved_until.is_(None), Counsellor.reserved_until <= bindparam("now")),
+            or_(Counsellor.wrap_up_until.is_(None), Counsellor.wrap_up_until <= bindparam("now")),
+            cast(Counsellor.languages, String) == cast(like.languages, String),
+            Counsellor.centre_id.is_not_distinct_from(like.centre_id),
+            Counsellor.duty.is_not_distinct_from(like.duty),
+            Counsellor.standby == like.standby,
+            on_shift == like.id.in_(_covering_ids()),
+        )
+        .order_by(*_pick_order(shape))
+        .limit(1)
+        # Only the row taken is locked: `like` is another caller's right now.
+        .with_for_update(of=Counsellor, key_share=True, skip_locked=True)
     )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import ColumnElement
 
 from hotline.calls import reservations
-from hotline.calls.candidates import hunt_candidates
+from hotline.calls.candidates import first_free_alike, hunt_candidates
 from hotline.directory import catchment
 from hotline.models import AttemptResult, Call, CallAttempt, CallOutcome, Counsellor, Line
 from hotline.routing import (
@@ -170,6 +170,14 @@ def _reserve_offer(
         phones = reservations.reserve_for_offer(
             session, decision.counsellor_ids, holder, until, hunt.now
         )
+        if not phones and len(decision.counsellor_ids) == 1:
+            # Callers hunting this same moment all tried the one routing shows first: take the
+            # first of those alike who is free and whose row no other offer is taking.
+            (taken_first,) = decision.counsellor_ids
+            lost.add(taken_first)
+            alike = first_free_alike(hunt, line.centre_id, call_id, taken_first, frozenset(lost))
+            phones = reservations.reserve_chosen(session, alike, holder, until, hunt.now)
+            decision = replace(decision, counsellor_ids=tuple(phones) or decision.counsellor_ids)
         won = tuple(c for c in decision.counsellor_ids if c in phones)  # routing's order
         if won:
             if holds_line and remembered != won[-1]:

@@ -5,8 +5,9 @@ callback that never comes cannot keep a counsellor from the next caller for long
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -37,11 +38,19 @@ def reserve_for_offer(
         .where(Counsellor.id.in_(counsellor_ids))
         .with_for_update(key_share=True, skip_locked=True)
     )
+    return reserve_chosen(session, unlocked, holder, until, now)
+
+
+def reserve_chosen(
+    session: Session, chosen: Select[Any], holder: str, until: datetime, now: datetime
+) -> dict[int, str]:
+    """Take the counsellors `chosen` selects (and locks) for `holder`, each that is still free
+    when its row is updated: the sealed phones of those taken, by id."""
     # Core, not the ORM's bulk update: one round trip and no unit of work; the few counsellors
     # this session may hold are brought up to date below.
     taken = session.connection().execute(
         update(Counsellor)
-        .where(Counsellor.id.in_(unlocked), _free_for(holder, now))
+        .where(Counsellor.id.in_(chosen), _free_for(holder, now))
         .values(reserved_for=holder, reserved_until=until, last_offered_at=now)
         .returning(Counsellor.id, Counsellor.phone_sealed)
     )
