@@ -133,8 +133,10 @@ def _record_offer(
 def _reserve_offer(
     session: Session, line: Line, hunt: HuntRequest, holder: str, call_id: int | None
 ) -> tuple[Offer | Hold | NoOffer, dict[int, str]]:
-    """Routing's offer, with each counsellor reserved for `holder` (and their sealed phones);
-    one taken by another web process meanwhile counts as busy and routing decides again.
+    """Routing's offer, with each counsellor reserved for `holder` (and their sealed phones).
+    One taken by another caller's offer meanwhile is replaced by the first free one alike to
+    them in the same statement, else counts as busy and routing decides again (twice at most,
+    then the caller holds a turn).
 
     Offers on one line move rrmemory's memory under the line's row lock when it is free;
     holding and nobody-to-ring change nothing and are decided without it. Nothing here waits
