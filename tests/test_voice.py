@@ -19,7 +19,16 @@ from hotline.simulator import (
     LegResult,
     TwilioEmulator,
 )
-from tests.conftest import ACCOUNT_SID, LINE, RESERVE, Hotline, signed, spoken, twiml, verbs
+from tests.conftest import (
+    LINE,
+    RESERVE,
+    Hotline,
+    signed,
+    spoken,
+    twiml,
+    verbs,
+    voice_form,
+)
 
 CALLER = "+996700123456"
 AIGUL, BAKYT, CHOLPON = "+996555000101", "+996555000202", "+996555000303"
@@ -199,13 +208,7 @@ def test_twilio_retrying_incoming_records_the_call_once(
     if blocked:
         session.add(Block(caller=get_keyring(app).pseudonym(CALLER), reason="abuse"))
         session.commit()
-    form = {
-        "CallSid": "CA" + "7" * 32,
-        "AccountSid": ACCOUNT_SID,
-        "From": CALLER,
-        "To": LINE,
-        "CallStatus": "ringing",
-    }
+    form = voice_form("CA" + "7" * 32, CALLER, CallStatus="ringing")
     client = app.test_client()
     answers = [
         client.post("/voice/incoming", data=form, headers=signed("/voice/incoming", form))
