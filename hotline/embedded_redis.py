@@ -128,15 +128,24 @@ def serve(instance_path: Path) -> int:
 
 def stop_owned() -> None:
     """Stop every server this process started (also run at exit)."""
-    for key, process in list(_owned.items()):
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        _owned.pop(key, None)
+    for key in list(_owned):
+        _stop(key)
+
+
+def stop(instance_path: Path) -> None:
+    """Stop the server this process started for `instance_path` (others it owns keep running)."""
+    _stop(str(socket_path(instance_path)))
+
+
+def _stop(key: str) -> None:
+    process = _owned.pop(key, None)
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _start(instance_path: Path) -> subprocess.Popen[bytes]:

@@ -231,4 +231,4 @@ def test_redis_restarted_from_its_append_only_file_loses_no_queued_callback(
         assert the_callback(session).state == CallbackState.COMPLETED
         client.close()
     finally:
-        embedded_redis.stop_owned()
+        embedded_redis.stop(folder)  # only this test's: the session's own server runs on

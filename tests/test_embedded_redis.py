@@ -95,7 +95,7 @@ def test_a_second_process_joins_the_running_server(tmp_path: Path) -> None:
         assert embedded_redis.answering(tmp_path)  # the joiner left it running at its exit
         assert len(servers_under(tmp_path)) == 1
     finally:
-        embedded_redis.stop_owned()
+        embedded_redis.stop(tmp_path)
     assert gone_within(tmp_path)
 
 
@@ -110,3 +110,16 @@ def test_hotline_redis_serves_until_stopped_then_leaves_nothing(tmp_path: Path) 
         server.send_signal(signal.SIGTERM)  # what honcho sends on Ctrl-C
         assert server.wait(timeout=10) == 0
     assert not embedded_redis.answering(tmp_path) and gone_within(tmp_path)
+
+
+def test_stopping_one_server_leaves_the_others_of_its_owner_running(tmp_path: Path) -> None:
+    kept, stopped = tmp_path / "kept", tmp_path / "stopped"
+    embedded_redis.join_or_start(kept)
+    embedded_redis.join_or_start(stopped)
+    try:
+        embedded_redis.stop(stopped)
+        assert gone_within(stopped)
+        assert embedded_redis.answering(kept)  # a test's own server stopped, not the session's
+    finally:
+        embedded_redis.stop(kept)
+    assert gone_within(kept)
