@@ -58,7 +58,7 @@ def _choose_counsellor(
     None when nobody is free (the callback is then looked at again later)."""
     policy = callbacks.policy_from(app.config)
     line = session.get_one(Line, callback.line_id)
-    counsellor = hunt.choose_for_callback(
+    reserved = hunt.choose_for_callback(
         session,
         line,
         callback.id,
@@ -67,14 +67,14 @@ def _choose_counsellor(
         claimed_at,
         policy.zone,
     )
-    if counsellor is None:
+    if reserved is None:
         later = claimed_at + timedelta(minutes=policy.no_counsellor_minutes)
         callbacks.nobody_free(session, callback, later, policy.zone)
         _deliver(app, callback.id, later)
         return None
     # Read before the compare-and-set below expires every loaded object.
-    ring = get_keyring(app).unseal(counsellor.phone_sealed), line.number
-    callbacks.counsellor_chosen(session, callback.id, claimed_at, counsellor.id)
+    ring = get_keyring(app).unseal(reserved.phone_sealed), line.number
+    callbacks.counsellor_chosen(session, callback.id, claimed_at, reserved.counsellor_id)
     return ring
 
 

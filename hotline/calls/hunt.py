@@ -6,10 +6,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Select, insert, inspect, select, update
+from sqlalchemy import Select, bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.sql.elements import ColumnElement
 
 from hotline.calls import reservations
 from hotline.calls.candidates import first_free_alike, hunt_candidates
@@ -48,6 +47,14 @@ class Ring:
     phone_sealed: str
 
 
+@dataclass(frozen=True)
+class Reserved:
+    """A counsellor reserved for a callback: their id and sealed phone."""
+
+    counsellor_id: int
+    phone_sealed: str
+
+
 def roster_states(session: Session, now: datetime) -> list[CounsellorState]:
     """Every active counsellor as routing sees them at `now`."""
     query = (
@@ -82,8 +89,10 @@ def offer_next_counsellor(
     """Decide who rings next, reserve them, and record a RINGING attempt for each."""
     if call.id is None:  # the offer's statements name the call by its id
         session.flush()
-    if call.hunt_started_at is None:
-        call.hunt_started_at = now
+    first_hunt = call.hunt_started_at is None
+    started = call.hunt_started_at or now
+    if first_hunt:  # written with the offer's count, or alone below: no unit of work to flush
+        set_committed_value(call, "hunt_started_at", started)
     hunt = HuntRequest(
         strategy=line.strategy,
         language=language,
@@ -92,7 +101,7 @@ def offer_next_counsellor(
         caller_oblast=catchment(call.caller_area),
         tried=frozenset(),  # the candidates' query says which of them this call tried
         last_offered_on_line=line.last_offered_counsellor_id,
-        started_at=call.hunt_started_at,
+        started_at=started,
         now=now,
         shift_zone=zone,
         max_wait_seconds=line.max_wait_seconds,
@@ -100,9 +109,48 @@ def offer_next_counsellor(
     )
     decision, phones = _reserve_offer(session, line, hunt, call.call_sid, call.id)
     if not isinstance(decision, Offer):
+        if first_hunt:  # the caller holds from now: max_wait counts from here
+            values = {"id_": call.id, "count": call.attempt_count, "started": started}
+            session.connection().execute(_HUNT_SO_FAR, values)
         return decision, []
     attempts = _record_offer(session, call, decision.counsellor_ids, now)
     return decision, [Ring(attempts[c], phones[c]) for c in decision.counsellor_ids]
+
+
+# The statements of every offer, built once, values bound (building them cost more than
+# running them).
+_ATTEMPTS = insert(CallAttempt).returning(CallAttempt.counsellor_id, CallAttempt.id)
+# The call's hunt so far: when it started and how many offers it made.
+_HUNT_SO_FAR = (
+    update(Call)
+    .where(Call.id == bindparam("id_"))
+    .values(attempt_count=bindparam("count"), hunt_started_at=bindparam("started"))
+)
+
+
+def _if_free(column: Any) -> Select[Any]:
+    """The line's `column`, its row locked for this transaction unless another holds it: then
+    no row, at once (SQLite, one writer at a time, has no row locks)."""
+    return (
+        select(column)
+        .where(Line.id == bindparam("line_id"))
+        .with_for_update(key_share=True, skip_locked=True)
+    )
+
+
+_LINE_IF_FREE = _if_free(Line.id)
+_MEMORY_IF_FREE = _if_free(Line.last_offered_counsellor_id)
+_REMEMBER = (
+    update(Line)
+    .where(Line.id == bindparam("line_id"))
+    .values(last_offered_counsellor_id=bindparam("remembered"))
+)
+# rrmemory's memory moves only if no other offer moved it since it was read ("was"), and only
+# if no other offer holds the line's row.
+_REMEMBER_IF_UNMOVED = _REMEMBER.where(
+    Line.last_offered_counsellor_id.is_not_distinct_from(bindparam("was")),
+    Line.id.in_(_LINE_IF_FREE),
+)
 
 
 def _record_offer(
@@ -113,18 +161,15 @@ def _record_offer(
     by counsellor."""
     connection = session.connection()
     inserted = connection.execute(
-        insert(CallAttempt).returning(CallAttempt.counsellor_id, CallAttempt.id),
+        _ATTEMPTS,
         [{"call_id": call.id, "counsellor_id": c, "offered_at": now} for c in counsellor_ids],
     )
     attempts = {counsellor_id: attempt_id for counsellor_id, attempt_id in inserted}
     count = call.attempt_count + len(counsellor_ids)
     connection.execute(
-        update(Call)
-        .where(Call.id == call.id)
-        .values(attempt_count=count, hunt_started_at=call.hunt_started_at)
+        _HUNT_SO_FAR, {"id_": call.id, "count": count, "started": call.hunt_started_at}
     )
     set_committed_value(call, "attempt_count", count)
-    set_committed_value(call, "hunt_started_at", call.hunt_started_at)
     if "attempts" not in inspect(call).unloaded:  # read again when next asked for
         session.expire(call, ["attempts"])
     return attempts
@@ -151,9 +196,8 @@ def _reserve_offer(
     # and is of the weaker kind, so calls being logged against the line are not held either.
     remembered: int | None = decision.counsellor_ids[-1]
     holds_line = True
-    unmoved = Line.last_offered_counsellor_id.is_not_distinct_from(hunt.last_offered_on_line)
-    if not _remember_if(session, line, remembered, unmoved, Line.id.in_(_line_if_free(line.id))):
-        locked = session.connection().execute(_line_if_free(line.id, memory=True)).first()
+    if not _remember_if_unmoved(session, line, remembered, hunt.last_offered_on_line):
+        locked = session.connection().execute(_MEMORY_IF_FREE, {"line_id": line.id}).first()
         if locked is None:  # another offer has the line: go ahead, leave the memory to it
             holds_line = False
         else:  # another offer moved the memory first: see it
@@ -193,32 +237,26 @@ def _reserve_offer(
     return decision, {}
 
 
-def _line_if_free(line_id: int, memory: bool = False) -> Select[Any]:
-    """The line's row (its id, or its memory), locked for this transaction unless another
-    holds it: then no row, at once (SQLite, one writer at a time, has no row locks)."""
-    column = Line.last_offered_counsellor_id if memory else Line.id
-    return (
-        select(column).where(Line.id == line_id).with_for_update(key_share=True, skip_locked=True)
-    )
-
-
 def _remember(session: Session, line: Line, counsellor_id: int | None) -> None:
     """Set rrmemory's memory of the line (which also locks the line's row till the commit)."""
-    _remember_if(session, line, counsellor_id)
+    _set_memory(session, line, _REMEMBER, {"remembered": counsellor_id})
 
 
-def _remember_if(
-    session: Session, line: Line, counsellor_id: int | None, *where: ColumnElement[bool]
+def _remember_if_unmoved(
+    session: Session, line: Line, counsellor_id: int | None, was: int | None
 ) -> bool:
-    """Set rrmemory's memory of the line where `where` holds: whether it was set."""
-    moved = session.connection().execute(
-        update(Line)
-        .where(Line.id == line.id, *where)
-        .values(last_offered_counsellor_id=counsellor_id)
-    )
+    """Set the memory only if it is still `was` and no other offer holds the line's row (SQLite,
+    one writer at a time, has no row locks): whether it was set."""
+    values = {"remembered": counsellor_id, "was": was}
+    return _set_memory(session, line, _REMEMBER_IF_UNMOVED, values)
+
+
+def _set_memory(session: Session, line: Line, statement: Any, values: dict[str, Any]) -> bool:
+    """Run one of the memory's UPDATEs; the line object is told what was written."""
+    moved = session.connection().execute(statement, {"line_id": line.id, **values})
     if moved.rowcount != 1:
         return False
-    set_committed_value(line, "last_offered_counsellor_id", counsellor_id)
+    set_committed_value(line, "last_offered_counsellor_id", values["remembered"])
     return True
 
 
@@ -308,7 +346,7 @@ def choose_for_callback(
     tried: list[int],
     now: datetime,
     zone: tzinfo,
-) -> Counsellor | None:
+) -> Reserved | None:
     """One on-call counsellor for a callback, by the line's own strategy and rules, reserved
     for it (their own language only: a callback is placed when one is free)."""
     hunt = HuntRequest(
@@ -324,7 +362,8 @@ def choose_for_callback(
         ring_timeout_seconds=line.ring_seconds,
     )
     holder = reservations.callback_holder(callback_id)
-    decision, _ = _reserve_offer(session, line, hunt, holder, None)
+    decision, phones = _reserve_offer(session, line, hunt, holder, None)
     if not isinstance(decision, Offer):
         return None
-    return session.get_one(Counsellor, decision.counsellor_ids[0])
+    (chosen,) = decision.counsellor_ids  # the phone came with the reservation: no reload
+    return Reserved(chosen, phones[chosen])

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import BindParameter, CursorResult, Select, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -31,14 +31,8 @@ def reserve_for_offer(
 ) -> dict[int, str]:
     """Take each of the counsellors for `holder` unless another holder has them (each row its
     own compare-and-set) and note the offer: the sealed phones of those taken, by id."""
-    # A counsellor row another transaction is changing (another caller's offer, most likely)
-    # is skipped, not waited for: it counts as taken and routing decides again at once.
-    unlocked = (
-        select(Counsellor.id)
-        .where(Counsellor.id.in_(counsellor_ids))
-        .with_for_update(key_share=True, skip_locked=True)
-    )
-    return reserve_chosen(session, unlocked, holder, until, now)
+    values = {"ids": list(counsellor_ids), "holder": holder, "until": until, "now": now}
+    return _taken(session, session.connection().execute(_RESERVE_OFFERED, values))
 
 
 def reserve_chosen(
@@ -54,6 +48,12 @@ def reserve_chosen(
         .values(reserved_for=holder, reserved_until=until, last_offered_at=now)
         .returning(Counsellor.id, Counsellor.phone_sealed)
     )
+    return _taken(session, taken)
+
+
+def _taken(session: Session, taken: CursorResult[int, str]) -> dict[int, str]:
+    """The sealed phones of the counsellors a reservation took, by id; the few this session
+    may hold are brought up to date."""
     phones = {counsellor_id: phone for counsellor_id, phone in taken}
     for counsellor_id in phones:
         held = session.identity_map.get(session.identity_key(Counsellor, counsellor_id))
@@ -62,12 +62,36 @@ def reserve_chosen(
     return phones
 
 
-def _free_for(holder: str, now: datetime) -> ColumnElement[bool]:
+def _free_for(
+    holder: str | BindParameter[str], now: datetime | BindParameter[datetime]
+) -> ColumnElement[bool]:
     return or_(
         Counsellor.reserved_until.is_(None),
         Counsellor.reserved_until <= now,
         Counsellor.reserved_for == holder,
     )
+
+
+# The offer's counsellors, each still free, taken in one UPDATE built once (building it cost
+# more than running it). A counsellor row another transaction is changing (another caller's
+# offer, most likely) is skipped, not waited for: it counts as taken and routing decides again.
+_RESERVE_OFFERED = (
+    update(Counsellor)
+    .where(
+        Counsellor.id.in_(
+            select(Counsellor.id)
+            .where(Counsellor.id.in_(bindparam("ids", expanding=True)))
+            .with_for_update(key_share=True, skip_locked=True)
+        ),
+        _free_for(bindparam("holder"), bindparam("now")),
+    )
+    .values(
+        reserved_for=bindparam("holder"),
+        reserved_until=bindparam("until"),
+        last_offered_at=bindparam("now"),
+    )
+    .returning(Counsellor.id, Counsellor.phone_sealed)
+)
 
 
 def ringing_until(now: datetime, ring_seconds: int) -> datetime:
