@@ -95,7 +95,9 @@ def _measure_size(stage: staging.Stage, size: int, decisions: int) -> list[str]:
         hunt = _hunt(line_row, zone)
         for _ in range(decisions):
             load.append(_timed(lambda: _candidates(session, hunt)))
-            session.rollback()
+            # Ended as a hunt's transaction ends: psycopg forgets every statement it prepared
+            # on a ROLLBACK, so ending with one would time the query planned afresh each time.
+            session.commit()
         states = _candidates(session, hunt)
         for _ in range(decisions):
             choose.append(_timed(lambda: next_offer(states, hunt)))
