@@ -234,6 +234,53 @@ def test_invalid_keys_repeat_the_menu_twice_then_go_to_a_counsellor(
     assert call.invalid_keys == 2 and call.outcome == CallOutcome.ANSWERED
 
 
+def test_wrong_language_keys_twice_reach_a_counsellor_in_the_lines_language(
+    hotline: Hotline, emulator: TwilioEmulator, session: Session
+) -> None:
+    hotline.line(language="ky")
+    hotline.counsellor("Aigul", AIGUL, languages="ky")
+    record = emulator.call(CALLER, LINE, keys=["9", "9"])
+    assert dials(record) == [[(AIGUL, LegResult.ACCEPTED)]]
+    assert [r.path for r in record.requests][:4] == [
+        "/voice/incoming",
+        "/voice/language",
+        "/voice/language",
+        "/voice/hunt",
+    ]
+    call = the_call(session, record)
+    # Wrong keys are counted, never added to the menu path.
+    assert (call.language, call.invalid_keys, call.menu_path) == ("ky", 2, "")
+
+
+def test_a_caller_going_round_the_menus_leaves_a_trail_that_stops_at_its_limit(
+    hotline: Hotline, app: Flask, session: Session
+) -> None:
+    hotline.line()
+    client = app.test_client()
+    sid = "CA" + "8" * 32
+    form = voice_form(sid, CALLER, CallStatus="ringing")
+    client.post("/voice/incoming", data=form, headers=signed("/voice/incoming", form))
+    for _ in range(30):  # the centres near you, and back to the main menu, again and again
+        path, form = "/voice/menu?tries=0", voice_form(sid, CALLER, Digits="3")
+        answer = client.post(path, data=form, headers=signed(path, form))
+        assert verbs(answer.get_data(as_text=True)) == ["Redirect"]  # on, not the reserve line
+    call = session.scalars(select(Call).where(Call.call_sid == sid)).one()
+    # 21 steps fill 62 of the path's 64 characters; a 22nd would pass them.
+    assert call.menu_path == " ".join(["M3"] * 21)
+
+
+@pytest.mark.parametrize("path", ["/voice/language?tries=0", "/voice/menu?tries=0"])
+def test_a_menu_step_of_a_call_never_recorded_reaches_the_reserve_line(
+    path: str, hotline: Hotline, app: Flask, session: Session
+) -> None:
+    hotline.line()
+    form = voice_form("CA" + "9" * 32, CALLER, Digits="1")
+    answer = app.test_client().post(path, data=form, headers=signed(path, form))
+    assert answer.status_code == 200
+    assert twiml(answer.get_data(as_text=True)).findtext("Dial/Number") == RESERVE
+    assert session.scalars(select(Call)).all() == []  # nothing made up for it
+
+
 def test_returning_caller_hears_their_language_first(
     hotline: Hotline, emulator: TwilioEmulator
 ) -> None:

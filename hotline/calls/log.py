@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, bindparam, or_, select, update
+from sqlalchemy import Boolean, Integer, Select, String, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
@@ -152,10 +153,72 @@ def _previous_language(pseudonym: str, call_sid: str) -> Select[str | None]:
 
 
 def note_key(call: Call, step: str) -> None:
-    """Append a menu step (e.g. "L2", "M1") to the call's path."""
+    """Append a menu step (e.g. "L2", "M1") to the call's path (`_PATH_WITH_KEY` in SQL)."""
     path = f"{call.menu_path} {step}".strip()
     if len(path) <= MENU_PATH_LIMIT:
         call.menu_path = path
+
+
+@dataclass(frozen=True)
+class MenuStep:
+    """One turn of a menu as the call's record keeps it."""
+
+    key: str | None = None  # added to the menu path ("L2", "M-")
+    wrong_key: bool = False  # counted in invalid_keys
+    language: str | None = None  # the caller's choice
+    line_language: bool = False  # no choice made: the caller goes on in the line's language
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What the next prompt of a menu needs, read back from the step's own UPDATE."""
+
+    language: str | None  # the call's, once the step is recorded
+    line_language: str
+    line_number: str
+
+
+def record_menu_step(session: Session, call_sid: str, step: MenuStep) -> Heard | None:
+    """Record a menu step in one UPDATE that reads back the languages (no load of the call
+    and its line, no unit of work): None for a call we have no record of."""
+    values = {
+        "sid": call_sid,
+        "key": step.key,
+        "wrong": int(step.wrong_key),
+        "chosen": step.language,
+        "line_language": step.line_language,
+    }
+    row = session.connection().execute(_MENU_STEP, values).first()
+    return None if row is None else Heard(*row)
+
+
+def _the_lines(column: Any) -> Any:
+    """The call's line's `column`, read inside a statement on the call."""
+    return select(column).where(Line.id == Call.line_id).scalar_subquery()
+
+
+_KEY = bindparam("key", type_=String)
+# note_key's rule: the key after a space, unless the path would outgrow MENU_PATH_LIMIT.
+_PATH_WITH_KEY = case(
+    (_KEY.is_(None), Call.menu_path),
+    (Call.menu_path == "", _KEY),
+    (func.length(Call.menu_path) + 1 + func.length(_KEY) <= MENU_PATH_LIMIT,
+     Call.menu_path + " " + _KEY),
+    else_=Call.menu_path,
+)  # fmt: skip
+_MENU_STEP = (
+    update(Call)
+    .where(Call.call_sid == bindparam("sid"))  # bound values are not named after columns
+    .values(
+        menu_path=_PATH_WITH_KEY,
+        invalid_keys=Call.invalid_keys + bindparam("wrong", type_=Integer),
+        language=case(
+            (bindparam("line_language", type_=Boolean), _the_lines(Line.language)),
+            else_=func.coalesce(bindparam("chosen", type_=String), Call.language),
+        ),
+    )
+    .returning(Call.language, _the_lines(Line.language), _the_lines(Line.number))
+)
 
 
 def settle(call: Call, outcome: CallOutcome) -> None:

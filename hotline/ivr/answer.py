@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, send_file, url_for
 from flask.typing import ResponseReturnValue
 
 from hotline.calls import hunt, log
+from hotline.calls.log import Heard, MenuStep
 from hotline.db import get_session
 from hotline.extensions import default_region, get_keyring, now, setting
 from hotline.ivr import safety, twiml
@@ -68,28 +69,21 @@ def incoming() -> Response:
 @twilio_webhook
 def language() -> Response:
     """The caller picked a language; silence goes straight to a counsellor in the line's."""
-    turn = this_turn()
-    call, line = turn.call, turn.line
-    if not turn.digits:  # a caller who cannot press a key (or dare not) needs a person now
-        call.language = line.language
-        log.note_key(call, "L-")
-        turn.session.commit()
+    digits = TwilioForm.parse().digits
+    if not digits:  # a caller who cannot press a key (or dare not) needs a person now
+        menu_step(MenuStep(key="L-", line_language=True))
         return xml(twiml.go(url_for("ivr.connect.hunt")))
-    chosen = catalog().language_for_digit(turn.digits)
+    chosen = catalog().language_for_digit(digits)
     if chosen is None:
-        call.invalid_keys += 1
-        if not may_ask_again():  # never hang up on a caller who cannot find the key
-            call.language = line.language
-            turn.session.commit()
+        last = not may_ask_again()  # never hang up on a caller who cannot find the key
+        heard = menu_step(MenuStep(wrong_key=True, line_language=last))
+        if last:
             return xml(twiml.go(url_for("ivr.connect.hunt")))
-        turn.session.commit()
         menu = twiml.language_menu(
-            voice(), line.language, catalog().languages, again(".language"), True
+            voice(), heard.line_language, catalog().languages, again(".language"), True
         )
         return xml(menu)
-    call.language = chosen
-    log.note_key(call, f"L{turn.digits}")
-    turn.session.commit()
+    menu_step(MenuStep(key=f"L{digits}", language=chosen))
     return xml(twiml.main_menu(voice(), chosen, url_for(".menu", tries=0)))
 
 
@@ -105,17 +99,27 @@ def main_menu() -> Response:
 @twilio_webhook
 def menu() -> Response:
     """The main menu: counsellor, callback, centres near you, emergency numbers."""
-    turn = this_turn()
-    target = MAIN_MENU.get(turn.digits) if turn.digits else "ivr.connect.hunt"
+    digits = TwilioForm.parse().digits
+    target = MAIN_MENU.get(digits) if digits else "ivr.connect.hunt"
     if target is not None:  # silence means the first option: a counsellor
-        log.note_key(turn.call, f"M{turn.digits or '-'}")
-        turn.session.commit()
+        menu_step(MenuStep(key=f"M{digits or '-'}"))
         return xml(twiml.go(url_for(target)))
-    turn.call.invalid_keys += 1
-    turn.session.commit()
+    heard = menu_step(MenuStep(wrong_key=True))
     if not may_ask_again():
         return xml(twiml.go(url_for("ivr.connect.hunt")))
-    return xml(twiml.main_menu(voice(), turn.lang, again(".menu"), True))
+    lang = heard.language or heard.line_language
+    return xml(twiml.main_menu(voice(), lang, again(".menu"), True))
+
+
+def menu_step(step: MenuStep) -> Heard:
+    """Record this request's menu step and commit it; what the next prompt needs."""
+    session = get_session()
+    heard = log.record_menu_step(session, TwilioForm.parse().call_sid, step)
+    if heard is None:
+        raise LookupError("a voice webhook for a call we have no record of")
+    session.commit()
+    remember_line(heard.line_number)
+    return heard
 
 
 @bp.post("/status")
