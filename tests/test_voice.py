@@ -6,9 +6,10 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from hotline.db import engine
 from hotline.extensions import get_keyring
 from hotline.models import AttemptResult, Block, Call, CallAttempt, CallOutcome, Counsellor, utcnow
 from hotline.simulator import (
@@ -304,6 +305,20 @@ def test_returning_caller_hears_their_language_first(
         "/voice/prompts/uz/language_option.wav",
         "say:en-US",
     ]
+
+
+def test_a_hunt_on_a_centre_line_reads_the_centre_with_the_call(
+    app: Flask, hotline: Hotline, emulator: TwilioEmulator
+) -> None:
+    hotline.centres()
+    hotline.line(centre="sezim")
+    hotline.counsellor("Aigul", AIGUL, centre="sezim")
+    statements: list[str] = []
+    event.listen(engine(app), "before_cursor_execute", lambda *run: statements.append(run[2]))
+    record = emulator.call(CALLER, LINE, keys=["2", "1"])
+    assert dials(record) == [[(AIGUL, LegResult.ACCEPTED)]]
+    # With the call and its line, in the same statement: not a round trip of its own.
+    assert [s for s in statements if s.lstrip().startswith("SELECT centre.")] == []
 
 
 def test_national_line_rings_the_osh_centre_first_for_an_osh_landline(

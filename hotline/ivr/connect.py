@@ -31,7 +31,7 @@ AFTER_HUNT_MENU = {
 @twilio_webhook
 def hunt() -> Response:
     """Ring the next counsellor(s), hold for one who will be free, or say nobody can answer."""
-    turn = this_turn()
+    turn = this_turn(with_centre=True)
     call, lang = turn.call, turn.lang
     decision, rings = hunting.offer_next_counsellor(
         turn.session, call, turn.line, lang, now(), local_zone()

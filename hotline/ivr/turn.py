@@ -81,15 +81,22 @@ _TURN = (
     .join(Line, Call.line_id == Line.id)
     .where(Call.call_sid == bindparam("call_sid"))
 )
-_TURN_WITH_ATTEMPTS = _TURN.options(joinedload(Call.attempts))
+# By (with_attempts, with_centre): what a step reads of the call beyond it and its line.
+_TURNS = {
+    (False, False): _TURN,
+    (True, False): _TURN.options(joinedload(Call.attempts)),
+    (False, True): _TURN.options(joinedload(Line.centre)),
+    (True, True): _TURN.options(joinedload(Call.attempts), joinedload(Line.centre)),
+}
 
 
-def this_turn(with_attempts: bool = False) -> Turn:
+def this_turn(with_attempts: bool = False, with_centre: bool = False) -> Turn:
     """The turn of the current request: a webhook for a call we have a record of; its offers
-    to counsellors loaded too `with_attempts` (a step that settles them)."""
+    to counsellors loaded too `with_attempts` (a step that settles them), and the line's centre
+    `with_centre` (a hunt: else a centre line's hunt reads it in a round trip of its own)."""
     form = TwilioForm.parse()
     session = get_session()
-    query = _TURN_WITH_ATTEMPTS if with_attempts else _TURN
+    query = _TURNS[with_attempts, with_centre]
     found = session.execute(query, {"call_sid": form.call_sid}).unique().one_or_none()
     if found is None:
         raise LookupError("a voice webhook for a call we have no record of")
