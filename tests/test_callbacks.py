@@ -13,10 +13,11 @@ from flask.testing import FlaskCliRunner
 from redis import Redis
 from rq.job import Job
 from rq.serializers import JSONSerializer
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from hotline.callbacks.delivery import JOB_TIMEOUT, PLACE_CALLBACK, job_id
+from hotline.db import engine
 from hotline.extensions import get_keyring
 from hotline.models import Callback, CallbackState, HeldNumber, SafeWindow
 from hotline.queue_jobs import FAILURE_TTL, RESULT_TTL
@@ -90,6 +91,24 @@ def test_full_callback_counsellor_first_then_the_caller_from_the_lines_number(
     callback = the_callback(session)
     assert callback.state == CallbackState.COMPLETED and callback.number_sealed is None
     assert callback.attempts == 1 and callback.closed_at is not None
+
+
+def test_a_callback_on_a_centre_line_reads_the_centre_with_its_line(
+    app: Flask,
+    hotline: Hotline,
+    emulator: TwilioEmulator,
+    deliveries: Deliveries,
+) -> None:
+    hotline.centres()
+    hotline.line(centre="sezim")
+    hotline.counsellor("Aigul", AIGUL, languages="ky", centre="sezim")
+    emulator.add_phone(CALLER, Behaviour.ANSWER_ACCEPT)
+    ask_callback(emulator)
+    statements: list[str] = []
+    event.listen(engine(app), "before_cursor_execute", lambda *run: statements.append(run[2]))
+    assert len(outbound_to(deliveries.run(), AIGUL)) == 1
+    # With the line, in the same statement: not a round trip of its own for every callback.
+    assert [s for s in statements if s.lstrip().startswith("SELECT centre.")] == []
 
 
 def test_counsellor_ignores_then_another_accepts(

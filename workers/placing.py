@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask, url_for
 from requests import RequestException
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from twilio.base.exceptions import TwilioRestException
 
 from hotline import callbacks
@@ -57,7 +57,8 @@ def _choose_counsellor(
     """Reserve a counsellor for the claimed callback: (their phone, the line's number), or
     None when nobody is free (the callback is then looked at again later)."""
     policy = callbacks.policy_from(app.config)
-    line = session.get_one(Line, callback.line_id)
+    # Routing reads the line's centre: in the same statement, not a round trip of its own.
+    line = session.get_one(Line, callback.line_id, options=[joinedload(Line.centre)])
     reserved = hunt.choose_for_callback(
         session,
         line,
