@@ -21,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import click
 import pytest
+import sqlalchemy
 from argon2 import PasswordHasher
 from click.testing import Result
 from cryptography.fernet import Fernet
@@ -341,6 +342,19 @@ def captured_logs() -> Iterator[io.StringIO]:
     yield stream
     root.removeHandler(handler)
     root.setLevel(old_level)
+
+
+def reads_of(table: str, app: Flask) -> list[str]:
+    """Every statement the app runs from now on that reads `table` alone (a lazy load, say):
+    the list grows as the test goes on."""
+    seen: list[str] = []
+
+    def note(*run: Any) -> None:
+        if run[2].lstrip().startswith(f"SELECT {table}."):
+            seen.append(run[2])
+
+    sqlalchemy.event.listen(engine(app), "before_cursor_execute", note)
+    return seen
 
 
 def database_text(engine: Engine) -> str:

@@ -13,17 +13,16 @@ from flask.testing import FlaskCliRunner
 from redis import Redis
 from rq.job import Job
 from rq.serializers import JSONSerializer
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.callbacks.delivery import JOB_TIMEOUT, PLACE_CALLBACK, job_id
-from hotline.db import engine
 from hotline.extensions import get_keyring
 from hotline.models import Callback, CallbackState, HeldNumber, SafeWindow
 from hotline.queue_jobs import FAILURE_TTL, RESULT_TTL
 from hotline.simulator import HANGUP, Behaviour, CallRecord, EventKind, TwilioEmulator
 from tests.callback_support import Deliveries, hours_until_bishkek, the_callback
-from tests.conftest import LINE, Hotline, spoken, twiml, verbs
+from tests.conftest import LINE, Hotline, reads_of, spoken, twiml, verbs
 from workers import placing
 from workers.sweeping import sweep
 
@@ -104,11 +103,9 @@ def test_a_callback_on_a_centre_line_reads_the_centre_with_its_line(
     hotline.counsellor("Aigul", AIGUL, languages="ky", centre="sezim")
     emulator.add_phone(CALLER, Behaviour.ANSWER_ACCEPT)
     ask_callback(emulator)
-    statements: list[str] = []
-    event.listen(engine(app), "before_cursor_execute", lambda *run: statements.append(run[2]))
+    centre_read_alone = reads_of("centre", app)
     assert len(outbound_to(deliveries.run(), AIGUL)) == 1
-    # With the line, in the same statement: not a round trip of its own for every callback.
-    assert [s for s in statements if s.lstrip().startswith("SELECT centre.")] == []
+    assert centre_read_alone == []  # with the line, not in a round trip of its own
 
 
 def test_counsellor_ignores_then_another_accepts(

@@ -6,10 +6,9 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.db import engine
 from hotline.extensions import get_keyring
 from hotline.models import AttemptResult, Block, Call, CallAttempt, CallOutcome, Counsellor, utcnow
 from hotline.simulator import (
@@ -24,6 +23,7 @@ from tests.conftest import (
     LINE,
     RESERVE,
     Hotline,
+    reads_of,
     signed,
     spoken,
     twiml,
@@ -313,12 +313,10 @@ def test_a_hunt_on_a_centre_line_reads_the_centre_with_the_call(
     hotline.centres()
     hotline.line(centre="sezim")
     hotline.counsellor("Aigul", AIGUL, centre="sezim")
-    statements: list[str] = []
-    event.listen(engine(app), "before_cursor_execute", lambda *run: statements.append(run[2]))
+    centre_read_alone = reads_of("centre", app)
     record = emulator.call(CALLER, LINE, keys=["2", "1"])
     assert dials(record) == [[(AIGUL, LegResult.ACCEPTED)]]
-    # With the call and its line, in the same statement: not a round trip of its own.
-    assert [s for s in statements if s.lstrip().startswith("SELECT centre.")] == []
+    assert centre_read_alone == []  # with the call and its line, not in a round trip of its own
 
 
 def test_national_line_rings_the_osh_centre_first_for_an_osh_landline(
