@@ -69,21 +69,22 @@ def incoming() -> Response:
 @twilio_webhook
 def language() -> Response:
     """The caller picked a language; silence goes straight to a counsellor in the line's."""
-    digits = TwilioForm.parse().digits
+    form = TwilioForm.parse()
+    digits = form.digits
     if not digits:  # a caller who cannot press a key (or dare not) needs a person now
-        menu_step(MenuStep(key="L-", line_language=True))
+        menu_step(form, MenuStep(key="L-", line_language=True))
         return xml(twiml.go(url_for("ivr.connect.hunt")))
     chosen = catalog().language_for_digit(digits)
     if chosen is None:
         last = not may_ask_again()  # never hang up on a caller who cannot find the key
-        heard = menu_step(MenuStep(wrong_key=True, line_language=last))
+        heard = menu_step(form, MenuStep(wrong_key=True, line_language=last))
         if last:
             return xml(twiml.go(url_for("ivr.connect.hunt")))
         menu = twiml.language_menu(
             voice(), heard.line_language, catalog().languages, again(".language"), True
         )
         return xml(menu)
-    menu_step(MenuStep(key=f"L{digits}", language=chosen))
+    menu_step(form, MenuStep(key=f"L{digits}", language=chosen))
     return xml(twiml.main_menu(voice(), chosen, url_for(".menu", tries=0)))
 
 
@@ -99,22 +100,23 @@ def main_menu() -> Response:
 @twilio_webhook
 def menu() -> Response:
     """The main menu: counsellor, callback, centres near you, emergency numbers."""
-    digits = TwilioForm.parse().digits
+    form = TwilioForm.parse()
+    digits = form.digits
     target = MAIN_MENU.get(digits) if digits else "ivr.connect.hunt"
     if target is not None:  # silence means the first option: a counsellor
-        menu_step(MenuStep(key=f"M{digits or '-'}"))
+        menu_step(form, MenuStep(key=f"M{digits or '-'}"))
         return xml(twiml.go(url_for(target)))
-    heard = menu_step(MenuStep(wrong_key=True))
+    heard = menu_step(form, MenuStep(wrong_key=True))
     if not may_ask_again():
         return xml(twiml.go(url_for("ivr.connect.hunt")))
     lang = heard.language or heard.line_language
     return xml(twiml.main_menu(voice(), lang, again(".menu"), True))
 
 
-def menu_step(step: MenuStep) -> Heard:
+def menu_step(form: TwilioForm, step: MenuStep) -> Heard:
     """Record this request's menu step and commit it; what the next prompt needs."""
     session = get_session()
-    heard = log.record_menu_step(session, TwilioForm.parse().call_sid, step)
+    heard = log.record_menu_step(session, form.call_sid, step)
     if heard is None:
         raise LookupError("a voice webhook for a call we have no record of")
     session.commit()
