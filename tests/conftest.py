@@ -14,6 +14,7 @@ import os
 import xml.etree.ElementTree as ElementTree
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -100,20 +101,54 @@ def migrated_engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[str]:
+def redis_url(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str, testrun_uid: str
+) -> Iterator[str]:
     """REDIS_URL when set (a real server), else one embedded server, stopped with the session.
 
     Under pytest-xdist each worker takes its own database number: the one given, then the
-    ones below it (flushed around every test, like the one given).
+    ones below it (flushed around every test, like the one given), held for this run alone.
     """
     url = os.environ.get("REDIS_URL")
     if url:
         parts = urlsplit(url)
         number = int(parts.path.strip("/") or 0) - worker_index(worker_id)
-        yield urlunsplit(parts._replace(path=f"/{number}"))
+        own = urlunsplit(parts._replace(path=f"/{number}"))
+        with redis_database_held(own, testrun_uid):
+            yield own
         return
     yield embedded_redis.join_or_start(tmp_path_factory.mktemp("redis"))
     embedded_redis.stop_owned()
+
+
+TEST_RUN_CLIENT = "hotline-tests-"
+
+
+@contextmanager
+def redis_database_held(url: str, run: str) -> Iterator[None]:
+    """Hold the Redis database of `url` for test run `run` while it lasts, or refuse it at once
+    if another test run holds it: every test flushes it, so two runs on one database fail
+    each other's tests at random. Held by a named connection: a run that dies lets go."""
+    holder = connect(url, timeout=2.0)
+    holder.client_setname(TEST_RUN_CLIENT + run)
+    number = str(holder.connection_pool.connection_kwargs.get("db", 0))
+    others = {
+        client["name"]
+        for client in holder.client_list()
+        if client.get("db") == number
+        and client["name"].startswith(TEST_RUN_CLIENT)
+        and client["name"] != TEST_RUN_CLIENT + run
+    }
+    if others:
+        holder.close()
+        raise RuntimeError(
+            f"another test run is using Redis database {number} (REDIS_URL): "
+            "let it finish, or give this run another database number"
+        )
+    try:
+        yield
+    finally:
+        holder.close()
 
 
 @pytest.fixture
