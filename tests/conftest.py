@@ -22,14 +22,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import click
 import pytest
-import sqlalchemy
 from argon2 import PasswordHasher
 from click.testing import Result
 from cryptography.fernet import Fernet
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from redis import Redis
-from sqlalchemy import URL, Engine, create_engine, make_url, text
+from sqlalchemy import URL, Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
@@ -388,7 +387,7 @@ def reads_of(table: str, app: Flask) -> list[str]:
         if run[2].lstrip().startswith(f"SELECT {table}."):
             seen.append(run[2])
 
-    sqlalchemy.event.listen(engine(app), "before_cursor_execute", note)
+    event.listen(engine(app), "before_cursor_execute", note)
     return seen
 
 
