@@ -359,6 +359,111 @@ def test_caller_hanging_up_in_the_menu_is_logged_as_abandoned(
     assert call.outcome == CallOutcome.ABANDONED_IN_MENU and call.ended_at is not None
 
 
+def post_signed(app: Flask, path: str, sid: str, **extra: str) -> str:
+    """A hand-made voice webhook from CALLER, signed as Twilio would; the answer's body."""
+    form = voice_form(sid, CALLER, **extra)
+    answer = app.test_client().post(path, data=form, headers=signed(path, form))
+    assert answer.status_code in (200, 204)
+    return answer.get_data(as_text=True)
+
+
+def test_a_caller_hanging_up_while_a_counsellor_rings_ends_the_offer_and_frees_her(
+    hotline: Hotline, emulator: TwilioEmulator, app: Flask, session: Session
+) -> None:
+    hotline.line()
+    hotline.counsellor("Aigul", AIGUL)
+    sid = "CA" + "a" * 32
+    post_signed(app, "/voice/incoming", sid, CallStatus="ringing")
+    post_signed(app, "/voice/language?tries=0", sid, Digits=DIGIT["ru"])
+    assert twiml(post_signed(app, "/voice/hunt", sid)).findtext("Dial/Number") == AIGUL
+    emulator.clock.advance(12)  # she is still ringing when the caller hangs up
+    post_signed(app, "/voice/status", sid, CallStatus="completed", CallDuration="31")
+
+    session.expire_all()
+    call = session.scalars(select(Call)).one()
+    assert (call.outcome, call.duration_seconds) == (CallOutcome.ABANDONED_WAITING, 31)
+    assert call.ended_at == emulator.clock.now()
+    attempt = session.scalars(select(CallAttempt)).one()
+    assert (attempt.result, attempt.ring_seconds) == (AttemptResult.CANCELED, 12)
+    aigul = session.scalars(select(Counsellor)).one()
+    assert (aigul.reserved_for, aigul.reserved_until, aigul.on_call_sid) == (None, None, None)
+    assert aigul.wrap_up_until is None  # she never talked: no pause
+    other = emulator.call("+996700999888", LINE, keys=["2", "1"])
+    assert dials(other) == [[(AIGUL, LegResult.ACCEPTED)]]  # free for the next caller at once
+
+
+def test_a_dial_nobody_took_records_each_ring_and_frees_the_counsellors(
+    hotline: Hotline, emulator: TwilioEmulator, session: Session
+) -> None:
+    hotline.line(ring_seconds=20)
+    hotline.counsellor("Aigul", AIGUL, behaviour=Behaviour.IGNORE, position=1)
+    hotline.counsellor("Bakyt", BAKYT, behaviour=Behaviour.BUSY, position=2)
+    record = emulator.call(CALLER, LINE, keys=["2", "1", HANGUP])
+    assert dials(record)[:2] == [[(AIGUL, LegResult.NO_ANSWER)], [(BAKYT, LegResult.BUSY)]]
+    rings = session.execute(
+        select(Counsellor.name, CallAttempt.result, CallAttempt.ring_seconds)
+        .join(Counsellor, CallAttempt.counsellor_id == Counsellor.id)
+        .order_by(CallAttempt.id)
+    ).all()
+    assert [(name, result) for name, result, _ in rings[:2]] == [
+        ("Aigul", AttemptResult.NO_ANSWER),
+        ("Bakyt", AttemptResult.BUSY),
+    ]
+    # From the offer: the prompt before the Dial, then Aigul rang its 20 s out; Bakyt's phone
+    # was busy at once.
+    assert rings[0].ring_seconds >= 20 and rings[1].ring_seconds < 10
+    held = session.scalars(select(Counsellor.reserved_for)).all()
+    assert held == [None, None]
+
+
+def test_a_dial_action_for_a_call_never_recorded_reaches_the_reserve_line(
+    hotline: Hotline, app: Flask, session: Session
+) -> None:
+    hotline.line()
+    body = post_signed(app, "/voice/dial-done", "CA" + "d" * 32, DialCallStatus="no-answer")
+    assert twiml(body).findtext("Dial/Number") == RESERVE
+    assert session.scalars(select(CallAttempt)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("status", "keys", "outcome"),
+    [
+        ("canceled", [], CallOutcome.FAILED),  # the caller gave up before we answered
+        ("completed", [], CallOutcome.ABANDONED_IN_MENU),
+        ("completed", ["2", "1"], CallOutcome.NO_COUNSELLOR),  # settled before the end: kept
+    ],
+)
+def test_the_status_callback_closes_a_call_by_where_it_ended(
+    status: str,
+    keys: list[str],
+    outcome: CallOutcome,
+    hotline: Hotline,
+    app: Flask,
+    session: Session,
+) -> None:
+    hotline.line()  # nobody on duty
+    sid = "CA" + "b" * 32
+    post_signed(app, "/voice/incoming", sid, CallStatus="ringing")
+    if keys:
+        post_signed(app, "/voice/language?tries=0", sid, Digits=keys[0])
+        post_signed(app, "/voice/menu?tries=0", sid, Digits=keys[1])
+        post_signed(app, "/voice/hunt", sid)
+    post_signed(app, "/voice/status", sid, CallStatus=status, CallDuration="7")
+    post_signed(app, "/voice/status", sid, CallStatus="completed", CallDuration="99")  # a repeat
+    call = session.scalars(select(Call)).one()
+    assert (call.outcome, call.duration_seconds) == (outcome, 7)
+
+
+def test_a_status_callback_for_a_call_never_recorded_writes_nothing(
+    hotline: Hotline, app: Flask, session: Session
+) -> None:
+    hotline.line()
+    hotline.counsellor("Aigul", AIGUL)
+    post_signed(app, "/voice/status", "CA" + "c" * 32, CallStatus="completed", CallDuration="5")
+    assert session.scalars(select(Call)).all() == []
+    assert session.scalars(select(Counsellor)).one().wrap_up_until is None
+
+
 def test_a_caller_who_presses_nothing_reaches_a_counsellor_in_the_lines_language(
     hotline: Hotline, emulator: TwilioEmulator, session: Session
 ) -> None:

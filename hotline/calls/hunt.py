@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import Select, bindparam, insert, inspect, select, update
@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from hotline.calls import reservations
 from hotline.calls.candidates import first_free_alike, hunt_candidates
+from hotline.calls.ending import seconds_between
 from hotline.directory import catchment
 from hotline.models import AttemptResult, Call, CallAttempt, CallOutcome, Counsellor, Line
 from hotline.routing import (
@@ -23,20 +24,11 @@ from hotline.routing import (
     WeeklyShift,
     next_offer,
 )
-from hotline.twilio_terms import DialStatus
 
 LOST_RACES_AT_MOST = 2
 """Offers a hunt makes in one request while other callers' offers take its counsellors first.
 Each round tries the next counsellor at once; past this many, a crowd of callers is hunting
 the same few at the same moment, and the caller holds one turn rather than keep racing."""
-
-# What Twilio's DialCallStatus says about a counsellor who did not take the call.
-DIAL_RESULTS: dict[str, AttemptResult] = {
-    DialStatus.BUSY: AttemptResult.BUSY,
-    DialStatus.NO_ANSWER: AttemptResult.NO_ANSWER,
-    DialStatus.FAILED: AttemptResult.FAILED,
-    DialStatus.CANCELED: AttemptResult.CANCELED,
-}
 
 
 @dataclass(frozen=True)
@@ -273,10 +265,10 @@ def accept_offer(session: Session, attempt_id: int, now: datetime) -> bool:
     call_sid = attempt.call.call_sid
     if won.rowcount != 1:  # type: ignore[attr-defined]
         attempt.result = AttemptResult.CANCELED
-        reservations.release(session, call_sid, attempt.counsellor_id)
+        reservations.release(session, call_sid, [attempt.counsellor_id])
         return False
     attempt.result = AttemptResult.ACCEPTED
-    attempt.ring_seconds = _seconds_between(attempt.offered_at, now)
+    attempt.ring_seconds = seconds_between(attempt.offered_at, now)
     counsellor = session.get_one(Counsellor, attempt.counsellor_id)
     counsellor.last_answered_at = now
     mark_on_call(session, counsellor.id, call_sid, now)
@@ -284,8 +276,8 @@ def accept_offer(session: Session, attempt_id: int, now: datetime) -> bool:
     for other in attempt.call.attempts:  # ringall: Twilio hangs up on the others now
         if other.result == AttemptResult.RINGING:
             other.result = AttemptResult.CANCELED
-            other.ring_seconds = _seconds_between(other.offered_at, now)
-            reservations.release(session, call_sid, other.counsellor_id)
+            other.ring_seconds = seconds_between(other.offered_at, now)
+            reservations.release(session, call_sid, [other.counsellor_id])
     return True
 
 
@@ -294,18 +286,8 @@ def decline_offer(session: Session, attempt_id: int, now: datetime) -> None:
     attempt = session.get(CallAttempt, attempt_id)
     if attempt is not None and attempt.result == AttemptResult.RINGING:
         attempt.result = AttemptResult.DECLINED
-        attempt.ring_seconds = _seconds_between(attempt.offered_at, now)
-        reservations.release(session, attempt.call.call_sid, attempt.counsellor_id)
-
-
-def settle_dial(session: Session, call: Call, dial_status: str, now: datetime) -> bool:
-    """After a `<Dial>` ends: True if our records say a counsellor took the call."""
-    for attempt in call.attempts:
-        if attempt.result == AttemptResult.RINGING:
-            attempt.result = DIAL_RESULTS.get(dial_status, AttemptResult.NO_ANSWER)
-            attempt.ring_seconds = _seconds_between(attempt.offered_at, now)
-            reservations.release(session, call.call_sid, attempt.counsellor_id)
-    return call.counsellor_id is not None
+        attempt.ring_seconds = seconds_between(attempt.offered_at, now)
+        reservations.release(session, attempt.call.call_sid, [attempt.counsellor_id])
 
 
 def mark_on_call(session: Session, counsellor_id: int, call_sid: str, now: datetime) -> None:
@@ -314,28 +296,6 @@ def mark_on_call(session: Session, counsellor_id: int, call_sid: str, now: datet
     counsellor.on_call_sid = call_sid
     counsellor.reserved_for = call_sid
     counsellor.reserved_until = reservations.talking_until(now)
-
-
-def release_counsellor(session: Session, call_sid: str, now: datetime, wrap_up: int) -> None:
-    """The call is over: whoever talked gets a wrap-up pause; every reservation it held ends."""
-    for counsellor in session.scalars(select(Counsellor).where(Counsellor.on_call_sid == call_sid)):
-        counsellor.on_call_sid = None
-        counsellor.wrap_up_until = now + timedelta(seconds=wrap_up)
-        counsellor.last_answered_at = now
-    reservations.release(session, call_sid)
-
-
-def end_hunt(session: Session, call: Call, now: datetime, wrap_up: int) -> None:
-    """The caller's call ended: offers still ringing are over, every counsellor is freed."""
-    for attempt in call.attempts:
-        if attempt.result == AttemptResult.RINGING:
-            attempt.result = AttemptResult.CANCELED
-            attempt.ring_seconds = _seconds_between(attempt.offered_at, now)
-    release_counsellor(session, call.call_sid, now, wrap_up)
-
-
-def _seconds_between(start: datetime, end: datetime) -> int:
-    return max(0, int((end - start).total_seconds()))
 
 
 def choose_for_callback(

@@ -8,12 +8,11 @@ from typing import Any
 
 from sqlalchemy import Boolean, Integer, Select, String, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from hotline.models import Block, Call, CallOutcome, Line
 from hotline.models.base import UTCDateTime
 from hotline.privacy import Keyring, caller_number, oblast_of
-from hotline.twilio_terms import CALL_NEVER_ANSWERED
 
 # The menu path is a short trail of keys ("L2 M1"); a caller mashing keys must not overflow it.
 MENU_PATH_LIMIT = 64
@@ -120,15 +119,6 @@ def open_call(
         )
 
 
-def find_call(session: Session, call_sid: str, with_attempts: bool = False) -> Call | None:
-    """The Call with this CallSid; its offers to counsellors loaded in the same round trip
-    `with_attempts` (a step that settles them)."""
-    query = select(Call).where(Call.call_sid == call_sid)
-    if with_attempts:
-        return session.scalars(query.options(joinedload(Call.attempts))).unique().one_or_none()
-    return session.scalar(query)
-
-
 def is_blocked(session: Session, pseudonym: str | None, now: datetime) -> bool:
     """Whether a supervisor blocked this caller and the block has not expired."""
     if pseudonym is None:
@@ -139,16 +129,6 @@ def is_blocked(session: Session, pseudonym: str | None, now: datetime) -> bool:
 def _active_block(pseudonym: str, now: datetime) -> Select[int]:
     return select(Block.id).where(
         Block.caller == pseudonym, or_(Block.expires_at.is_(None), Block.expires_at > now)
-    )
-
-
-def _previous_language(pseudonym: str, call_sid: str) -> Select[str | None]:
-    """The language this caller chose last time, to offer it first."""
-    return (
-        select(Call.language)
-        .where(Call.caller == pseudonym, Call.call_sid != call_sid, Call.language.is_not(None))
-        .order_by(Call.started_at.desc())
-        .limit(1)
     )
 
 
@@ -226,19 +206,3 @@ def settle(call: Call, outcome: CallOutcome) -> None:
     if call.outcome in (CallOutcome.ANSWERED, CallOutcome.BLOCKED):
         return
     call.outcome = outcome
-
-
-def close_call(call: Call, twilio_status: str, duration: int | None, now: datetime) -> None:
-    """Close the record from the status callback; repeats and late arrivals change nothing."""
-    if call.ended_at is not None:
-        return
-    call.ended_at = now
-    call.duration_seconds = duration
-    if call.outcome != CallOutcome.IN_PROGRESS:
-        return
-    if twilio_status in CALL_NEVER_ANSWERED:
-        call.outcome = CallOutcome.FAILED
-    elif call.hunt_started_at is not None:
-        call.outcome = CallOutcome.ABANDONED_WAITING
-    else:
-        call.outcome = CallOutcome.ABANDONED_IN_MENU

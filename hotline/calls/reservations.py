@@ -4,6 +4,7 @@ callback that never comes cannot keep a counsellor from the next caller for long
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -55,11 +56,17 @@ def _taken(session: Session, taken: CursorResult[int, str]) -> dict[int, str]:
     """The sealed phones of the counsellors a reservation took, by id; the few this session
     may hold are brought up to date."""
     phones = {counsellor_id: phone for counsellor_id, phone in taken}
-    for counsellor_id in phones:
+    forget_held(session, phones, ["reserved_for", "reserved_until", "last_offered_at"])
+    return phones
+
+
+def forget_held(session: Session, counsellor_ids: Iterable[int], changed: list[str]) -> None:
+    """Counsellors a Core statement `changed`: those this session holds read those columns
+    again when next asked for (it rarely holds any)."""
+    for counsellor_id in counsellor_ids:
         held = session.identity_map.get(session.identity_key(Counsellor, counsellor_id))
         if held is not None:
-            session.expire(held, ["reserved_for", "reserved_until", "last_offered_at"])
-    return phones
+            session.expire(held, changed)
 
 
 def _free_for(
@@ -104,13 +111,21 @@ def talking_until(now: datetime) -> datetime:
     return now + timedelta(seconds=CALL_TIME_LIMIT_SECONDS + RING_GRACE_SECONDS)
 
 
-def release(session: Session, holder: str, counsellor_id: int | None = None) -> None:
-    """Free the counsellor(s) `holder` has (one, or all of them); others' are untouched."""
-    query = update(Counsellor).where(Counsellor.reserved_for == holder)
-    if counsellor_id is not None:
-        query = query.where(Counsellor.id == counsellor_id)
-    session.execute(
-        query.values(reserved_for=None, reserved_until=None).execution_options(
-            synchronize_session="fetch"
-        )
-    )
+def release(session: Session, holder: str, counsellor_ids: Collection[int] | None = None) -> None:
+    """Free the counsellors `holder` has (these, or all of them); others' are untouched."""
+    session.flush()  # changes made so far go first, as before any statement of the ORM's
+    if counsellor_ids is None:
+        freed = session.connection().execute(_RELEASE, {"holder": holder})
+    else:
+        values = {"holder": holder, "counsellors": list(counsellor_ids)}
+        freed = session.connection().execute(_RELEASE_THESE, values)
+    forget_held(session, [freed_id for (freed_id,) in freed], ["reserved_for", "reserved_until"])
+
+
+_RELEASE = (
+    update(Counsellor)
+    .where(Counsellor.reserved_for == bindparam("holder"))
+    .values(reserved_for=None, reserved_until=None)
+    .returning(Counsellor.id)
+)
+_RELEASE_THESE = _RELEASE.where(Counsellor.id.in_(bindparam("counsellors", expanding=True)))

@@ -7,7 +7,7 @@ import logging
 from flask import Blueprint, Response, abort, send_file, url_for
 from flask.typing import ResponseReturnValue
 
-from hotline.calls import hunt, log
+from hotline.calls import ending, log
 from hotline.calls.log import Heard, MenuStep
 from hotline.db import get_session
 from hotline.extensions import default_region, get_keyring, now, setting
@@ -129,12 +129,10 @@ def menu_step(form: TwilioForm, step: MenuStep) -> Heard:
 def status() -> ResponseReturnValue:
     """Twilio's status callback closes the record and frees the counsellor."""
     form = TwilioForm.parse()
-    session = get_session()
-    ended = form.call_status in CALL_ENDED
-    call = log.find_call(session, form.call_sid, with_attempts=ended)
-    if call is not None and ended:
-        log.close_call(call, form.call_status, form.duration, now())
-        hunt.end_hunt(session, call, now(), setting("HOTLINE_WRAP_UP_SECONDS"))
+    if form.call_status in CALL_ENDED:
+        session = get_session()
+        wrap_up = setting("HOTLINE_WRAP_UP_SECONDS")
+        ending.end_call(session, form.call_sid, form.call_status, form.duration, now(), wrap_up)
         session.commit()
     return "", 204
 

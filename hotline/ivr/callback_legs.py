@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request, url_for
 
 from hotline import callbacks
-from hotline.calls import hunt, reservations
+from hotline.calls import ending, hunt, reservations
 from hotline.db import get_session
 from hotline.extensions import get_keyring, get_queue, local_zone, now, setting
 from hotline.ivr import twiml
@@ -140,7 +140,7 @@ def status() -> tuple[str, int]:
             callbacks.deliver(get_queue(), callback.id)
     elif callback.state == CallbackState.RINGING_CALLER:
         _settle_caller_leg(callback)  # the dial action was lost: settle from here
-    hunt.release_counsellor(session, form.call_sid, now(), setting("HOTLINE_WRAP_UP_SECONDS"))
+    ending.release_counsellor(session, form.call_sid, now(), setting("HOTLINE_WRAP_UP_SECONDS"))
     reservations.release(session, reservations.callback_holder(callback.id))
     session.commit()
     return "", 204

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request, url_for
 
+from hotline.calls import ending, log
 from hotline.calls import hunt as hunting
-from hotline.calls import log
 from hotline.calls.reservations import CALL_TIME_LIMIT_SECONDS
 from hotline.db import get_session
 from hotline.extensions import get_keyring, local_zone, now, setting
 from hotline.ivr import twiml
 from hotline.ivr.safety import Leg, runs_on
-from hotline.ivr.turn import TwilioForm, again, catalog, may_ask_again, this_turn, voice
+from hotline.ivr.turn import (
+    TwilioForm,
+    again,
+    catalog,
+    may_ask_again,
+    remember_line,
+    this_turn,
+    voice,
+)
 from hotline.models import AttemptResult, CallAttempt, CallOutcome
 from hotline.routing import Hold, NoOffer
 from hotline.webhooks import twilio_webhook, xml
@@ -69,14 +77,16 @@ def _hold(lang: str) -> str:
 @twilio_webhook
 def dial_done() -> Response:
     """The <Dial> ended: after a conversation say goodbye, otherwise try the next counsellor."""
-    turn = this_turn(with_attempts=True)
-    answered = hunting.settle_dial(turn.session, turn.call, turn.form.dial_status, now())
-    if answered:
-        wrap_up = setting("HOTLINE_WRAP_UP_SECONDS")
-        hunting.release_counsellor(turn.session, turn.call.call_sid, now(), wrap_up)
-    turn.session.commit()
-    if answered:
-        return xml(twiml.say_and_hang_up(voice(), turn.lang, ["goodbye"]))
+    form = TwilioForm.parse()
+    session = get_session()
+    wrap_up = setting("HOTLINE_WRAP_UP_SECONDS")
+    dial = ending.end_dial(session, form.call_sid, form.dial_status, now(), wrap_up)
+    if dial is None:
+        raise LookupError("a voice webhook for a call we have no record of")
+    session.commit()
+    remember_line(dial.line_number)
+    if dial.answered:
+        return xml(twiml.say_and_hang_up(voice(), dial.language, ["goodbye"]))
     return xml(twiml.go(url_for(".hunt")))
 
 

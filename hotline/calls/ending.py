@@ -1,0 +1,204 @@
+"""Endings: of a `<Dial>` (its action URL) and of the call (Twilio's status callback). Each ends
+the offers still ringing and frees the counsellors they held; the call's end also closes its
+record, once.
+
+Both come for every call that gets this far, so each step is one Core statement built once,
+values bound: no load of the call, its offers and its counsellors, no unit of work to flush.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from hotline.calls import reservations
+from hotline.models import AttemptResult, Call, CallAttempt, CallOutcome, Counsellor, Line
+from hotline.models.base import UTCDateTime
+from hotline.twilio_terms import CALL_NEVER_ANSWERED, DialStatus
+
+# What Twilio's DialCallStatus says about a counsellor who did not take the call.
+DIAL_RESULTS: dict[str, AttemptResult] = {
+    DialStatus.BUSY: AttemptResult.BUSY,
+    DialStatus.NO_ANSWER: AttemptResult.NO_ANSWER,
+    DialStatus.FAILED: AttemptResult.FAILED,
+    DialStatus.CANCELED: AttemptResult.CANCELED,
+}
+
+
+@dataclass(frozen=True)
+class DialEnded:
+    """What the dial action needs to answer the caller."""
+
+    answered: bool  # our records say a counsellor took the call
+    language: str  # the caller's, or the line's
+    line_number: str
+
+
+# Bound values are not named after columns: SQLAlchemy keeps those names for the SET clause.
+_NOW = bindparam("now", type_=UTCDateTime())
+_SID = bindparam("sid", type_=String)
+_OUTCOME = Call.__table__.c.outcome.type
+
+_DIALLED = (
+    select(
+        Call.id,
+        Call.attempt_count,
+        Call.counsellor_id.is_not(None),
+        func.coalesce(Call.language, Line.language),
+        Line.number,
+    )
+    .join(Line, Call.line_id == Line.id)
+    .where(Call.call_sid == _SID)
+)
+_RINGING_ENDED = (
+    update(CallAttempt)
+    .where(
+        CallAttempt.call_id == bindparam("ended_call"),
+        CallAttempt.result == AttemptResult.RINGING,
+    )
+    .values(result=bindparam("ended_as", type_=CallAttempt.__table__.c.result.type))
+    .returning(CallAttempt.id, CallAttempt.counsellor_id, CallAttempt.offered_at)
+)
+_RANG = (
+    update(CallAttempt)
+    .where(CallAttempt.id == bindparam("attempt"))
+    .values(ring_seconds=bindparam("seconds", type_=Integer))
+)
+
+
+def _ends_as(outcome: CallOutcome) -> object:
+    return literal(outcome, _OUTCOME)
+
+
+_STILL_OPEN = Call.ended_at.is_(None)
+_IN_PROGRESS = and_(_STILL_OPEN, Call.outcome == CallOutcome.IN_PROGRESS)
+# The first status callback closes the record; a repeat or a late one changes nothing. A call
+# still in progress then was never answered, or the caller hung up waiting or in the menus.
+_CLOSE = (
+    update(Call)
+    .where(Call.call_sid == _SID)
+    .values(
+        ended_at=case((_STILL_OPEN, _NOW), else_=Call.ended_at),
+        duration_seconds=case(
+            (_STILL_OPEN, bindparam("duration", type_=Integer)), else_=Call.duration_seconds
+        ),
+        outcome=case(
+            (and_(_IN_PROGRESS, bindparam("never_answered", type_=Boolean)),
+             _ends_as(CallOutcome.FAILED)),
+            (and_(_IN_PROGRESS, Call.hunt_started_at.is_not(None)),
+             _ends_as(CallOutcome.ABANDONED_WAITING)),
+            (_IN_PROGRESS, _ends_as(CallOutcome.ABANDONED_IN_MENU)),
+            else_=Call.outcome,
+        ),
+    )
+    .returning(Call.id, Call.attempt_count)
+)  # fmt: skip
+# Whoever talked on the call gets a wrap-up pause; every reservation the call held ends. The
+# cases read each row as it was, so one statement does both.
+_TALKED = Counsellor.on_call_sid == _SID
+_HELD = Counsellor.reserved_for == _SID
+_FREE = (
+    update(Counsellor)
+    .where(or_(_TALKED, _HELD))
+    .values(
+        on_call_sid=case((_TALKED, null()), else_=Counsellor.on_call_sid),
+        wrap_up_until=case(
+            (_TALKED, bindparam("wrap_up_ends", type_=UTCDateTime())),
+            else_=Counsellor.wrap_up_until,
+        ),
+        last_answered_at=case((_TALKED, _NOW), else_=Counsellor.last_answered_at),
+        reserved_for=case((_HELD, null()), else_=Counsellor.reserved_for),
+        reserved_until=case((_HELD, null()), else_=Counsellor.reserved_until),
+    )
+    .returning(Counsellor.id)
+)
+_FREED = ["on_call_sid", "wrap_up_until", "last_answered_at", "reserved_for", "reserved_until"]
+
+
+def end_dial(
+    session: Session, call_sid: str, dial_status: str, now: datetime, wrap_up: int
+) -> DialEnded | None:
+    """A `<Dial>` ended: the counsellors still ringing did not take the call (Twilio says how)
+    and are free again; one who talked gets a wrap-up pause. None for a call we have no record
+    of (nothing is written)."""
+    found = session.connection().execute(_DIALLED, {"sid": call_sid}).first()
+    if found is None:
+        return None
+    call_id, offers, answered, language, line_number = found
+    if offers:
+        ended_as = DIAL_RESULTS.get(dial_status, AttemptResult.NO_ANSWER)
+        rang = _end_ringing(session, call_id, ended_as, now)
+        if rang and not answered:  # else all are freed below
+            reservations.release(session, call_sid, rang)
+    if answered:
+        release_counsellor(session, call_sid, now, wrap_up)
+    return DialEnded(bool(answered), language, line_number)
+
+
+def end_call(
+    session: Session,
+    call_sid: str,
+    twilio_status: str,
+    duration: int | None,
+    now: datetime,
+    wrap_up: int,
+) -> bool:
+    """Twilio says the call is over: close its record, end offers still ringing, free its
+    counsellors. False for a call we have no record of (nothing is written)."""
+    values = {
+        "sid": call_sid,
+        "now": now,
+        "duration": duration,
+        "never_answered": twilio_status in CALL_NEVER_ANSWERED,
+    }
+    closed = session.connection().execute(_CLOSE, values).first()
+    if closed is None:
+        return False
+    call_id, offers = closed
+    if offers:  # a call that never reached the hunt has no offers to end
+        _end_ringing(session, call_id, AttemptResult.CANCELED, now)
+    release_counsellor(session, call_sid, now, wrap_up)
+    return True
+
+
+def _end_ringing(
+    session: Session, call_id: int, ended_as: AttemptResult, now: datetime
+) -> list[int]:
+    """The call's offers still ringing end `ended_as`, each with how long it rang: their
+    counsellors."""
+    connection = session.connection()
+    values = {"ended_call": call_id, "ended_as": ended_as}
+    rang = connection.execute(_RINGING_ENDED, values).all()
+    if rang:
+        seconds = [{"attempt": a, "seconds": seconds_between(at, now)} for a, _, at in rang]
+        connection.execute(_RANG, seconds)
+    return [counsellor_id for _, counsellor_id, _ in rang]
+
+
+def release_counsellor(session: Session, call_sid: str, now: datetime, wrap_up: int) -> None:
+    """The call is over: whoever talked gets a wrap-up pause; every reservation it held ends."""
+    values = {"sid": call_sid, "now": now, "wrap_up_ends": now + timedelta(seconds=wrap_up)}
+    session.flush()  # changes made so far go first, as before any statement of the ORM's
+    freed = session.connection().execute(_FREE, values)
+    reservations.forget_held(session, [counsellor_id for (counsellor_id,) in freed], _FREED)
+
+
+def seconds_between(start: datetime, end: datetime) -> int:
+    """Whole seconds from `start` to `end` (an offer's ring), never negative."""
+    return max(0, int((end - start).total_seconds()))
