@@ -8,10 +8,12 @@ import time
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from twilio.request_validator import RequestValidator
 
 from hotline.models import Call
 from hotline.simulator import APPLICATION_ERROR, Behaviour, EventKind, LegResult, TwilioEmulator
 from tests.conftest import (
+    AUTH_TOKEN,
     LINE,
     PUBLIC_URL,
     RESERVE,
@@ -44,6 +46,7 @@ def test_signed_webhook_is_answered_and_forged_ones_get_403_and_write_nothing(
         {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"},
         signed("/voice/incoming", FORM, token="someone-elses-token"),
         signed("/voice/incoming", {**FORM, "From": "+996700000000"}),  # form altered after signing
+        {"X-Twilio-Signature": "подпись"},  # not even base64
     ]
     for headers in forged:
         response = client.post("/voice/incoming", data=FORM, headers=headers)
@@ -53,6 +56,16 @@ def test_signed_webhook_is_answered_and_forged_ones_get_403_and_write_nothing(
     assert good.status_code == 200 and good.mimetype == "text/xml"
     assert verbs(good.get_data(as_text=True)) == ["Gather"]  # the language menu
     assert calls(session) == 1
+
+
+def test_a_webhook_signed_with_the_url_s_port_written_out_is_twilio_s_too(
+    app: Flask, hotline: Hotline, session: Session
+) -> None:
+    hotline.line()
+    url = PUBLIC_URL + ":443/voice/incoming"  # Twilio signs some requests so
+    headers = {"X-Twilio-Signature": RequestValidator(AUTH_TOKEN).compute_signature(url, FORM)}
+    answer = app.test_client().post("/voice/incoming", data=FORM, headers=headers)
+    assert answer.status_code == 200 and calls(session) == 1
 
 
 def test_with_redis_down_the_caller_still_reaches_a_counsellor(
