@@ -30,13 +30,13 @@ from datetime import time as clock
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, insert, text, update
 from sqlalchemy.orm import Session
 
 from bench import stage as staging
 from hotline.calls import reservations
 from hotline.calls.candidates import hunt_candidates
-from hotline.calls.hunt import offer_next_counsellor
+from hotline.calls.hunt import HuntingCall, HuntingLine, hunting, offer_next_counsellor
 from hotline.db import engine, session_factory
 from hotline.extensions import get_keyring, local_zone
 from hotline.models import Call, CallAttempt, Counsellor, DutyOverride, Line, Shift, Strategy
@@ -76,12 +76,12 @@ def _measure_size(stage: staging.Stage, size: int, decisions: int) -> list[str]:
     zone = local_zone(stage.app)
     with factory() as session:
         line_row = session.get_one(Line, line)
-        calls = list(session.scalars(select(Call).where(Call.call_sid.in_(sids))))
         decide, committed, load, choose = [], [], [], []
-        for n, call in enumerate(calls):
+        for n, sid in enumerate(sids):
+            call, hunting_line = _as_the_hunt_reads(session, sid)  # the webhook's first read
             now = datetime.now(UTC)
             start = time.perf_counter()
-            decision, _ = offer_next_counsellor(session, call, line_row, "ru", now, zone)
+            decision, _ = offer_next_counsellor(session, call, hunting_line, now, zone)
             session.flush()
             decided = time.perf_counter()
             session.commit()
@@ -102,7 +102,7 @@ def _measure_size(stage: staging.Stage, size: int, decisions: int) -> list[str]:
         for _ in range(decisions):
             choose.append(_timed(lambda: next_offer(states, hunt)))
         session.rollback()
-        busy = _all_busy(session, line_row, calls, zone, decisions)
+        busy = _all_busy(session, sids, zone, decisions)
         trip = [_timed(lambda: session.execute(text("SELECT 1")).all()) for _ in range(decisions)]
         session.rollback()
     backend = stage.backend
@@ -116,24 +116,29 @@ def _measure_size(stage: staging.Stage, size: int, decisions: int) -> list[str]:
     ]
 
 
-def _all_busy(
-    session: Session, line: Line, calls: list[Call], zone: Any, decisions: int
-) -> list[float]:
+def _all_busy(session: Session, sids: list[str], zone: Any, decisions: int) -> list[float]:
     """Every counsellor ringing for another caller: the caller holds (nothing written)."""
     until = datetime.now(UTC) + timedelta(hours=1)
     session.execute(update(Counsellor).values(reserved_for="bench", reserved_until=until))
     session.commit()
     held = []
-    for call in calls[:decisions]:
+    for sid in sids[:decisions]:
+        call, line = _as_the_hunt_reads(session, sid)
         now = datetime.now(UTC)
         start = time.perf_counter()
-        decision, _ = offer_next_counsellor(session, call, line, "ru", now, zone)
+        decision, _ = offer_next_counsellor(session, call, line, now, zone)
         session.commit()
         held.append(time.perf_counter() - start)
         assert isinstance(decision, Hold), decision
     session.execute(update(Counsellor).values(reserved_for=None, reserved_until=None))
     session.commit()
     return held
+
+
+def _as_the_hunt_reads(session: Session, sid: str) -> tuple[HuntingCall, HuntingLine]:
+    found = hunting(session, sid)
+    assert found is not None, sid
+    return found
 
 
 def _timed(work: Callable[[], object]) -> float:

@@ -61,7 +61,7 @@ def _choose_counsellor(
     line = session.get_one(Line, callback.line_id, options=[joinedload(Line.centre)])
     reserved = hunt.choose_for_callback(
         session,
-        line,
+        hunt.HuntingLine.of(line),
         callback.id,
         callback.language,
         callback.counsellors_tried,

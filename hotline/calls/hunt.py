@@ -6,15 +6,23 @@ from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import Select, bindparam, insert, inspect, select, update
+from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from hotline.calls import reservations
 from hotline.calls.candidates import first_free_alike, hunt_candidates
 from hotline.calls.ending import seconds_between
 from hotline.directory import catchment
-from hotline.models import AttemptResult, Call, CallAttempt, CallOutcome, Counsellor, Line
+from hotline.models import (
+    AttemptResult,
+    Call,
+    CallAttempt,
+    CallOutcome,
+    Centre,
+    Counsellor,
+    Line,
+    Strategy,
+)
 from hotline.routing import (
     CounsellorState,
     Hold,
@@ -47,6 +55,86 @@ class Reserved:
     phone_sealed: str
 
 
+@dataclass(frozen=True)
+class HuntingLine:
+    """A line as a hunt reads it: how it routes, and the rrmemory it keeps."""
+
+    id: int
+    number: str
+    strategy: Strategy
+    fallback_languages: tuple[str, ...]
+    centre_id: int | None
+    centre: str | None  # the centre's slug
+    last_offered_counsellor_id: int | None
+    max_wait_seconds: int
+    ring_seconds: int
+
+    @classmethod
+    def of(cls, line: Line) -> HuntingLine:
+        """A line already loaded (its centre with it)."""
+        return cls(
+            line.id,
+            line.number,
+            line.strategy,
+            tuple(line.fallback_languages),
+            line.centre_id,
+            line.centre.slug if line.centre else None,
+            line.last_offered_counsellor_id,
+            line.max_wait_seconds,
+            line.ring_seconds,
+        )
+
+
+@dataclass(frozen=True)
+class HuntingCall:
+    """A call as its hunt reads it."""
+
+    id: int
+    call_sid: str
+    language: str  # the caller's, or the line's until they choose
+    caller_area: str | None
+    hunt_started_at: datetime | None
+    attempt_count: int  # counsellors offered it so far
+
+
+# A hunt's call and line in one round trip of just the columns it reads: every holding caller
+# comes back here every few seconds.
+_HUNTING = (
+    select(
+        Call.id,
+        Call.call_sid,
+        func.coalesce(Call.language, Line.language),
+        Call.caller_area,
+        Call.hunt_started_at,
+        Call.attempt_count,
+        Line.id,
+        Line.number,
+        Line.strategy,
+        Line.fallback_languages,
+        Line.centre_id,
+        Centre.slug,
+        Line.last_offered_counsellor_id,
+        Line.max_wait_seconds,
+        Line.ring_seconds,
+    )
+    .join(Line, Call.line_id == Line.id)
+    .outerjoin(Centre, Line.centre_id == Centre.id)
+    .where(Call.call_sid == bindparam("sid"))
+)
+
+
+def hunting(session: Session, call_sid: str) -> tuple[HuntingCall, HuntingLine] | None:
+    """The call with this CallSid and its line, as a hunt reads them; None: no such call."""
+    row = session.connection().execute(_HUNTING, {"sid": call_sid}).first()
+    if row is None:
+        return None
+    line_id, number, strategy, fallbacks, centre_id, centre, memory, wait, ring = row[6:]
+    line = HuntingLine(
+        line_id, number, strategy, tuple(fallbacks), centre_id, centre, memory, wait, ring
+    )
+    return HuntingCall(*row[:6]), line
+
+
 def roster_states(session: Session, now: datetime) -> list[CounsellorState]:
     """Every active counsellor as routing sees them at `now`."""
     query = (
@@ -76,20 +164,15 @@ def _state(c: Counsellor, now: datetime) -> CounsellorState:
 
 
 def offer_next_counsellor(
-    session: Session, call: Call, line: Line, language: str, now: datetime, zone: tzinfo
+    session: Session, call: HuntingCall, line: HuntingLine, now: datetime, zone: tzinfo
 ) -> tuple[Offer | Hold | NoOffer, list[Ring]]:
     """Decide who rings next, reserve them, and record a RINGING attempt for each."""
-    if call.id is None:  # the offer's statements name the call by its id
-        session.flush()
-    first_hunt = call.hunt_started_at is None
     started = call.hunt_started_at or now
-    if first_hunt:  # written with the offer's count, or alone below: no unit of work to flush
-        set_committed_value(call, "hunt_started_at", started)
     hunt = HuntRequest(
         strategy=line.strategy,
-        language=language,
-        fallback_languages=tuple(line.fallback_languages),
-        line_centre=line.centre.slug if line.centre else None,
+        language=call.language,
+        fallback_languages=line.fallback_languages,
+        line_centre=line.centre,
         caller_oblast=catchment(call.caller_area),
         tried=frozenset(),  # the candidates' query says which of them this call tried
         last_offered_on_line=line.last_offered_counsellor_id,
@@ -101,11 +184,11 @@ def offer_next_counsellor(
     )
     decision, phones = _reserve_offer(session, line, hunt, call.call_sid, call.id)
     if not isinstance(decision, Offer):
-        if first_hunt:  # the caller holds from now: max_wait counts from here
+        if call.hunt_started_at is None:  # the caller holds from now: max_wait counts from here
             values = {"id_": call.id, "count": call.attempt_count, "started": started}
             session.connection().execute(_HUNT_SO_FAR, values)
         return decision, []
-    attempts = _record_offer(session, call, decision.counsellor_ids, now)
+    attempts = _record_offer(session, call, decision.counsellor_ids, started, now)
     return decision, [Ring(attempts[c], phones[c]) for c in decision.counsellor_ids]
 
 
@@ -146,11 +229,14 @@ _REMEMBER_IF_UNMOVED = _REMEMBER.where(
 
 
 def _record_offer(
-    session: Session, call: Call, counsellor_ids: tuple[int, ...], now: datetime
+    session: Session,
+    call: HuntingCall,
+    counsellor_ids: tuple[int, ...],
+    started: datetime,
+    now: datetime,
 ) -> dict[int, int]:
-    """A RINGING attempt for each counsellor offered and the call's count, in two Core
-    statements (no unit of work); the call object is told what was written. The attempts' ids
-    by counsellor."""
+    """A RINGING attempt for each counsellor offered and the call's count and start, in two Core
+    statements (no unit of work). The attempts' ids by counsellor."""
     connection = session.connection()
     inserted = connection.execute(
         _ATTEMPTS,
@@ -158,17 +244,12 @@ def _record_offer(
     )
     attempts = {counsellor_id: attempt_id for counsellor_id, attempt_id in inserted}
     count = call.attempt_count + len(counsellor_ids)
-    connection.execute(
-        _HUNT_SO_FAR, {"id_": call.id, "count": count, "started": call.hunt_started_at}
-    )
-    set_committed_value(call, "attempt_count", count)
-    if "attempts" not in inspect(call).unloaded:  # read again when next asked for
-        session.expire(call, ["attempts"])
+    connection.execute(_HUNT_SO_FAR, {"id_": call.id, "count": count, "started": started})
     return attempts
 
 
 def _reserve_offer(
-    session: Session, line: Line, hunt: HuntRequest, holder: str, call_id: int | None
+    session: Session, line: HuntingLine, hunt: HuntRequest, holder: str, call_id: int | None
 ) -> tuple[Offer | Hold | NoOffer, dict[int, str]]:
     """Routing's offer, with each counsellor reserved for `holder` (and their sealed phones).
     One taken by another caller's offer meanwhile is replaced by the first free one alike to
@@ -229,13 +310,13 @@ def _reserve_offer(
     return decision, {}
 
 
-def _remember(session: Session, line: Line, counsellor_id: int | None) -> None:
+def _remember(session: Session, line: HuntingLine, counsellor_id: int | None) -> None:
     """Set rrmemory's memory of the line (which also locks the line's row till the commit)."""
     _set_memory(session, line, _REMEMBER, {"remembered": counsellor_id})
 
 
 def _remember_if_unmoved(
-    session: Session, line: Line, counsellor_id: int | None, was: int | None
+    session: Session, line: HuntingLine, counsellor_id: int | None, was: int | None
 ) -> bool:
     """Set the memory only if it is still `was` and no other offer holds the line's row (SQLite,
     one writer at a time, has no row locks): whether it was set."""
@@ -243,13 +324,12 @@ def _remember_if_unmoved(
     return _set_memory(session, line, _REMEMBER_IF_UNMOVED, values)
 
 
-def _set_memory(session: Session, line: Line, statement: Any, values: dict[str, Any]) -> bool:
-    """Run one of the memory's UPDATEs; the line object is told what was written."""
+def _set_memory(
+    session: Session, line: HuntingLine, statement: Any, values: dict[str, Any]
+) -> bool:
+    """Run one of the memory's UPDATEs: whether it changed the line."""
     moved = session.connection().execute(statement, {"line_id": line.id, **values})
-    if moved.rowcount != 1:
-        return False
-    set_committed_value(line, "last_offered_counsellor_id", values["remembered"])
-    return True
+    return bool(moved.rowcount == 1)
 
 
 def accept_offer(session: Session, attempt_id: int, now: datetime) -> bool:
@@ -300,7 +380,7 @@ def mark_on_call(session: Session, counsellor_id: int, call_sid: str, now: datet
 
 def choose_for_callback(
     session: Session,
-    line: Line,
+    line: HuntingLine,
     callback_id: int,
     language: str,
     tried: list[int],
@@ -312,7 +392,7 @@ def choose_for_callback(
     hunt = HuntRequest(
         strategy=line.strategy,
         language=language,
-        line_centre=line.centre.slug if line.centre else None,
+        line_centre=line.centre,
         caller_oblast=None,
         tried=frozenset(tried),
         last_offered_on_line=line.last_offered_counsellor_id,

@@ -201,8 +201,16 @@ _MENU_STEP = (
 )
 
 
-def settle(call: Call, outcome: CallOutcome) -> None:
-    """Record how the call ends; a call already answered keeps that outcome."""
-    if call.outcome in (CallOutcome.ANSWERED, CallOutcome.BLOCKED):
-        return
-    call.outcome = outcome
+def settle(session: Session, call_sid: str, outcome: CallOutcome) -> None:
+    """Record how the call ends; a call already answered (or blocked) keeps that outcome."""
+    session.connection().execute(_SETTLE, {"sid": call_sid, "settled_as": outcome})
+
+
+_SETTLE = (
+    update(Call)
+    .where(
+        Call.call_sid == bindparam("sid"),
+        Call.outcome.not_in([CallOutcome.ANSWERED, CallOutcome.BLOCKED]),
+    )
+    .values(outcome=bindparam("settled_as", type_=Call.__table__.c.outcome.type))
+)

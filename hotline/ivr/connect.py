@@ -39,18 +39,21 @@ AFTER_HUNT_MENU = {
 @twilio_webhook
 def hunt() -> Response:
     """Ring the next counsellor(s), hold for one who will be free, or say nobody can answer."""
-    turn = this_turn(with_centre=True)
-    call, lang = turn.call, turn.lang
-    decision, rings = hunting.offer_next_counsellor(
-        turn.session, call, turn.line, lang, now(), local_zone()
-    )
-    turn.session.commit()
-    if isinstance(decision, Hold):
-        return xml(_hold(lang))
+    form = TwilioForm.parse()
+    session = get_session()
+    found = hunting.hunting(session, form.call_sid)
+    if found is None:
+        raise LookupError("a voice webhook for a call we have no record of")
+    call, line = found
+    remember_line(line.number)
+    decision, rings = hunting.offer_next_counsellor(session, call, line, now(), local_zone())
     if isinstance(decision, NoOffer):
-        log.settle(call, CallOutcome.NO_COUNSELLOR)
-        turn.session.commit()
-        return xml(twiml.menu(voice(), lang, ["no_counsellor"], url_for(".after_hunt")))
+        log.settle(session, call.call_sid, CallOutcome.NO_COUNSELLOR)
+    session.commit()
+    if isinstance(decision, Hold):
+        return xml(_hold(call.language))
+    if isinstance(decision, NoOffer):
+        return xml(twiml.menu(voice(), call.language, ["no_counsellor"], url_for(".after_hunt")))
     keyring = get_keyring()
     legs = [
         twiml.CounsellorLeg(
@@ -59,9 +62,9 @@ def hunt() -> Response:
         )
         for r in rings
     ]
-    prompt = "connecting" if call.attempt_count == len(rings) else "still_trying"
+    prompt = "connecting" if call.attempt_count == 0 else "still_trying"
     ringing = twiml.Ringing(decision.ring_timeout, CALL_TIME_LIMIT_SECONDS, url_for(".dial_done"))
-    return xml(twiml.ring_counsellors(voice(), lang, prompt, legs, turn.line.number, ringing))
+    return xml(twiml.ring_counsellors(voice(), call.language, prompt, legs, line.number, ringing))
 
 
 def _hold(lang: str) -> str:
@@ -139,7 +142,7 @@ def after_hunt() -> Response:
         return xml(
             twiml.menu(voice(), turn.lang, ["no_counsellor"], again(".after_hunt"), invalid=True)
         )
-    log.settle(turn.call, CallOutcome.RESERVE_LINE)
+    log.settle(turn.session, turn.form.call_sid, CallOutcome.RESERVE_LINE)
     turn.session.commit()
     reserve = setting("HOTLINE_BACKUP_NUMBER")
     return xml(twiml.reserve_line(voice(), [turn.lang], reserve, turn.line.number))

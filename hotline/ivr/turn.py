@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask, abort, current_app, request, url_for
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from hotline.db import get_session
 from hotline.ivr.prompts import PromptCatalog
@@ -74,30 +74,20 @@ class Turn:
         return self.form.digits
 
 
-# The call and its line (and offers) in one round trip: every step of a call starts here, so
-# the statement is built once, the CallSid bound (building it cost more than running it).
+# The call and its line in one round trip: every step of a call starts here, so the statement
+# is built once, the CallSid bound (building it cost more than running it).
 _TURN = (
     select(Call, Line)
     .join(Line, Call.line_id == Line.id)
     .where(Call.call_sid == bindparam("call_sid"))
 )
-# By (with_attempts, with_centre): what a step reads of the call beyond it and its line.
-_TURNS = {
-    (False, False): _TURN,
-    (True, False): _TURN.options(joinedload(Call.attempts)),
-    (False, True): _TURN.options(joinedload(Line.centre)),
-    (True, True): _TURN.options(joinedload(Call.attempts), joinedload(Line.centre)),
-}
 
 
-def this_turn(with_attempts: bool = False, with_centre: bool = False) -> Turn:
-    """The turn of the current request: a webhook for a call we have a record of; its offers
-    to counsellors loaded too `with_attempts` (a step that settles them), and the line's centre
-    `with_centre` (a hunt: else a centre line's hunt reads it in a round trip of its own)."""
+def this_turn() -> Turn:
+    """The turn of the current request: a webhook for a call we have a record of."""
     form = TwilioForm.parse()
     session = get_session()
-    query = _TURNS[with_attempts, with_centre]
-    found = session.execute(query, {"call_sid": form.call_sid}).unique().one_or_none()
+    found = session.execute(_TURN, {"call_sid": form.call_sid}).one_or_none()
     if found is None:
         raise LookupError("a voice webhook for a call we have no record of")
     call, line = found
