@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from bench import stage as staging
 from hotline.calls import reservations
 from hotline.calls.candidates import hunt_candidates
-from hotline.calls.hunt import HuntingCall, HuntingLine, hunting, offer_next_counsellor
+from hotline.calls.hunt import HuntingCall, HuntingLine, offer_next_counsellor, read_for_hunt
 from hotline.db import engine, session_factory
 from hotline.extensions import get_keyring, local_zone
 from hotline.models import Call, CallAttempt, Counsellor, DutyOverride, Line, Shift, Strategy
@@ -136,7 +136,7 @@ def _all_busy(session: Session, sids: list[str], zone: Any, decisions: int) -> l
 
 
 def _as_the_hunt_reads(session: Session, sid: str) -> tuple[HuntingCall, HuntingLine]:
-    found = hunting(session, sid)
+    found = read_for_hunt(session, sid)
     assert found is not None, sid
     return found
 

@@ -123,7 +123,7 @@ _HUNTING = (
 )
 
 
-def hunting(session: Session, call_sid: str) -> tuple[HuntingCall, HuntingLine] | None:
+def read_for_hunt(session: Session, call_sid: str) -> tuple[HuntingCall, HuntingLine] | None:
     """The call with this CallSid and its line, as a hunt reads them; None: no such call."""
     row = session.connection().execute(_HUNTING, {"sid": call_sid}).first()
     if row is None:

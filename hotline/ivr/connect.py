@@ -41,7 +41,7 @@ def hunt() -> Response:
     """Ring the next counsellor(s), hold for one who will be free, or say nobody can answer."""
     form = TwilioForm.parse()
     session = get_session()
-    found = hunting.hunting(session, form.call_sid)
+    found = hunting.read_for_hunt(session, form.call_sid)
     if found is None:
         raise LookupError("a voice webhook for a call we have no record of")
     call, line = found
