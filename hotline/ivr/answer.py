@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from hotline.calls import ending, log
 from hotline.calls.log import Heard, MenuStep
-from hotline.db import get_session
+from hotline.db import each_statement_commits, get_session
 from hotline.extensions import default_region, get_keyring, now, setting
 from hotline.ivr import safety, twiml
 from hotline.ivr.prompts import audio_content_type
@@ -42,7 +42,7 @@ MAIN_MENU = {
 def incoming() -> Response:
     """A new call: record it, turn away a blocked caller, offer the languages."""
     form = TwilioForm.parse()
-    session = get_session()
+    session = each_statement_commits()  # a read, then one INSERT
     caller = log.identify_caller(get_keyring(), form.from_, default_region())
     at = now()
     arrived = log.arrival(session, form.to, caller, form.call_sid, at)
@@ -114,8 +114,8 @@ def menu() -> Response:
 
 
 def menu_step(form: TwilioForm, step: MenuStep) -> Heard:
-    """Record this request's menu step and commit it; what the next prompt needs."""
-    session = get_session()
+    """Record this request's menu step (one UPDATE, committed); what the next prompt needs."""
+    session = each_statement_commits()
     heard = log.record_menu_step(session, form.call_sid, step)
     if heard is None:
         raise LookupError("a voice webhook for a call we have no record of")
