@@ -33,7 +33,7 @@ def reserve_for_offer(
     """Take each of the counsellors for `holder` unless another holder has them (each row its
     own compare-and-set) and note the offer: the sealed phones of those taken, by id."""
     values = {"ids": list(counsellor_ids), "holder": holder, "until": until, "now": now}
-    return _taken(session, session.connection().execute(_RESERVE_OFFERED, values))
+    return _taken(session, session.connection().execute(RESERVE_OFFERED, values))
 
 
 def reserve_chosen(
@@ -56,8 +56,14 @@ def _taken(session: Session, taken: CursorResult[int, str]) -> dict[int, str]:
     """The sealed phones of the counsellors a reservation took, by id; the few this session
     may hold are brought up to date."""
     phones = {counsellor_id: phone for counsellor_id, phone in taken}
-    forget_held(session, phones, ["reserved_for", "reserved_until", "last_offered_at"])
+    forget_taken(session, phones)
     return phones
+
+
+def forget_taken(session: Session, counsellor_ids: Iterable[int]) -> None:
+    """Counsellors just reserved by a Core statement: those this session holds read their
+    reservation again when next asked for."""
+    forget_held(session, counsellor_ids, ["reserved_for", "reserved_until", "last_offered_at"])
 
 
 def forget_held(session: Session, counsellor_ids: Iterable[int], changed: list[str]) -> None:
@@ -82,7 +88,8 @@ def _free_for(
 # The offer's counsellors, each still free, taken in one UPDATE built once (building it cost
 # more than running it). A counsellor row another transaction is changing (another caller's
 # offer, most likely) is skipped, not waited for: it counts as taken and routing decides again.
-_RESERVE_OFFERED = (
+# Values: ids, holder, until, now. The hunt also runs it as part of one larger statement.
+RESERVE_OFFERED = (
     update(Counsellor)
     .where(
         Counsellor.id.in_(
