@@ -6,7 +6,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, Select, String, bindparam, case, func, or_, select, update
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -55,32 +67,91 @@ class Arrival:
 # The new-call statements are built once, values bound: on the busiest webhook, building a
 # statement cost more than running it. A NULL caller (no caller id) matches no block and no
 # earlier call.
-_ARRIVAL = select(
-    Line.id,
-    Line.number,
-    Line.language,
+_BLOCKED_NOW = (
     select(Block.id)
     .where(
-        Block.caller == bindparam("caller"),
+        Block.caller == bindparam("caller", type_=String),
         or_(Block.expires_at.is_(None), Block.expires_at > bindparam("now", type_=UTCDateTime())),
     )
-    .exists(),
-    select(Call.language)
+    .exists()
+)
+_EARLIER = Call.__table__.alias("earlier")  # other calls of the caller, not the one recorded
+_KNOWN_LANGUAGE = (
+    select(_EARLIER.c.language)
     .where(
-        Call.caller == bindparam("caller"),
-        Call.call_sid != bindparam("call_sid"),
-        Call.language.is_not(None),
+        _EARLIER.c.caller == bindparam("caller", type_=String),
+        _EARLIER.c.call_sid != bindparam("call_sid", type_=String),
+        _EARLIER.c.language.is_not(None),
     )
-    .order_by(Call.started_at.desc())
+    .order_by(_EARLIER.c.started_at.desc())
     .limit(1)
-    .scalar_subquery(),
-).where(Line.number == bindparam("number"))
+    .scalar_subquery()
+)
+_ARRIVAL = select(Line.id, Line.number, Line.language, _BLOCKED_NOW, _KNOWN_LANGUAGE).where(
+    Line.number == bindparam("number")
+)
 _OPEN_CALL = {
     name: dialect.insert(Call)
     .on_conflict_do_nothing(index_elements=["call_sid"])
     .returning(Call.id)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
+
+
+# PostgreSQL: a new call on a line recorded and answered for in one statement, the usual case:
+# the call INSERTed from the line's row, blocked or not, then what `Arrival` holds read beside
+# it. No row for a number that is no line of ours, or a CallSid already recorded (a retry).
+_OUTCOME = Call.__table__.c.outcome.type
+_FROM_LINE = select(
+    bindparam("call_sid", type_=String),
+    Line.id,
+    bindparam("caller", type_=String),
+    bindparam("caller_area", type_=String),
+    bindparam("now", type_=UTCDateTime()),
+    case(
+        (_BLOCKED_NOW, literal(CallOutcome.BLOCKED, _OUTCOME)),
+        else_=literal(CallOutcome.IN_PROGRESS, _OUTCOME),
+    ),
+).where(Line.number == bindparam("number"))
+_RECORDED = (
+    postgresql.insert(Call)
+    .from_select(
+        ["call_sid", "line_id", "caller", "caller_area", "started_at", "outcome"], _FROM_LINE
+    )
+    .on_conflict_do_nothing(index_elements=["call_sid"])
+    .returning(Call.line_id, Call.outcome)
+    .cte("recorded")
+)
+_NEW_CALL = select(
+    _RECORDED.c.line_id,
+    Line.number,
+    Line.language,
+    _RECORDED.c.outcome == CallOutcome.BLOCKED,
+    _KNOWN_LANGUAGE,
+).join_from(_RECORDED, Line, Line.id == _RECORDED.c.line_id)
+
+
+def open_new_call(
+    session: Session, number: str | None, caller: CallerId, call_sid: str, now: datetime
+) -> Arrival | None:
+    """Record a new call to line `number` and read what answering it needs, in one statement.
+    None when nothing was recorded: no such line, a CallSid recorded already, or SQLite (no
+    INSERT inside a WITH); `arrival` and `open_call` then tell which, in two."""
+    connection = session.connection()
+    if not number or connection.dialect.name != "postgresql":
+        return None
+    values = {
+        "call_sid": call_sid,
+        "caller": caller.pseudonym,
+        "caller_area": caller.area,
+        "now": now,
+        "number": number,
+    }
+    row = connection.execute(_NEW_CALL, values).first()
+    if row is None:
+        return None
+    line_id, line_number, line_language, blocked, known_language = row
+    return Arrival(line_id, line_number, line_language, bool(blocked), known_language)
 
 
 def arrival(

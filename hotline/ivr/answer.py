@@ -42,18 +42,16 @@ MAIN_MENU = {
 def incoming() -> Response:
     """A new call: record it, turn away a blocked caller, offer the languages."""
     form = TwilioForm.parse()
-    session = each_statement_commits()  # a read, then one INSERT
+    session = each_statement_commits()  # its writes: one INSERT (and a retry's UPDATE)
     caller = log.identify_caller(get_keyring(), form.from_, default_region())
     at = now()
-    arrived = log.arrival(session, form.to, caller, form.call_sid, at)
-    if arrived is None:  # a number bought but not yet added: a person must still answer
-        logger.warning(
-            "call to %s, which is no registered line (hotline line add): sent to the reserve line",
-            mask_number(form.to or ""),
-        )
-        return xml(safety.reserve_line())
+    arrived = log.open_new_call(session, form.to, caller, form.call_sid, at)  # the usual case
+    if arrived is None:  # no line of ours, Twilio retrying a call already recorded, or SQLite
+        arrived = log.arrival(session, form.to, caller, form.call_sid, at)
+        if arrived is None:
+            return _not_a_line(form.to)
+        log.open_call(session, form.call_sid, arrived.line_id, caller, at, arrived.blocked)
     remember_line(arrived.line_number)
-    log.open_call(session, form.call_sid, arrived.line_id, caller, at, arrived.blocked)
     session.commit()
     if arrived.blocked:
         return xml(twiml.say_and_hang_up(voice(), arrived.line_language, ["blocked"]))
@@ -63,6 +61,15 @@ def incoming() -> Response:
         order = [known, *(lang for lang in order if lang != known)]
     action = url_for(".language", tries=0)
     return xml(twiml.language_menu(voice(), arrived.line_language, order, action))
+
+
+def _not_a_line(number: str | None) -> Response:
+    """A number bought but not yet added: a person must still answer."""
+    logger.warning(
+        "call to %s, which is no registered line (hotline line add): sent to the reserve line",
+        mask_number(number or ""),
+    )
+    return xml(safety.reserve_line())
 
 
 @bp.post("/language")
