@@ -94,6 +94,8 @@ def test_caller_picks_a_language_and_reaches_a_counsellor_who_speaks_it(
     assert call.counsellor_id is not None and call.answered_at is not None
     assert call.ended_at is not None and call.duration_seconds == record.duration
     assert attempts(session, call) == [("Bakyt", AttemptResult.ACCEPTED)]
+    offer = session.scalars(select(CallAttempt).where(CallAttempt.call_id == call.id)).one()
+    assert offer.ring_seconds is not None and 0 <= offer.ring_seconds <= 30  # how long it rang
 
 
 def test_voicemail_never_takes_the_call_and_the_next_counsellor_does(

@@ -75,7 +75,8 @@ _RINGING_ENDED = (
     .values(result=bindparam("ended_as", type_=CallAttempt.__table__.c.result.type))
     .returning(CallAttempt.id, CallAttempt.counsellor_id, CallAttempt.offered_at)
 )
-_RANG = (
+# An offer's ring time, by its id (values: attempt, seconds); the hunt's answer sets them too.
+RANG = (
     update(CallAttempt)
     .where(CallAttempt.id == bindparam("attempt"))
     .values(ring_seconds=bindparam("seconds", type_=Integer))
@@ -187,7 +188,7 @@ def _end_ringing(
     rang = connection.execute(_RINGING_ENDED, values).all()
     if rang:
         seconds = [{"attempt": a, "seconds": seconds_between(at, now)} for a, _, at in rang]
-        connection.execute(_RANG, seconds)
+        connection.execute(RANG, seconds)
     return [counsellor_id for _, counsellor_id, _ in rang]
 
 

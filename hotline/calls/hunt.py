@@ -6,12 +6,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, func, insert, literal, select, update
+from sqlalchemy import Integer, Select, bindparam, case, func, insert, literal, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from hotline.calls import reservations
 from hotline.calls.candidates import first_free_alike, hunt_candidates
-from hotline.calls.ending import seconds_between
+from hotline.calls.ending import RANG, seconds_between
 from hotline.directory import catchment
 from hotline.models import (
     AttemptResult,
@@ -409,50 +409,137 @@ def _set_memory(
     return bool(moved.rowcount == 1)
 
 
-def accept_offer(session: Session, attempt_id: int, now: datetime) -> bool:
-    """The counsellor pressed 1: the first to do so gets the call (a compare-and-set)."""
-    attempt = session.get(CallAttempt, attempt_id)
-    if attempt is None or attempt.result != AttemptResult.RINGING:
-        return False
-    won = session.execute(
-        update(Call)
-        .where(Call.id == attempt.call_id, Call.counsellor_id.is_(None))
-        .values(counsellor_id=attempt.counsellor_id, answered_at=now, outcome=CallOutcome.ANSWERED)
+@dataclass(frozen=True)
+class RungOffer:
+    """An offer as the counsellor's leg reads it, with its call: one row."""
+
+    attempt_id: int
+    ringing: bool  # still open: nobody took the call, declined or ended it
+    call_id: int
+    call_sid: str
+    caller_language: str | None
+    counsellor_id: int
+    offered_at: datetime
+
+
+_RUNG_OFFER = (
+    select(
+        CallAttempt.id,
+        CallAttempt.result == AttemptResult.RINGING,
+        Call.id,
+        Call.call_sid,
+        Call.language,
+        CallAttempt.counsellor_id,
+        CallAttempt.offered_at,
     )
-    call_sid = attempt.call.call_sid
-    if won.rowcount != 1:  # type: ignore[attr-defined]
-        attempt.result = AttemptResult.CANCELED
-        reservations.release(session, call_sid, [attempt.counsellor_id])
+    .join(Call, Call.id == CallAttempt.call_id)
+    .where(CallAttempt.id == bindparam("attempt"))
+)
+
+
+def read_offer(session: Session, attempt_id: int) -> RungOffer | None:
+    """The offer with this attempt id; None: no such offer."""
+    row = session.connection().execute(_RUNG_OFFER, {"attempt": attempt_id}).first()
+    return None if row is None else RungOffer(*row)
+
+
+# Answering an offer in Core statements built once: the ORM loaded the attempt, its call twice,
+# the counsellor and the call's attempts (eight statements); now the read and three UPDATEs.
+_TAKE_CALL = (
+    update(Call)
+    .where(Call.id == bindparam("call_id"), Call.counsellor_id.is_(None))
+    .values(
+        counsellor_id=bindparam("counsellor"),
+        answered_at=bindparam("now"),
+        outcome=literal(CallOutcome.ANSWERED, Call.__table__.c.outcome.type),
+    )
+)
+_RESULT = CallAttempt.__table__.c.result.type
+# The one who answered: ACCEPTED with their ring time; ringall's others: CANCELED (Twilio hangs
+# up on them now), their ring times after.
+_SETTLE_OFFERS = (
+    update(CallAttempt)
+    .where(
+        CallAttempt.call_id == bindparam("answered_call"),  # not a column's name
+        CallAttempt.result == AttemptResult.RINGING,
+    )
+    .values(
+        result=case(
+            (CallAttempt.id == bindparam("attempt"), literal(AttemptResult.ACCEPTED, _RESULT)),
+            else_=literal(AttemptResult.CANCELED, _RESULT),
+        ),
+        ring_seconds=case(
+            (CallAttempt.id == bindparam("attempt"), bindparam("seconds", type_=Integer)),
+            else_=CallAttempt.ring_seconds,
+        ),
+    )
+    .returning(CallAttempt.id, CallAttempt.counsellor_id, CallAttempt.offered_at)
+)
+_ENDS_OFFER = (
+    update(CallAttempt)
+    .where(CallAttempt.id == bindparam("attempt"), CallAttempt.result == AttemptResult.RINGING)
+    .returning(CallAttempt.counsellor_id)
+)
+_CANCEL_OFFER = _ENDS_OFFER.values(result=literal(AttemptResult.CANCELED, _RESULT))
+_DECLINE_OFFER = _ENDS_OFFER.values(
+    result=literal(AttemptResult.DECLINED, _RESULT), ring_seconds=bindparam("seconds")
+)
+_ON_CALL = (
+    update(Counsellor)
+    .where(Counsellor.id == bindparam("counsellor"))
+    .values(
+        on_call_sid=bindparam("sid"),
+        reserved_for=bindparam("sid"),
+        reserved_until=bindparam("until"),
+    )
+)
+_ANSWERED = _ON_CALL.values(last_answered_at=bindparam("now"))
+
+
+def accept_offer(session: Session, offer: RungOffer, now: datetime) -> bool:
+    """The counsellor pressed 1: the first to do so gets the call (a compare-and-set)."""
+    if not offer.ringing:
         return False
-    attempt.result = AttemptResult.ACCEPTED
-    attempt.ring_seconds = seconds_between(attempt.offered_at, now)
-    counsellor = session.get_one(Counsellor, attempt.counsellor_id)
-    counsellor.last_answered_at = now
-    mark_on_call(session, counsellor.id, call_sid, now)
-    session.refresh(attempt.call)
-    for other in attempt.call.attempts:  # ringall: Twilio hangs up on the others now
-        if other.result == AttemptResult.RINGING:
-            other.result = AttemptResult.CANCELED
-            other.ring_seconds = seconds_between(other.offered_at, now)
-            reservations.release(session, call_sid, [other.counsellor_id])
+    connection = session.connection()
+    values = {"call_id": offer.call_id, "counsellor": offer.counsellor_id, "now": now}
+    if connection.execute(_TAKE_CALL, values).rowcount != 1:  # another took it first
+        if connection.execute(_CANCEL_OFFER, {"attempt": offer.attempt_id}).first() is not None:
+            reservations.release(session, offer.call_sid, [offer.counsellor_id])
+        return False
+    seconds = seconds_between(offer.offered_at, now)
+    values = {"answered_call": offer.call_id, "attempt": offer.attempt_id, "seconds": seconds}
+    others = [
+        row for row in connection.execute(_SETTLE_OFFERS, values) if row[0] != offer.attempt_id
+    ]
+    mark_on_call(session, offer.counsellor_id, offer.call_sid, now, answered=True)
+    if others:  # ringall: Twilio hangs up on the others now
+        rang = [{"attempt": a, "seconds": seconds_between(at, now)} for a, _, at in others]
+        connection.execute(RANG, rang)
+        reservations.release(session, offer.call_sid, [c for _, c, _ in others])
     return True
 
 
-def decline_offer(session: Session, attempt_id: int, now: datetime) -> None:
+def decline_offer(session: Session, offer: RungOffer, now: datetime) -> None:
     """The counsellor (or their voicemail) did not press 1: free for the next caller."""
-    attempt = session.get(CallAttempt, attempt_id)
-    if attempt is not None and attempt.result == AttemptResult.RINGING:
-        attempt.result = AttemptResult.DECLINED
-        attempt.ring_seconds = seconds_between(attempt.offered_at, now)
-        reservations.release(session, attempt.call.call_sid, [attempt.counsellor_id])
+    values = {"attempt": offer.attempt_id, "seconds": seconds_between(offer.offered_at, now)}
+    if session.connection().execute(_DECLINE_OFFER, values).first() is not None:
+        reservations.release(session, offer.call_sid, [offer.counsellor_id])
 
 
-def mark_on_call(session: Session, counsellor_id: int, call_sid: str, now: datetime) -> None:
-    """A counsellor is on a call: no other call rings them until it ends (or its time limit)."""
-    counsellor = session.get_one(Counsellor, counsellor_id)
-    counsellor.on_call_sid = call_sid
-    counsellor.reserved_for = call_sid
-    counsellor.reserved_until = reservations.talking_until(now)
+def mark_on_call(
+    session: Session, counsellor_id: int, call_sid: str, now: datetime, answered: bool = False
+) -> None:
+    """A counsellor is on a call: no other call rings them until it ends (or its time limit).
+    `answered`: they took it from the line's hunt (leastrecent counts from now)."""
+    session.flush()  # changes made so far go first, as before any statement of the ORM's
+    values = {
+        "counsellor": counsellor_id,
+        "sid": call_sid,
+        "until": reservations.talking_until(now),
+    }
+    session.connection().execute(_ANSWERED if answered else _ON_CALL, {**values, "now": now})
+    changed = ["on_call_sid", "reserved_for", "reserved_until", "last_answered_at"]
+    reservations.forget_held(session, [counsellor_id], changed)
 
 
 def choose_for_callback(

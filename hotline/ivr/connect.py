@@ -20,7 +20,7 @@ from hotline.ivr.turn import (
     this_turn,
     voice,
 )
-from hotline.models import AttemptResult, CallAttempt, CallOutcome
+from hotline.models import CallOutcome
 from hotline.routing import Hold, NoOffer
 from hotline.webhooks import twilio_webhook, xml
 
@@ -98,11 +98,11 @@ def dial_done() -> Response:
 @twilio_webhook
 def screen() -> Response:
     """The counsellor's leg: hear the caller's language and press 1 to take the call."""
-    attempt = _attempt()
-    if attempt is None or attempt.result != AttemptResult.RINGING:
+    offer = _offer()
+    if offer is None or not offer.ringing:
         return xml(twiml.hang_up())  # already taken or over
-    lang, caller_lang = _screen_languages(attempt)
-    action = url_for(".screen_answer", attempt=attempt.id, offer=lang)
+    lang, caller_lang = _screen_languages(offer)
+    action = url_for(".screen_answer", attempt=offer.attempt_id, offer=lang)
     return xml(twiml.screen(voice(), lang, caller_lang, action))
 
 
@@ -112,18 +112,18 @@ def screen() -> Response:
 def screen_answer() -> Response:
     """Only "1" takes the call; silence (voicemail) or any other key hangs up this leg."""
     form = TwilioForm.parse()
-    attempt = _attempt()
+    offer = _offer()
     session = get_session()
-    if attempt is None:
+    if offer is None:
         return xml(twiml.hang_up())
-    lang, caller_lang = _screen_languages(attempt)
-    if form.digits == "1" and hunting.accept_offer(session, attempt.id, now()):
+    lang, caller_lang = _screen_languages(offer)
+    if form.digits == "1" and hunting.accept_offer(session, offer, now()):
         session.commit()
         return xml(twiml.bridge(voice(), lang, "screen_accepted"))
     if form.digits not in ("", "1") and may_ask_again():  # a slip of the finger: once more
-        action = again(".screen_answer", attempt=attempt.id, offer=lang)
+        action = again(".screen_answer", attempt=offer.attempt_id, offer=lang)
         return xml(twiml.screen(voice(), lang, caller_lang, action, invalid=True))
-    hunting.decline_offer(session, attempt.id, now())
+    hunting.decline_offer(session, offer, now())
     session.commit()
     return xml(twiml.hang_up())
 
@@ -148,13 +148,13 @@ def after_hunt() -> Response:
     return xml(twiml.reserve_line(voice(), [turn.lang], reserve, turn.line.number))
 
 
-def _screen_languages(attempt: CallAttempt) -> tuple[str, str]:
+def _screen_languages(offer: hunting.RungOffer) -> tuple[str, str]:
     """The language the counsellor was offered the call in, and the caller's."""
-    caller_lang = attempt.call.language or "ru"
+    caller_lang = offer.caller_language or "ru"
     offered_in = request.args.get("offer", "")
     return (offered_in if offered_in in catalog().languages else caller_lang), caller_lang
 
 
-def _attempt() -> CallAttempt | None:
+def _offer() -> hunting.RungOffer | None:
     raw = request.args.get("attempt", "")
-    return get_session().get(CallAttempt, int(raw)) if raw.isdigit() else None
+    return hunting.read_offer(get_session(), int(raw)) if raw.isdigit() else None
