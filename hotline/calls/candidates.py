@@ -92,13 +92,15 @@ def first_free_alike(
     call_id: int | None,
     like: int,
     lost: frozenset[int],
-) -> Select[Any]:
+) -> tuple[Select[Any], dict[str, Any]]:
     """The first, in the strategy's order, of the free counsellors alike to `like` (whom
     another caller's offer took first) but for those `lost`, whose row no other offer is
     taking: to be reserved in the same statement. Callers hunting at the same moment so each
-    take a different one in a single round, instead of all trying the same next one."""
+    take a different one in a single round, instead of all trying the same next one.
+
+    The query (built once for each shape of hunt) and its values."""
     values = {**_values(hunt, line_centre_id, call_id, lost), "like": like}
-    return _alike_query(_shape(hunt, line_centre_id, call_id, lost)).params(values)
+    return _alike_query(_shape(hunt, line_centre_id, call_id, lost)), values
 
 
 def _shape(

@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, case, func, insert, literal, select, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    Update,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, selectinload
 
 from hotline.calls import reservations
@@ -215,39 +227,47 @@ _HUNT_SO_FAR = (
     )
 )
 
+
 # PostgreSQL: an offer's reservation, its RINGING attempts and the call's count in one
 # statement (data-modifying CTEs see each other's RETURNING): two round trips fewer on every
-# offer, the hunt's commonest write. Values: RESERVE_OFFERED's, call_id and started.
-_TAKEN = reservations.RESERVE_OFFERED.cte("taken")
-_RINGING = (
-    insert(CallAttempt)
-    .from_select(
-        ["call_id", "counsellor_id", "offered_at", "result"],
-        select(
-            bindparam("call_id", type_=Integer),
-            _TAKEN.c.id,
-            bindparam("now", type_=CallAttempt.__table__.c.offered_at.type),
-            literal(AttemptResult.RINGING, CallAttempt.__table__.c.result.type),
-        ),
+# offer, the hunt's commonest write.
+def _recorded(reservation: Update) -> Select[Any]:
+    """`reservation` (an UPDATE returning each counsellor taken: id, sealed phone), a RINGING
+    attempt of the call for each taken and the call's count, in one statement: rows of id,
+    sealed phone, attempt id. Values: the reservation's, call_id, now and started."""
+    taken = reservation.cte("taken")
+    ringing = (
+        insert(CallAttempt)
+        .from_select(
+            ["call_id", "counsellor_id", "offered_at", "result"],
+            select(
+                bindparam("call_id", type_=Integer),
+                taken.c.id,
+                bindparam("now", type_=CallAttempt.__table__.c.offered_at.type),
+                literal(AttemptResult.RINGING, CallAttempt.__table__.c.result.type),
+            ),
+        )
+        .returning(CallAttempt.counsellor_id, CallAttempt.id)
+        .cte("ringing")
     )
-    .returning(CallAttempt.counsellor_id, CallAttempt.id)
-    .cte("ringing")
-)
-_COUNTED = (
-    update(Call)
-    .where(Call.id == bindparam("call_id"))
-    .values(
-        attempt_count=Call.attempt_count
-        + select(func.count()).select_from(_TAKEN).scalar_subquery(),
-        hunt_started_at=bindparam("started"),
+    counted = (
+        update(Call)
+        .where(Call.id == bindparam("call_id"))
+        .values(
+            attempt_count=Call.attempt_count
+            + select(func.count()).select_from(taken).scalar_subquery(),
+            hunt_started_at=bindparam("started"),
+        )
+        .cte("counted")
     )
-    .cte("counted")
-)
-_RESERVE_AND_RECORD = (
-    select(_TAKEN.c.id, _TAKEN.c.phone_sealed, _RINGING.c.id)
-    .join_from(_TAKEN, _RINGING, _RINGING.c.counsellor_id == _TAKEN.c.id)
-    .add_cte(_COUNTED)
-)
+    return (
+        select(taken.c.id, taken.c.phone_sealed, ringing.c.id)
+        .join_from(taken, ringing, ringing.c.counsellor_id == taken.c.id)
+        .add_cte(counted)
+    )
+
+
+_RESERVE_AND_RECORD = _recorded(reservations.RESERVE_OFFERED)  # values: ids, holder, until
 
 
 def _if_free(column: Any) -> Select[Any]:
@@ -301,19 +321,47 @@ def _reserve(
 ) -> tuple[dict[int, str], dict[int, int]]:
     """Reserve the offer's counsellors: their sealed phones, and (a call's offer, PostgreSQL)
     the attempts recorded in the same statement, both by counsellor."""
-    connection = session.connection()
-    if recording is None or connection.dialect.name != "postgresql":
+    if recording is None or session.connection().dialect.name != "postgresql":
         return reservations.reserve_for_offer(session, counsellor_ids, holder, until, now), {}
-    values = {
-        "ids": list(counsellor_ids),
-        "holder": holder,
-        "until": until,
-        "now": now,
-        "call_id": recording.call_id,
-        "started": recording.started,
-    }
+    values = {"ids": list(counsellor_ids), "holder": holder, "until": until}
+    return _reserved_and_recorded(session, _RESERVE_AND_RECORD, values, now, recording)
+
+
+def _reserve_chosen(
+    session: Session,
+    chosen: tuple[Select[Any], dict[str, Any]],
+    holder: str,
+    until: datetime,
+    now: datetime,
+    recording: Recording | None,
+) -> tuple[dict[int, str], dict[int, int]]:
+    """Reserve the counsellor `chosen` (a query and its values) selects, as `_reserve` does
+    those named."""
+    query, values = chosen
+    if recording is None or session.connection().dialect.name != "postgresql":
+        return reservations.reserve_chosen(session, query, values, holder, until, now), {}
+    values = {**values, "holder": holder, "until": until}
+    return _reserved_and_recorded(session, _recorded_chosen(query), values, now, recording)
+
+
+@lru_cache(maxsize=64)
+def _recorded_chosen(query: Select[Any]) -> Select[Any]:
+    """`_recorded` around `reserve_chosen`'s UPDATE, built once for each query of the chosen
+    (building it took half a millisecond, more than the round trips it saves)."""
+    return _recorded(reservations.chosen_reservation(query))
+
+
+def _reserved_and_recorded(
+    session: Session,
+    statement: Select[Any],
+    values: dict[str, Any],
+    now: datetime,
+    recording: Recording,
+) -> tuple[dict[int, str], dict[int, int]]:
+    """Run a `_recorded` statement: the sealed phones and attempt ids of those taken."""
+    values = {**values, "now": now, "call_id": recording.call_id, "started": recording.started}
     phones, attempts = {}, {}
-    for counsellor_id, phone, attempt_id in connection.execute(_RESERVE_AND_RECORD, values):
+    for counsellor_id, phone, attempt_id in session.connection().execute(statement, values):
         phones[counsellor_id], attempts[counsellor_id] = phone, attempt_id
     reservations.forget_taken(session, phones)
     return phones, attempts
@@ -372,7 +420,7 @@ def _reserve_offer(
             (taken_first,) = decision.counsellor_ids
             lost.add(taken_first)
             alike = first_free_alike(hunt, line.centre_id, call_id, taken_first, frozenset(lost))
-            phones = reservations.reserve_chosen(session, alike, holder, until, hunt.now)
+            phones, attempts = _reserve_chosen(session, alike, holder, until, hunt.now, recording)
             decision = replace(decision, counsellor_ids=tuple(phones) or decision.counsellor_ids)
         won = tuple(c for c in decision.counsellor_ids if c in phones)  # routing's order
         if won:

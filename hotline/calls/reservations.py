@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BindParameter, CursorResult, Select, bindparam, or_, select, update
+from sqlalchemy import BindParameter, CursorResult, Select, Update, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -37,19 +38,38 @@ def reserve_for_offer(
 
 
 def reserve_chosen(
-    session: Session, chosen: Select[Any], holder: str, until: datetime, now: datetime
+    session: Session,
+    chosen: Select[Any],
+    values: dict[str, Any],
+    holder: str,
+    until: datetime,
+    now: datetime,
 ) -> dict[int, str]:
-    """Take the counsellors `chosen` selects (and locks) for `holder`, each that is still free
-    when its row is updated: the sealed phones of those taken, by id."""
+    """Take the counsellors `chosen` selects (and locks; its `values` bound) for `holder`, each
+    that is still free when its row is updated: the sealed phones of those taken, by id."""
     # Core, not the ORM's bulk update: one round trip and no unit of work; the few counsellors
     # this session may hold are brought up to date below.
     taken = session.connection().execute(
-        update(Counsellor)
-        .where(Counsellor.id.in_(chosen), _free_for(holder, now))
-        .values(reserved_for=holder, reserved_until=until, last_offered_at=now)
-        .returning(Counsellor.id, Counsellor.phone_sealed)
+        chosen_reservation(chosen), {**values, "holder": holder, "until": until, "now": now}
     )
     return _taken(session, taken)
+
+
+@lru_cache(maxsize=64)
+def chosen_reservation(chosen: Select[Any]) -> Update:
+    """The UPDATE of `reserve_chosen`, returning the id and sealed phone of each taken; built
+    once for each query of the chosen (the hunt also runs it inside a larger statement).
+    Values: holder, until, now and those of `chosen`."""
+    return (
+        update(Counsellor)
+        .where(Counsellor.id.in_(chosen), _free_for(bindparam("holder"), bindparam("now")))
+        .values(
+            reserved_for=bindparam("holder"),
+            reserved_until=bindparam("until"),
+            last_offered_at=bindparam("now"),
+        )
+        .returning(Counsellor.id, Counsellor.phone_sealed)
+    )
 
 
 def _taken(session: Session, taken: CursorResult[int, str]) -> dict[int, str]:
