@@ -346,8 +346,8 @@ def _reserve_chosen(
 
 @lru_cache(maxsize=64)
 def _recorded_chosen(query: Select[Any]) -> Select[Any]:
-    """`_recorded` around `reserve_chosen`'s UPDATE, built once for each query of the chosen
-    (building it took half a millisecond, more than the round trips it saves)."""
+    """`_recorded` around `reserve_chosen`'s UPDATE, built once for each query of the chosen:
+    built anew for each offer it took half a millisecond, more than its round trips saved."""
     return _recorded(reservations.chosen_reservation(query))
 
 
