@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.orm import Session
 
-from hotline.calls.candidates import hunt_candidates
+from hotline.calls.candidates import WALK_AT_MOST, hunt_candidates
 from hotline.calls.hunt import roster_states
 from hotline.models import Call, CallAttempt, Centre, Counsellor, DutyOverride, Shift, Strategy
-from hotline.routing import HuntRequest, next_offer
+from hotline.routing import HuntRequest, Offer, next_offer
 
 BISHKEK = ZoneInfo("Asia/Bishkek")
 BEGIN = datetime(2024, 1, 1, 6, 0, tzinfo=UTC)  # a Monday, noon in Bishkek
@@ -74,7 +74,20 @@ def roster(session: Session, rng: random.Random) -> tuple[dict[str, int], list[i
 def test_routing_decides_the_same_from_the_candidates_as_from_the_whole_roster(
     session: Session, seed: int
 ) -> None:
-    rng = random.Random(seed)
+    decides_the_same(session, random.Random(seed), seed, walked_only=False)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_walk_to_the_first_free_decides_as_routing_does_on_the_whole_roster(
+    session: Session, seed: int
+) -> None:
+    """Hunts PostgreSQL answers by walking an index to the first free counsellor when there is
+    one: rrmemory and linear, a national line, the caller's area unknown."""
+    decides_the_same(session, random.Random(100 + seed), seed, walked_only=True)
+
+
+def decides_the_same(session: Session, rng: random.Random, seed: int, walked_only: bool) -> None:
+    """Sixty hunts on a random roster: the candidates' decision is the whole roster's."""
     centres, people = roster(session, rng)
     # Instants just before wrap-ups end too: who will be free in time decides holding.
     ends = [c.wrap_up_until for c in session.query(Counsellor) if c.wrap_up_until is not None]
@@ -85,16 +98,17 @@ def test_routing_decides_the_same_from_the_candidates_as_from_the_whole_roster(
         call = Call(call_sid=f"CA{seed}-{n}", started_at=now)
         session.add(call)
         session.flush()
-        tried = rng.sample(people, rng.randrange(4))
+        tried = rng.sample(people, rng.randrange(20 if walked_only else 4))
         session.add_all(CallAttempt(call_id=call.id, counsellor_id=c) for c in tried)
         session.flush()
-        centre = rng.choice([None, *centres])
+        centre = None if walked_only else rng.choice([None, *centres])
+        walked = [Strategy.RRMEMORY, Strategy.LINEAR]
         hunt = HuntRequest(
-            strategy=rng.choice(list(Strategy)),
+            strategy=rng.choice(walked if walked_only else list(Strategy)),
             language=rng.choice(["ky", "ru", "uz", "en"]),
             fallback_languages=tuple(rng.sample(["ru", "ky", "uz"], rng.randrange(3))),
             line_centre=centre,
-            caller_oblast=rng.choice([None, "mobile", *CENTRES.values()]),
+            caller_oblast=rng.choice([None, "mobile", *([] if walked_only else CENTRES.values())]),
             tried=frozenset(),
             last_offered_on_line=rng.choice([None, *people]),
             started_at=now - timedelta(seconds=rng.randrange(200)),
@@ -111,6 +125,12 @@ def test_routing_decides_the_same_from_the_candidates_as_from_the_whole_roster(
         assert next_offer(hunt_candidates(session, named, line_centre_id, None).states, named) == (
             expected
         )
+        if walked_only:  # counsellors just taken by another caller's offer count as busy
+            lost = frozenset(rng.sample(people, rng.randrange(6)))
+            whole = [replace(s, busy=s.busy or s.id in lost) for s in roster_states(session, now)]
+            shown = hunt_candidates(session, hunt, line_centre_id, call.id, lost)
+            states = [replace(s, busy=s.busy or s.id in lost) for s in shown.states]
+            assert next_offer(states, replace(hunt, tried=shown.tried)) == next_offer(whole, named)
 
 
 def test_of_alike_counsellors_in_wrap_up_the_first_to_be_free_is_the_one_shown(
@@ -146,3 +166,36 @@ def test_of_alike_counsellors_in_wrap_up_the_first_to_be_free_is_the_one_shown(
     shown = hunt_candidates(session, hunt, None, None).states
     assert [s.id for s in shown] == [in_time.id]
     assert next_offer(shown, hunt) == next_offer(roster_states(session, BEGIN), hunt)
+
+
+def test_past_the_walks_reach_the_first_free_is_still_the_one_offered(session: Session) -> None:
+    """More busy counsellors on call than the walk reads before the first free one: the walk
+    gives up and the groups are read; routing offers the same as from the whole roster."""
+    people = [
+        Counsellor(
+            name=f"C{n}",
+            phone_sealed="sealed",
+            phone_pseudonym=f"p{n}",
+            phone_hint="+996***",
+            languages=["ru"],
+            duty=DutyOverride.ON,
+            reserved_until=BEGIN + timedelta(minutes=5) if n < WALK_AT_MOST + 3 else None,
+        )
+        for n in range(WALK_AT_MOST + 5)
+    ]
+    session.add_all(people)
+    session.flush()
+    hunt = HuntRequest(
+        strategy=Strategy.RRMEMORY,
+        language="ru",
+        line_centre=None,
+        caller_oblast=None,
+        tried=frozenset(),
+        last_offered_on_line=people[1].id,
+        started_at=BEGIN,
+        now=BEGIN,
+        shift_zone=BISHKEK,
+    )
+    decision = next_offer(hunt_candidates(session, hunt, None, None).states, hunt)
+    assert decision == next_offer(roster_states(session, BEGIN), hunt)
+    assert isinstance(decision, Offer) and decision.counsellor_ids == (people[WALK_AT_MOST + 3].id,)

@@ -14,6 +14,13 @@ On PostgreSQL, rrmemory, linear and leastrecent find each group's first with a G
 `min` (a hash of the groups, no sort of every candidate: the window's sort was most of the
 query at 1,000), then read the few chosen rows by their ids; SQLite and ringall (ten of each
 group) use the window.
+
+Most hunts need none of that: when someone on call who speaks the caller's own language is
+free, routing offers the first of them in its order, whoever else is on the roster (unless a
+local tier comes first: a centre's line, or a caller whose area is known). For rrmemory and
+linear, whose order an index holds, PostgreSQL walks that index and stops at the first such
+counsellor: a row or two read instead of every counsellor on duty. The groups are read only
+when the walk finds nobody among the first few dozen (everyone busy, in wrap-up or tried).
 """
 
 from __future__ import annotations
@@ -41,6 +48,8 @@ from sqlalchemy import (
     cast,
     false,
     func,
+    literal,
+    literal_column,
     or_,
     select,
     true,
@@ -50,10 +59,22 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from hotline.directory import catchment
 from hotline.models import CallAttempt, Centre, Counsellor, DutyOverride, Shift, Strategy
-from hotline.routing import MAX_NUMBERS_PER_DIAL, CounsellorState, HuntRequest, WeeklyShift
+from hotline.routing import (
+    MAX_NUMBERS_PER_DIAL,
+    MOBILE,
+    CounsellorState,
+    HuntRequest,
+    WeeklyShift,
+)
+
+# LIMIT 1 written into the statement, not bound: a prepared statement's generic plan, not
+# knowing a bound limit, costs its walk as if a tenth of the rows were read, and PostgreSQL
+# then plans the statement afresh on every run (1.7 ms at 1,000 counsellors).
+ONE = literal_column("1", Integer)
 
 # A counsellor's state for this hunt, as the query sorts them into groups.
 TRIED, BUSY, WRAP_UP, FREE = 0, 1, 2, 3
@@ -81,9 +102,13 @@ def hunt_candidates(
     shape = _shape(hunt, line_centre_id, call_id, lost)
     values = _values(hunt, line_centre_id, call_id, lost)
     connection = session.connection()  # Core, not the ORM: plain rows, no entities to track
-    grouped = shape.strategy in GROUPED and connection.dialect.name == "postgresql"
-    query = _grouped_query(shape) if grouped else _query(shape)
-    return _candidates(connection.execute(query, values), hunt.now)
+    if connection.dialect.name != "postgresql" or shape.strategy not in GROUPED:
+        return _candidates(connection.execute(_query(shape), values), hunt.now)
+    if shape.strategy in WALKED and not (shape.centre_line or shape.local_by_area):
+        first_free = _candidates(connection.execute(_walk_query(shape), values), hunt.now)
+        if first_free.states:
+            return first_free
+    return _candidates(connection.execute(_grouped_query(shape), values), hunt.now)
 
 
 def first_free_alike(
@@ -113,6 +138,7 @@ def _shape(
         names_tried=bool(hunt.tried),
         names_lost=bool(lost),
         centre_line=line_centre_id is not None,
+        local_by_area=line_centre_id is None and hunt.caller_oblast not in (None, MOBILE),
         languages=len(hunt.languages),
     )
 
@@ -145,11 +171,21 @@ class Shape:
     names_tried: bool  # the hunt names tried counsellors (a callback's)
     names_lost: bool  # counsellors lost to another caller's offer a moment ago
     centre_line: bool
+    local_by_area: bool  # a national line, the caller's area known: its centres are local
     languages: int
 
 
 # Strategies whose first of a group `min` finds (ringall wants ten of each: the window).
 GROUPED = frozenset({Strategy.RRMEMORY, Strategy.LINEAR, Strategy.LEASTRECENT})
+# Strategies whose order an index holds: the first free found by walking it (leastrecent's idle
+# order changes with every call, and has none).
+WALKED = {
+    Strategy.RRMEMORY: (Counsellor.id,),
+    Strategy.LINEAR: (Counsellor.position, Counsellor.id),
+}
+WALK_AT_MOST = 32
+"""Counsellors on call of the caller's language a walk reads before it gives up (everyone busy,
+say) and the groups are read instead: a busy line pays a few dozen rows for it, not the roster."""
 
 
 @lru_cache(maxsize=128)
@@ -205,6 +241,57 @@ def _query(shape: Shape) -> Executable:
 
 
 @lru_cache(maxsize=128)
+def _walk_query(shape: Shape) -> Executable:
+    """PostgreSQL, rrmemory and linear, no local tier: the first free counsellor on call who
+    speaks the caller's own language, found by walking the strategy's index, or no row. (Two
+    statements, not one: psycopg parses a statement longer than 4 kB afresh on every run.)"""
+    found = select(_first_free(shape).cte("first_free")).scalar_subquery()
+    return _rows_of(found, literal(FREE))
+
+
+def _first_free(shape: Shape) -> Select[Any]:
+    """The first free, untried counsellor on call who speaks the caller's own language, in the
+    strategy's order, if among the first WALK_AT_MOST on call: whoever else is on the roster,
+    routing offers them (a hunt with a local tier, which routing tries first, does not walk)."""
+    walked = _walked(shape)
+    order = [walked.c.wrapped, *(walked.c[column.key] for column in WALKED[shape.strategy])]
+    return select(walked.c.id).where(walked.c.free).order_by(*order).limit(ONE)
+
+
+def _walked(shape: Shape) -> Subquery:
+    """The first WALK_AT_MOST counsellors on call who speak the caller's own language, in the
+    strategy's order, each with whether they are free and untried (rrmemory's order: after the
+    last one offered, then round again from the top, `wrapped`)."""
+    now: BindParameter[datetime] = bindparam("now")
+    free = and_(
+        or_(Counsellor.reserved_until.is_(None), Counsellor.reserved_until <= now),
+        or_(Counsellor.wrap_up_until.is_(None), Counsellor.wrap_up_until <= now),
+        ~_tried_in(shape),
+        Counsellor.id.not_in(bindparam("lost", expanding=True)) if shape.names_lost else true(),
+    )
+    on_call = select(Counsellor.id, Counsellor.position, free.label("free")).where(
+        *_reach(shape, _speaks_by_position, own_language_only=True),
+        # Looked up for each counsellor walked (a few), not hashed for everyone on shift.
+        or_(Counsellor.duty == DutyOverride.ON, _covering(Counsellor.id).exists()),
+    )
+    at_most = literal_column(str(WALK_AT_MOST), Integer)
+    order = WALKED[shape.strategy]
+    if shape.strategy != Strategy.RRMEMORY or not shape.remembers:
+        walk = on_call.add_columns(false().label("wrapped")).order_by(*order).limit(at_most)
+        return walk.subquery()
+    # Each part one range of the ids' index, read in order and no further than needed.
+    last = select(bindparam("last", type_=Integer)).scalar_subquery()
+    after, wrapped = (
+        on_call.add_columns(literal(wraps).label("wrapped"))
+        .where(Counsellor.id <= last if wraps else Counsellor.id > last)
+        .order_by(*order)
+        .limit(at_most)
+        for wraps in (False, True)
+    )
+    return union_all(after, wrapped).limit(at_most).subquery()
+
+
+@lru_cache(maxsize=128)
 def _grouped_query(shape: Shape) -> Executable:
     """PostgreSQL: each group's first by `min` over a hash of the groups, then those rows."""
     on_shift = Counsellor.id.in_(_covering_ids()).label("on_shift")
@@ -248,13 +335,16 @@ def _grouped_query(shape: Shape) -> Executable:
         .group_by(r.state, r.languages, r.centre_id, r.duty, r.standby, r.on_shift)
         .cte("firsts")
     )
+    # Only whether it was tried is read of the state.
+    return _rows_of(select(firsts.c.id).scalar_subquery(), case((tried, TRIED), else_=FREE))
+
+
+def _rows_of(chosen_ids: ScalarSelect[Any], state: ColumnElement[int]) -> Select[Any]:
+    """What routing reads of the counsellors chosen (their shifts covering now with them)."""
     # An array, not a join: the planner then reads the few chosen by their ids.
-    chosen = func.array(select(firsts.c.id).scalar_subquery())
+    chosen = func.array(chosen_ids)
     return (
-        select(
-            *_routing_columns(languages),
-            case((tried, TRIED), else_=FREE),  # only whether it was tried is read
-        )
+        select(*_routing_columns(cast(Counsellor.languages, String)), state)
         .outerjoin(Centre, Centre.id == Counsellor.centre_id)
         .outerjoin(
             Shift,
@@ -290,7 +380,7 @@ def _alike_query(shape: Shape) -> Select[Any]:
             on_shift == like.id.in_(_covering_ids()),
         )
         .order_by(*_pick_order(shape))
-        .limit(1)
+        .limit(ONE)
         # Only the row taken is locked: `like` is another caller's right now.
         .with_for_update(of=Counsellor, key_share=True, skip_locked=True)
     )
@@ -384,9 +474,13 @@ def _speaks_by_position(stored: ColumnElement[str], language: BindParameter[Any]
     return func.strpos(stored, language) > 0
 
 
-def _reach(shape: Shape, speaks_test: Any = _speaks_by_like) -> list[ColumnElement[bool]]:
-    """Active, not "off", reached by the line and speaking one of the hunt's languages."""
+def _reach(
+    shape: Shape, speaks_test: Any = _speaks_by_like, own_language_only: bool = False
+) -> list[ColumnElement[bool]]:
+    """Active, not "off", reached by the line and speaking one of the hunt's languages (or the
+    caller's own)."""
     speaks = cast(Counsellor.languages, String)
+    languages = 1 if own_language_only else shape.languages
     return [
         Counsellor.active.is_(True),
         or_(Counsellor.duty.is_(None), Counsellor.duty != DutyOverride.OFF),
@@ -398,7 +492,7 @@ def _reach(shape: Shape, speaks_test: Any = _speaks_by_like) -> list[ColumnEleme
         if shape.centre_line
         else true(),
         # The stored JSON list holds one of the languages (codes need no JSON escaping).
-        or_(*(speaks_test(speaks, bindparam(f"language_{n}")) for n in range(shape.languages))),
+        or_(*(speaks_test(speaks, bindparam(f"language_{n}")) for n in range(languages))),
     ]
 
 
@@ -456,6 +550,13 @@ def _state(row: Sequence[Any], now: datetime) -> CounsellorState:
 def _languages(stored: str) -> frozenset[str]:
     """A counsellor's languages from the stored JSON list; few distinct lists exist."""
     return frozenset(json.loads(stored))
+
+
+def _covering(counsellor_id: Any) -> Select[Any]:
+    """The shifts of this counsellor's covering now: probes of the shifts' index. (OFFSET 0:
+    PostgreSQL would otherwise turn an EXISTS of this into a hash of every shift covering now.)"""
+    covering = select(Shift.id).where(Shift.counsellor_id == counsellor_id, _covers())
+    return covering.offset(literal_column("0", Integer))
 
 
 def _covers() -> ColumnElement[bool]:
