@@ -133,6 +133,21 @@ def decides_the_same(session: Session, rng: random.Random, seed: int, walked_onl
             assert next_offer(states, replace(hunt, tried=shown.tried)) == next_offer(whole, named)
 
 
+def national_hunt(last_offered: int | None) -> HuntRequest:
+    """A Russian speaker's hunt on a national rrmemory line at BEGIN, their area unknown."""
+    return HuntRequest(
+        strategy=Strategy.RRMEMORY,
+        language="ru",
+        line_centre=None,
+        caller_oblast=None,
+        tried=frozenset(),
+        last_offered_on_line=last_offered,
+        started_at=BEGIN,
+        now=BEGIN,
+        shift_zone=BISHKEK,
+    )
+
+
 def test_of_alike_counsellors_in_wrap_up_the_first_to_be_free_is_the_one_shown(
     session: Session,
 ) -> None:
@@ -152,17 +167,7 @@ def test_of_alike_counsellors_in_wrap_up_the_first_to_be_free_is_the_one_shown(
     )
     session.add_all([late, in_time])
     session.flush()
-    hunt = HuntRequest(
-        strategy=Strategy.RRMEMORY,
-        language="ru",
-        line_centre=None,
-        caller_oblast=None,
-        tried=frozenset(),
-        last_offered_on_line=None,
-        started_at=BEGIN,
-        now=BEGIN,
-        shift_zone=BISHKEK,
-    )
+    hunt = national_hunt(last_offered=None)
     shown = hunt_candidates(session, hunt, None, None).states
     assert [s.id for s in shown] == [in_time.id]
     assert next_offer(shown, hunt) == next_offer(roster_states(session, BEGIN), hunt)
@@ -185,17 +190,7 @@ def test_past_the_walks_reach_the_first_free_is_still_the_one_offered(session: S
     ]
     session.add_all(people)
     session.flush()
-    hunt = HuntRequest(
-        strategy=Strategy.RRMEMORY,
-        language="ru",
-        line_centre=None,
-        caller_oblast=None,
-        tried=frozenset(),
-        last_offered_on_line=people[1].id,
-        started_at=BEGIN,
-        now=BEGIN,
-        shift_zone=BISHKEK,
-    )
+    hunt = national_hunt(last_offered=people[1].id)
     decision = next_offer(hunt_candidates(session, hunt, None, None).states, hunt)
     assert decision == next_offer(roster_states(session, BEGIN), hunt)
     assert isinstance(decision, Offer) and decision.counsellor_ids == (people[WALK_AT_MOST + 3].id,)

@@ -104,7 +104,9 @@ def hunt_candidates(
     connection = session.connection()  # Core, not the ORM: plain rows, no entities to track
     if connection.dialect.name != "postgresql" or shape.strategy not in GROUPED:
         return _candidates(connection.execute(_query(shape), values), hunt.now)
-    if shape.strategy in WALKED and not (shape.centre_line or shape.local_by_area):
+    # Not after a lost race: the groups show who is next of those alike, and each list of the
+    # lost would be one more statement to prepare (under load, slower than the groups).
+    if shape.strategy in WALKED and not (shape.centre_line or shape.local_by_area or lost):
         first_free = _candidates(connection.execute(_walk_query(shape), values), hunt.now)
         if first_free.states:
             return first_free
@@ -267,7 +269,6 @@ def _walked(shape: Shape) -> Subquery:
         or_(Counsellor.reserved_until.is_(None), Counsellor.reserved_until <= now),
         or_(Counsellor.wrap_up_until.is_(None), Counsellor.wrap_up_until <= now),
         ~_tried_in(shape),
-        Counsellor.id.not_in(bindparam("lost", expanding=True)) if shape.names_lost else true(),
     )
     on_call = select(Counsellor.id, Counsellor.position, free.label("free")).where(
         *_reach(shape, _speaks_by_position, own_language_only=True),
