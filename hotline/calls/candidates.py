@@ -17,9 +17,10 @@ group) use the window.
 
 Most hunts need none of that: when someone on call who speaks the caller's own language is
 free, routing offers the first of them in its order, whoever else is on the roster (unless a
-local tier comes first: a centre's line, or a caller whose area is known). For rrmemory and
-linear, whose order an index holds, PostgreSQL walks that index and stops at the first such
-counsellor: a row or two read instead of every counsellor on duty. The groups are read only
+local tier comes first: a centre's line, or a caller whose area is known). For rrmemory,
+PostgreSQL walks the ids' index in its order and stops at the first such counsellor: a row or
+two read instead of every counsellor on duty (linear, with no index of its order, sorts only
+its first few dozen). The groups are read only
 when the walk finds nobody among the first few dozen (everyone busy, in wrap-up or tried).
 """
 
@@ -179,8 +180,8 @@ class Shape:
 
 # Strategies whose first of a group `min` finds (ringall wants ten of each: the window).
 GROUPED = frozenset({Strategy.RRMEMORY, Strategy.LINEAR, Strategy.LEASTRECENT})
-# Strategies whose order an index holds: the first free found by walking it (leastrecent's idle
-# order changes with every call, and has none).
+# Strategies whose first free is found by walking their order: rrmemory's is the ids' index;
+# linear's is sorted, a top few of those on call (leastrecent's changes with every call).
 WALKED = {
     Strategy.RRMEMORY: (Counsellor.id,),
     Strategy.LINEAR: (Counsellor.position, Counsellor.id),
@@ -245,7 +246,7 @@ def _query(shape: Shape) -> Executable:
 @lru_cache(maxsize=128)
 def _walk_query(shape: Shape) -> Executable:
     """PostgreSQL, rrmemory and linear, no local tier: the first free counsellor on call who
-    speaks the caller's own language, found by walking the strategy's index, or no row. (Two
+    speaks the caller's own language, found by walking the strategy's order, or no row. (Two
     statements, not one: psycopg parses a statement longer than 4 kB afresh on every run.)"""
     found = select(_first_free(shape).cte("first_free")).scalar_subquery()
     return _rows_of(found, literal(FREE))
