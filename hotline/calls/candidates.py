@@ -20,8 +20,8 @@ free, routing offers the first of them in its order, whoever else is on the rost
 local tier comes first: a centre's line, or a caller whose area is known). For rrmemory,
 PostgreSQL walks the ids' index in its order and stops at the first such counsellor: a row or
 two read instead of every counsellor on duty (linear, with no index of its order, sorts only
-its first few dozen). The groups are read only
-when the walk finds nobody among the first few dozen (everyone busy, in wrap-up or tried).
+its first few dozen). The groups are read only when the walk finds nobody among the first
+few dozen (everyone busy, in wrap-up or tried).
 """
 
 from __future__ import annotations
@@ -265,12 +265,7 @@ def _walked(shape: Shape) -> Subquery:
     """The first WALK_AT_MOST counsellors on call who speak the caller's own language, in the
     strategy's order, each with whether they are free and untried (rrmemory's order: after the
     last one offered, then round again from the top, `wrapped`)."""
-    now: BindParameter[datetime] = bindparam("now")
-    free = and_(
-        or_(Counsellor.reserved_until.is_(None), Counsellor.reserved_until <= now),
-        or_(Counsellor.wrap_up_until.is_(None), Counsellor.wrap_up_until <= now),
-        ~_tried_in(shape),
-    )
+    free = and_(*_free_now(), ~_tried_in(shape))
     on_call = select(Counsellor.id, Counsellor.position, free.label("free")).where(
         *_reach(shape, _speaks_by_position, own_language_only=True),
         # Looked up for each counsellor walked (a few), not hashed for everyone on shift.
@@ -373,8 +368,7 @@ def _alike_query(shape: Shape) -> Select[Any]:
             *_reach(shape),
             ~_tried_in(shape),  # attempts name a counsellor always: no NULL in the NOT IN
             Counsellor.id.not_in(bindparam("lost", expanding=True)),
-            or_(Counsellor.reserved_until.is_(None), Counsellor.reserved_until <= bindparam("now")),
-            or_(Counsellor.wrap_up_until.is_(None), Counsellor.wrap_up_until <= bindparam("now")),
+            *_free_now(),
             cast(Counsellor.languages, String) == cast(like.languages, String),
             Counsellor.centre_id.is_not_distinct_from(like.centre_id),
             Counsellor.duty.is_not_distinct_from(like.duty),
@@ -495,6 +489,15 @@ def _reach(
         else true(),
         # The stored JSON list holds one of the languages (codes need no JSON escaping).
         or_(*(speaks_test(speaks, bindparam(f"language_{n}")) for n in range(languages))),
+    ]
+
+
+def _free_now() -> list[ColumnElement[bool]]:
+    """Neither reserved for a call nor in wrap-up at `now` (bound): `CounsellorState.is_free`."""
+    now: BindParameter[datetime] = bindparam("now")
+    return [
+        or_(Counsellor.reserved_until.is_(None), Counsellor.reserved_until <= now),
+        or_(Counsellor.wrap_up_until.is_(None), Counsellor.wrap_up_until <= now),
     ]
 
 
