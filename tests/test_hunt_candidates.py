@@ -81,8 +81,8 @@ def test_routing_decides_the_same_from_the_candidates_as_from_the_whole_roster(
 def test_the_walk_to_the_first_free_decides_as_routing_does_on_the_whole_roster(
     session: Session, seed: int
 ) -> None:
-    """Hunts PostgreSQL answers by walking an index to the first free counsellor when there is
-    one: rrmemory and linear, a national line, the caller's area unknown."""
+    """Hunts PostgreSQL answers by walking the strategy's order to the first free counsellor when
+    there is one: rrmemory and linear, a national line, the caller's area unknown."""
     decides_the_same(session, random.Random(100 + seed), seed, walked_only=True)
 
 
