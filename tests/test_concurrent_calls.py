@@ -13,11 +13,19 @@ from collections.abc import Mapping
 
 import pytest
 from flask import Flask
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, event, func, select, text, update
 from sqlalchemy.orm import Session
 
 from hotline.db import engine
-from hotline.models import AttemptResult, Call, CallAttempt, CallOutcome, Counsellor, Strategy
+from hotline.models import (
+    AttemptResult,
+    Call,
+    CallAttempt,
+    CallOutcome,
+    Counsellor,
+    Line,
+    Strategy,
+)
 from hotline.simulator import (
     CallRecord,
     Event,
@@ -177,3 +185,77 @@ def test_a_caller_whose_counsellors_other_offers_keep_taking_holds_a_turn(
     dialled = [leg.number for e in record.events(EventKind.DIAL) for leg in e.legs]
     assert dialled == [COUNSELLORS["Aigul"]]  # first again: rrmemory's memory did not move
     assert [e.number for e in record.events(EventKind.CONNECTED)] == [COUNSELLORS["Aigul"]]
+
+
+def the_lines_memory(bound: Engine) -> str | None:
+    """Whom rrmemory's memory of the line names, as committed."""
+    with bound.connect() as connection:
+        remembered = connection.scalar(
+            select(Counsellor.name).join(Line, Line.last_offered_counsellor_id == Counsellor.id)
+        )
+    return remembered
+
+
+def test_an_offer_that_finds_the_line_held_by_another_rings_and_leaves_the_memory_to_it(
+    alike_counsellors: Engine, emulator: TwilioEmulator
+) -> None:
+    """Another caller's offer holds the line's row (not yet committed): this caller rings the
+    first counsellor at once, never waiting for that offer, and leaves the memory alone."""
+    with alike_counsellors.connect() as other_offer:
+        other_offer.execute(update(Line).values(max_wait_seconds=Line.max_wait_seconds))
+        record = emulator.call(CALLERS[0], LINE, keys=["2", "1"])
+        other_offer.rollback()
+
+    dialled = [leg.number for e in record.events(EventKind.DIAL) for leg in e.legs]
+    assert dialled == [COUNSELLORS["Aigul"]]
+    assert not [e for e in record.events(EventKind.PLAY) if "hold" in e.text]
+    assert the_lines_memory(alike_counsellors) is None  # as the other offer would leave it
+
+
+def test_an_offer_that_finds_the_memory_moved_since_it_looked_follows_it(
+    alike_counsellors: Engine, emulator: TwilioEmulator
+) -> None:
+    """Between this hunt's reading of the candidates and its reservation, another caller's
+    offer rings Cholpon and moves the memory to her (committed): this caller is offered the
+    one after Cholpon, Aigul (round from the top), not the Bakyt it would have been next to
+    its stale view. Nothing is reserved or recorded for whom the stale view chose."""
+    other_offer_done = threading.Event()
+
+    def other_offer_moves_the_memory(connection: Connection, *_: object) -> None:
+        if other_offer_done.is_set():
+            return
+        other_offer_done.set()  # before its own statements, which pass through here too
+        with alike_counsellors.begin() as other:
+            cholpon = other.scalar(select(Counsellor.id).where(Counsellor.name == "Cholpon"))
+            other.execute(update(Line).values(last_offered_counsellor_id=cholpon))
+            other.execute(
+                update(Counsellor)
+                .where(Counsellor.id == cholpon)
+                .values(reserved_for="CA-other", reserved_until=func.now() + text("'1 hour'"))
+            )
+
+    def before_the_reservation(
+        connection: Connection, cursor: object, statement: str, *_: object
+    ) -> None:
+        if "UPDATE counsellor SET reserved_for" in statement and "line_free" in statement:
+            other_offer_moves_the_memory(connection)
+
+    event.listen(alike_counsellors, "before_cursor_execute", before_the_reservation)
+    try:
+        record = emulator.call(CALLERS[0], LINE, keys=["2", "1"])
+    finally:
+        event.remove(alike_counsellors, "before_cursor_execute", before_the_reservation)
+
+    assert other_offer_done.is_set()
+    dialled = [leg.number for e in record.events(EventKind.DIAL) for leg in e.legs]
+    assert dialled == [COUNSELLORS["Aigul"]]
+    with alike_counsellors.connect() as connection:
+        offered = connection.scalars(
+            select(Counsellor.name).join(CallAttempt).order_by(CallAttempt.id)
+        ).all()
+        reserved = connection.scalars(
+            select(Counsellor.name).where(Counsellor.reserved_for.is_not(None))
+        ).all()
+    assert offered == ["Aigul"]
+    assert sorted(reserved) == ["Cholpon"]  # the other offer's; Aigul's ended with the call
+    assert the_lines_memory(alike_counsellors) == "Aigul"

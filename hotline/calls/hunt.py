@@ -8,15 +8,18 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     Integer,
     Select,
     Update,
     bindparam,
     case,
+    exists,
     func,
     insert,
     literal,
     select,
+    true,
     update,
 )
 from sqlalchemy.orm import Session, selectinload
@@ -235,6 +238,17 @@ def _recorded(reservation: Update) -> Select[Any]:
     """`reservation` (an UPDATE returning each counsellor taken: id, sealed phone), a RINGING
     attempt of the call for each taken and the call's count, in one statement: rows of id,
     sealed phone, attempt id. Values: the reservation's, call_id, now and started."""
+    taken, ringing, counted = _offer_parts(reservation)
+    return (
+        select(taken.c.id, taken.c.phone_sealed, ringing.c.id)
+        .join_from(taken, ringing, ringing.c.counsellor_id == taken.c.id)
+        .add_cte(counted)
+    )
+
+
+def _offer_parts(reservation: Update) -> tuple[CTE, CTE, CTE]:
+    """`_recorded`'s parts: the counsellors taken, their attempts (counsellor_id, id) and the
+    call's count."""
     taken = reservation.cte("taken")
     ringing = (
         insert(CallAttempt)
@@ -260,22 +274,18 @@ def _recorded(reservation: Update) -> Select[Any]:
         )
         .cte("counted")
     )
-    return (
-        select(taken.c.id, taken.c.phone_sealed, ringing.c.id)
-        .join_from(taken, ringing, ringing.c.counsellor_id == taken.c.id)
-        .add_cte(counted)
-    )
+    return taken, ringing, counted
 
 
 _RESERVE_AND_RECORD = _recorded(reservations.RESERVE_OFFERED)  # values: ids, holder, until
 
 
-def _if_free(column: Any) -> Select[Any]:
-    """The line's `column`, its row locked for this transaction unless another holds it: then
+def _if_free(*columns: Any) -> Select[Any]:
+    """The line's `columns`, its row locked for this transaction unless another holds it: then
     no row, at once (SQLite, one writer at a time, has no row locks)."""
     return (
-        select(column)
-        .where(Line.id == bindparam("line_id"))
+        select(*columns)
+        .where(Line.id == bindparam("line"))
         .with_for_update(key_share=True, skip_locked=True)
     )
 
@@ -284,7 +294,7 @@ _LINE_IF_FREE = _if_free(Line.id)
 _MEMORY_IF_FREE = _if_free(Line.last_offered_counsellor_id)
 _REMEMBER = (
     update(Line)
-    .where(Line.id == bindparam("line_id"))
+    .where(Line.id == bindparam("line"))
     .values(last_offered_counsellor_id=bindparam("remembered"))
 )
 # rrmemory's memory moves only if no other offer moved it since it was read ("was"), and only
@@ -293,6 +303,38 @@ _REMEMBER_IF_UNMOVED = _REMEMBER.where(
     Line.last_offered_counsellor_id.is_not_distinct_from(bindparam("was")),
     Line.id.in_(_LINE_IF_FREE),
 )
+
+
+def _remembered_and_recorded() -> Select[Any]:
+    """PostgreSQL, a call's first reservation: `_REMEMBER_IF_UNMOVED` and `_RESERVE_AND_RECORD`
+    in one statement, one round trip fewer on every offer. The counsellors are taken unless
+    another offer moved the memory since the candidates were read (then the line's row is
+    locked, nothing taken, and the hunt sees the memory anew); a line another offer holds
+    leaves the memory to it, and the counsellors are taken all the same. One row, then one
+    for each counsellor taken after the first: whether this statement holds the line's row,
+    the memory as it found it, and of each taken its id, sealed phone and attempt id (NULLs
+    when none was). Values: `_RESERVE_AND_RECORD`'s, line, was and remembered."""
+    line = _if_free(Line.id, Line.last_offered_counsellor_id.label("memory")).cte("line_free")
+    moved = exists().where(line.c.memory.is_distinct_from(bindparam("was")))
+    remembered = (
+        update(Line)
+        .where(Line.id == line.c.id, line.c.memory.is_not_distinct_from(bindparam("was")))
+        .values(last_offered_counsellor_id=bindparam("remembered"))
+        .cte("remembered")  # run for its effect: a WITH's UPDATE runs though nothing reads it
+    )
+    taken, ringing, counted = _offer_parts(reservations.RESERVE_OFFERED.where(~moved))
+    found = select(
+        func.count(line.c.id).label("held"), func.max(line.c.memory).label("memory")
+    ).subquery("found")  # one row, also when another offer holds the line
+    rung = taken.join(ringing, ringing.c.counsellor_id == taken.c.id)
+    return (
+        select(found.c.held, found.c.memory, taken.c.id, taken.c.phone_sealed, ringing.c.id)
+        .select_from(found.outerjoin(rung, true()))
+        .add_cte(counted, remembered)
+    )
+
+
+_REMEMBER_RESERVE_AND_RECORD = _remembered_and_recorded()
 
 
 def _record_offer(
@@ -394,8 +436,17 @@ def _reserve_offer(
     # and is of the weaker kind, so calls being logged against the line are not held either.
     remembered: int | None = decision.counsellor_ids[-1]
     holds_line = True
-    if not _remember_if_unmoved(session, line, remembered, hunt.last_offered_on_line):
-        locked = session.connection().execute(_MEMORY_IF_FREE, {"line_id": line.id}).first()
+    first: Reservation | None = None  # made for this decision with the memory's move
+    if recording is not None and session.connection().dialect.name == "postgresql":
+        holds_line, memory, first = _remember_and_reserve(
+            session, line, hunt, decision, holder, recording
+        )
+        if holds_line and memory != hunt.last_offered_on_line:  # moved first by another offer
+            remembered, first = memory, None
+            hunt = replace(hunt, last_offered_on_line=remembered)
+            candidates = hunt_candidates(session, hunt, line.centre_id, call_id)
+    elif not _remember_if_unmoved(session, line, remembered, hunt.last_offered_on_line):
+        locked = session.connection().execute(_MEMORY_IF_FREE, {"line": line.id}).first()
         if locked is None:  # another offer has the line: go ahead, leave the memory to it
             holds_line = False
         else:  # another offer moved the memory first: see it
@@ -411,9 +462,12 @@ def _reserve_offer(
         if not isinstance(decision, Offer):
             break
         until = reservations.ringing_until(hunt.now, decision.ring_timeout)
-        phones, attempts = _reserve(
-            session, decision.counsellor_ids, holder, until, hunt.now, recording
-        )
+        if first is not None:  # the same candidates and hunt: the same decision, reserved
+            (phones, attempts), first = first, None
+        else:
+            phones, attempts = _reserve(
+                session, decision.counsellor_ids, holder, until, hunt.now, recording
+            )
         if not phones and len(decision.counsellor_ids) == 1:
             # Callers hunting this same moment all tried the one routing shows first: take the
             # first of those alike who is free and whose row no other offer is taking.
@@ -435,6 +489,42 @@ def _reserve_offer(
     return decision, {}, {}
 
 
+Reservation = tuple[dict[int, str], dict[int, int]]
+"""The counsellors an offer took: their sealed phones and their attempts' ids, by id."""
+
+
+def _remember_and_reserve(
+    session: Session,
+    line: HuntingLine,
+    hunt: HuntRequest,
+    decision: Offer,
+    holder: str,
+    recording: Recording,
+) -> tuple[bool, int | None, Reservation]:
+    """Move the memory to the offer's last and reserve its counsellors, in one statement
+    (`_REMEMBER_RESERVE_AND_RECORD`): whether this offer holds the line's row, the memory as
+    found, and what was taken (nothing if the memory had moved)."""
+    values = {
+        "line": line.id,  # not "line_id": a column of the call this statement counts on
+        "was": hunt.last_offered_on_line,
+        "remembered": decision.counsellor_ids[-1],
+        "ids": list(decision.counsellor_ids),
+        "holder": holder,
+        "until": reservations.ringing_until(hunt.now, decision.ring_timeout),
+        "now": hunt.now,
+        "call_id": recording.call_id,
+        "started": recording.started,
+    }
+    rows = session.connection().execute(_REMEMBER_RESERVE_AND_RECORD, values).all()
+    phones, attempts = {}, {}
+    for _, _, counsellor_id, phone, attempt_id in rows:
+        if counsellor_id is not None:
+            phones[counsellor_id], attempts[counsellor_id] = phone, attempt_id
+    reservations.forget_taken(session, phones)
+    held, memory = rows[0][0], rows[0][1]
+    return held == 1, memory, (phones, attempts)
+
+
 def _remember(session: Session, line: HuntingLine, counsellor_id: int | None) -> None:
     """Set rrmemory's memory of the line (which also locks the line's row till the commit)."""
     _set_memory(session, line, _REMEMBER, {"remembered": counsellor_id})
@@ -453,7 +543,7 @@ def _set_memory(
     session: Session, line: HuntingLine, statement: Any, values: dict[str, Any]
 ) -> bool:
     """Run one of the memory's UPDATEs: whether it changed the line."""
-    moved = session.connection().execute(statement, {"line_id": line.id, **values})
+    moved = session.connection().execute(statement, {"line": line.id, **values})
     return bool(moved.rowcount == 1)
 
 
