@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    Connection,
     Integer,
     Select,
     String,
@@ -132,12 +133,11 @@ _NEW_CALL = select(
 
 
 def open_new_call(
-    session: Session, number: str | None, caller: CallerId, call_sid: str, now: datetime
+    connection: Connection, number: str | None, caller: CallerId, call_sid: str, now: datetime
 ) -> Arrival | None:
     """Record a new call to line `number` and read what answering it needs, in one statement.
     None when nothing was recorded: no such line, a CallSid recorded already, or SQLite (no
     INSERT inside a WITH); `arrival` and `open_call` then tell which, in two."""
-    connection = session.connection()
     if not number or connection.dialect.name != "postgresql":
         return None
     values = {
@@ -229,7 +229,7 @@ class Heard:
     line_number: str
 
 
-def record_menu_step(session: Session, call_sid: str, step: MenuStep) -> Heard | None:
+def record_menu_step(connection: Connection, call_sid: str, step: MenuStep) -> Heard | None:
     """Record a menu step in one UPDATE that reads back the languages (no load of the call
     and its line, no unit of work): None for a call we have no record of."""
     values = {
@@ -239,7 +239,7 @@ def record_menu_step(session: Session, call_sid: str, step: MenuStep) -> Heard |
         "chosen": step.language,
         "line_language": step.line_language,
     }
-    row = session.connection().execute(_MENU_STEP, values).first()
+    row = connection.execute(_MENU_STEP, values).first()
     return None if row is None else Heard(*row)
 
 

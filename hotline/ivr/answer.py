@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from hotline.calls import ending, log
 from hotline.calls.log import Heard, MenuStep
-from hotline.db import each_statement_commits, get_session
+from hotline.db import each_statement_commits, get_session, statements_alone
 from hotline.extensions import default_region, get_keyring, now, setting
 from hotline.ivr import safety, twiml
 from hotline.ivr.prompts import audio_content_type
@@ -42,17 +42,18 @@ MAIN_MENU = {
 def incoming() -> Response:
     """A new call: record it, turn away a blocked caller, offer the languages."""
     form = TwilioForm.parse()
-    session = each_statement_commits()  # its writes: one INSERT (and a retry's UPDATE)
     caller = log.identify_caller(get_keyring(), form.from_, default_region())
     at = now()
-    arrived = log.open_new_call(session, form.to, caller, form.call_sid, at)  # the usual case
+    with statements_alone() as connection:  # the usual case: one INSERT that reads back
+        arrived = log.open_new_call(connection, form.to, caller, form.call_sid, at)
     if arrived is None:  # no line of ours, Twilio retrying a call already recorded, or SQLite
+        session = each_statement_commits()  # its writes: an INSERT or a retry's UPDATE
         arrived = log.arrival(session, form.to, caller, form.call_sid, at)
         if arrived is None:
             return _not_a_line(form.to)
         log.open_call(session, form.call_sid, arrived.line_id, caller, at, arrived.blocked)
+        session.commit()
     remember_line(arrived.line_number)
-    session.commit()
     if arrived.blocked:
         return xml(twiml.say_and_hang_up(voice(), arrived.line_language, ["blocked"]))
     order = catalog().languages
@@ -121,12 +122,12 @@ def menu() -> Response:
 
 
 def menu_step(form: TwilioForm, step: MenuStep) -> Heard:
-    """Record this request's menu step (one UPDATE, committed); what the next prompt needs."""
-    session = each_statement_commits()
-    heard = log.record_menu_step(session, form.call_sid, step)
+    """Record this request's menu step (one UPDATE, standing alone); what the next prompt
+    needs."""
+    with statements_alone() as connection:
+        heard = log.record_menu_step(connection, form.call_sid, step)
     if heard is None:
         raise LookupError("a voice webhook for a call we have no record of")
-    session.commit()
     remember_line(heard.line_number)
     return heard
 
