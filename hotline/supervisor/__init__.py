@@ -102,6 +102,7 @@ def init_app(app: Flask) -> None:
     register_writer(app.extensions, alerts.WRITER, alerts.write_cover_gaps)
     app.register_blueprint(bp)
     app.after_request(security.protect)
+    app.session_interface = security.ConsoleCookie()
 
 
 __all__ = ["bp", "init_app"]
