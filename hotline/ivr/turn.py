@@ -18,6 +18,7 @@ from hotline.models import Call, Line
 from hotline.privacy import is_e164
 
 CATALOG = "hotline.prompts"
+VOICE = "hotline.voice"
 LINES_SEEN = "hotline.lines_seen"
 MENU_TURNS = 2
 """A menu is heard at most this many times without a valid key; then the call moves on."""
@@ -133,6 +134,7 @@ def init_app(app: Flask) -> None:
     """Load the prompt catalog once (not the directory file: centres come from the database)."""
     config_dir = Path(app.config["HOTLINE_CONFIG_DIR"])
     app.extensions[CATALOG] = PromptCatalog.load(config_dir, with_directory=False)
+    app.extensions[VOICE] = Voice(app.extensions[CATALOG], _audio_url)
     app.extensions[LINES_SEEN] = set()
 
 
@@ -143,7 +145,10 @@ def catalog() -> PromptCatalog:
 
 
 def voice() -> Voice:
-    """Speaks the catalog's prompts, audio served by this app."""
-    return Voice(
-        catalog(), lambda lang, name: url_for("ivr.answer.prompt_audio", lang=lang, name=name)
-    )
+    """Speaks the catalog's prompts, audio served by this app (one voice for each app)."""
+    made: Voice = current_app.extensions[VOICE]
+    return made
+
+
+def _audio_url(lang: str, name: str) -> str:
+    return url_for("ivr.answer.prompt_audio", lang=lang, name=name)
