@@ -51,9 +51,9 @@ def gather(action: str, *, digits: int = 1) -> Gather:
     )
 
 
-# The menus and the step to the next URL are the same documents call after call: each is built
-# once (for each voice, languages and action), as building one with the twilio library cost a
-# tenth of the webhook's time.
+# The menus, a turn on hold and the step to the next URL are the same documents call after
+# call: each is built once (for each voice, languages and action), as building one with the
+# twilio library cost a tenth of the webhook's time.
 _BUILT_AT_MOST = 512
 
 
@@ -202,6 +202,11 @@ def ring_counsellors(
 
 def hold(voice: Voice, lang: str, keys: Sequence[str], music: str | None, then: str) -> str:
     """A holding caller: prompts, then music (or a short pause), then ask again at `then`."""
+    return _hold(voice, lang, tuple(keys), music, then)
+
+
+@lru_cache(maxsize=_BUILT_AT_MOST)
+def _hold(voice: Voice, lang: str, keys: tuple[str, ...], music: str | None, then: str) -> str:
     response = VoiceResponse()
     for key in keys:
         voice.speak(response, lang, key)
