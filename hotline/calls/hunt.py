@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from functools import lru_cache
@@ -218,6 +219,10 @@ class Recording:
     started: datetime  # when the call's hunt began
 
 
+Reservation = tuple[dict[int, str], dict[int, int]]
+"""The counsellors an offer took: their sealed phones and their attempts' ids, by id."""
+
+
 # The statements of every offer, built once, values bound (building them cost more than
 # running them).
 _ATTEMPTS = insert(CallAttempt).returning(CallAttempt.counsellor_id, CallAttempt.id)
@@ -310,10 +315,10 @@ def _remembered_and_recorded() -> Select[Any]:
     in one statement, one round trip fewer on every offer. The counsellors are taken unless
     another offer moved the memory since the candidates were read (then the line's row is
     locked, nothing taken, and the hunt sees the memory anew); a line another offer holds
-    leaves the memory to it, and the counsellors are taken all the same. One row, then one
-    for each counsellor taken after the first: whether this statement holds the line's row,
-    the memory as it found it, and of each taken its id, sealed phone and attempt id (NULLs
-    when none was). Values: `_RESERVE_AND_RECORD`'s, line, was and remembered."""
+    leaves the memory to it, and the counsellors are taken all the same. A row for each
+    counsellor taken, or one if none was: whether this statement holds the line's row, the
+    memory as it found it, then the taken's id, sealed phone and attempt id (NULLs if none).
+    Values: `_RESERVE_AND_RECORD`'s, line, was and remembered."""
     line = _if_free(Line.id, Line.last_offered_counsellor_id.label("memory")).cte("line_free")
     moved = exists().where(line.c.memory.is_distinct_from(bindparam("was")))
     remembered = (
@@ -360,7 +365,7 @@ def _reserve(
     until: datetime,
     now: datetime,
     recording: Recording | None,
-) -> tuple[dict[int, str], dict[int, int]]:
+) -> Reservation:
     """Reserve the offer's counsellors: their sealed phones, and (a call's offer, PostgreSQL)
     the attempts recorded in the same statement, both by counsellor."""
     if recording is None or session.connection().dialect.name != "postgresql":
@@ -376,7 +381,7 @@ def _reserve_chosen(
     until: datetime,
     now: datetime,
     recording: Recording | None,
-) -> tuple[dict[int, str], dict[int, int]]:
+) -> Reservation:
     """Reserve the counsellor `chosen` (a query and its values) selects, as `_reserve` does
     those named."""
     query, values = chosen
@@ -399,12 +404,21 @@ def _reserved_and_recorded(
     values: dict[str, Any],
     now: datetime,
     recording: Recording,
-) -> tuple[dict[int, str], dict[int, int]]:
+) -> Reservation:
     """Run a `_recorded` statement: the sealed phones and attempt ids of those taken."""
     values = {**values, "now": now, "call_id": recording.call_id, "started": recording.started}
+    return _reservation(session, session.connection().execute(statement, values))
+
+
+def _reservation(
+    session: Session, taken: Iterable[tuple[int | None, str | None, int | None]]
+) -> Reservation:
+    """The reservation of rows of id, sealed phone and attempt id (an id of None: nobody);
+    the counsellors this session holds read theirs again."""
     phones, attempts = {}, {}
-    for counsellor_id, phone, attempt_id in session.connection().execute(statement, values):
-        phones[counsellor_id], attempts[counsellor_id] = phone, attempt_id
+    for counsellor_id, phone, attempt_id in taken:
+        if counsellor_id is not None and phone is not None and attempt_id is not None:
+            phones[counsellor_id], attempts[counsellor_id] = phone, attempt_id
     reservations.forget_taken(session, phones)
     return phones, attempts
 
@@ -489,10 +503,6 @@ def _reserve_offer(
     return decision, {}, {}
 
 
-Reservation = tuple[dict[int, str], dict[int, int]]
-"""The counsellors an offer took: their sealed phones and their attempts' ids, by id."""
-
-
 def _remember_and_reserve(
     session: Session,
     line: HuntingLine,
@@ -505,7 +515,7 @@ def _remember_and_reserve(
     (`_REMEMBER_RESERVE_AND_RECORD`): whether this offer holds the line's row, the memory as
     found, and what was taken (nothing if the memory had moved)."""
     values = {
-        "line": line.id,  # not "line_id": a column of the call this statement counts on
+        "line": line.id,  # not "line_id": the UPDATE of the call would set its column of that name
         "was": hunt.last_offered_on_line,
         "remembered": decision.counsellor_ids[-1],
         "ids": list(decision.counsellor_ids),
@@ -516,13 +526,8 @@ def _remember_and_reserve(
         "started": recording.started,
     }
     rows = session.connection().execute(_REMEMBER_RESERVE_AND_RECORD, values).all()
-    phones, attempts = {}, {}
-    for _, _, counsellor_id, phone, attempt_id in rows:
-        if counsellor_id is not None:
-            phones[counsellor_id], attempts[counsellor_id] = phone, attempt_id
-    reservations.forget_taken(session, phones)
     held, memory = rows[0][0], rows[0][1]
-    return held == 1, memory, (phones, attempts)
+    return held == 1, memory, _reservation(session, (row[2:] for row in rows))
 
 
 def _remember(session: Session, line: HuntingLine, counsellor_id: int | None) -> None:
