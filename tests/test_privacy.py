@@ -8,8 +8,10 @@ import logging
 import time
 from collections.abc import Iterator
 
+import phonenumbers
 import pytest
 from cryptography.fernet import Fernet
+from phonenumbers import PhoneNumberFormat
 
 from hotline.privacy import (
     InvalidNumber,
@@ -25,6 +27,7 @@ from hotline.privacy import (
     pseudonym_key_version,
     pseudonymize,
 )
+from hotline.privacy.oblast import AREA_PREFIXES
 
 NUMBER = "+996555123456"
 
@@ -154,6 +157,18 @@ def test_is_kyrgyz() -> None:
 )
 def test_oblast_of_a_number(e164: str, oblast: str | None) -> None:
     assert oblast_of(e164) == oblast
+
+
+def test_a_kyrgyz_numbers_national_part_is_what_follows_996() -> None:
+    """oblast_of reads the national number off the text: for a number of every area it knows,
+    that is the national number phonenumbers parses, and the text is its E.164 form."""
+    for prefix in AREA_PREFIXES:
+        e164 = "+996" + prefix + "234567890"[: 9 - len(prefix)]
+        parsed = phonenumbers.parse(e164, None)
+        assert parsed.country_code == 996
+        assert phonenumbers.national_significant_number(parsed) == e164[4:]
+        assert phonenumbers.format_number(parsed, PhoneNumberFormat.E164) == e164
+        assert oblast_of(e164) == AREA_PREFIXES[prefix]
 
 
 def test_sealed_number_round_trips_and_hides_the_number() -> None:

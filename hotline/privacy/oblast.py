@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import phonenumbers
-from phonenumbers import NumberParseException
-
 from hotline.privacy.phones import KYRGYZ_COUNTRY_CODE, is_e164
 
 MOBILE = "mobile"
@@ -49,18 +46,18 @@ AREA_PREFIXES: dict[str, str] = {
 }
 _LONGEST_PREFIX = max(len(prefix) for prefix in AREA_PREFIXES)
 _NATIONAL_LENGTH = 9
+_KYRGYZ = f"+{KYRGYZ_COUNTRY_CODE}"
 
 
 def oblast_of(e164: str) -> str | None:
     """Oblast slug of a Kyrgyz landline, "mobile" for a Kyrgyz mobile, else None."""
-    if not is_e164(e164):
+    # No country code begins another, so an E.164 number is Kyrgyz when it begins +996, and the
+    # rest is its national number: read off the text, not parsed again (every new call's
+    # number was parsed twice, a tenth of /voice/incoming's CPU).
+    if not is_e164(e164) or not e164.startswith(_KYRGYZ):
         return None
-    try:
-        number = phonenumbers.parse(e164, None)
-    except NumberParseException:
-        return None
-    national = phonenumbers.national_significant_number(number)
-    if number.country_code != KYRGYZ_COUNTRY_CODE or len(national) != _NATIONAL_LENGTH:
+    national = e164[len(_KYRGYZ) :]
+    if len(national) != _NATIONAL_LENGTH:
         return None
     for length in range(_LONGEST_PREFIX, 0, -1):
         found = AREA_PREFIXES.get(national[:length])
