@@ -109,21 +109,12 @@ def get_session() -> Session:
     return session
 
 
-def each_statement_commits() -> Session:
-    """The request's session, each statement its own transaction (the driver's autocommit): for
-    a webhook whose writes each stand alone, with no BEGIN and COMMIT round trips around them
-    (two of a menu's three). Call it before the request's first statement."""
-    session = get_session()
-    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    return session
-
-
 @contextmanager
 def statements_alone() -> Iterator[Connection]:
-    """A Core connection for statements that each stand alone (the driver's autocommit), with
-    no ORM session around it: a menu step's one UPDATE spent a tenth of its CPU on the
-    session's transaction and connection bookkeeping. The request's deadline watches it as
-    any other."""
+    """A Core connection for statements that each stand alone (the driver's autocommit): no
+    BEGIN and COMMIT round trips around them (two of a menu step's three), and no ORM session
+    (a menu step's one UPDATE spent a tenth of its CPU on the session's transaction and
+    connection bookkeeping). The request's deadline watches it as any other."""
     with engine().connect() as connection:
         yield connection.execution_options(isolation_level="AUTOCOMMIT")
 

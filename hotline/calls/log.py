@@ -155,14 +155,14 @@ def open_new_call(
 
 
 def arrival(
-    session: Session, number: str | None, caller: CallerId, call_sid: str, now: datetime
+    connection: Connection, number: str | None, caller: CallerId, call_sid: str, now: datetime
 ) -> Arrival | None:
     """The line Twilio says was called (To), whether the caller is blocked and the language they
     chose last time, in one statement (a new call is the busiest webhook); None: no such line."""
     if not number:
         return None
     values = {"caller": caller.pseudonym, "now": now, "call_sid": call_sid, "number": number}
-    row = session.connection().execute(_ARRIVAL, values).one_or_none()
+    row = connection.execute(_ARRIVAL, values).one_or_none()
     if row is None:
         return None
     line_id, line_number, line_language, is_blocked_now, known_language = row
@@ -170,7 +170,12 @@ def arrival(
 
 
 def open_call(
-    session: Session, call_sid: str, line_id: int, caller: CallerId, now: datetime, blocked: bool
+    connection: Connection,
+    call_sid: str,
+    line_id: int,
+    caller: CallerId,
+    now: datetime,
+    blocked: bool,
 ) -> None:
     """Record the call on first sight, in one INSERT that skips a CallSid already recorded:
     Twilio may retry the same request, and two copies may race."""
@@ -182,10 +187,9 @@ def open_call(
         "started_at": now,
         "outcome": CallOutcome.BLOCKED if blocked else CallOutcome.IN_PROGRESS,
     }
-    connection = session.connection()
     created = connection.execute(_OPEN_CALL[connection.dialect.name], values).first() is not None
     if not created and blocked:  # a retry: the call recorded first is a blocked one too
-        session.execute(
+        connection.execute(
             update(Call).where(Call.call_sid == call_sid).values(outcome=CallOutcome.BLOCKED)
         )
 

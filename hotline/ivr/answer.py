@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from hotline.calls import ending, log
 from hotline.calls.log import Heard, MenuStep
-from hotline.db import each_statement_commits, get_session, statements_alone
+from hotline.db import get_session, statements_alone
 from hotline.extensions import default_region, get_keyring, now, setting
 from hotline.ivr import safety, twiml
 from hotline.ivr.prompts import audio_content_type
@@ -44,15 +44,14 @@ def incoming() -> Response:
     form = TwilioForm.parse()
     caller = log.identify_caller(get_keyring(), form.from_, default_region())
     at = now()
-    with statements_alone() as connection:  # the usual case: one INSERT that reads back
+    with statements_alone() as connection:
+        # The usual case: one INSERT that reads back what answering needs.
         arrived = log.open_new_call(connection, form.to, caller, form.call_sid, at)
-    if arrived is None:  # no line of ours, Twilio retrying a call already recorded, or SQLite
-        session = each_statement_commits()  # its writes: an INSERT or a retry's UPDATE
-        arrived = log.arrival(session, form.to, caller, form.call_sid, at)
-        if arrived is None:
-            return _not_a_line(form.to)
-        log.open_call(session, form.call_sid, arrived.line_id, caller, at, arrived.blocked)
-        session.commit()
+        if arrived is None:  # no line of ours, Twilio retrying a call recorded, or SQLite
+            arrived = log.arrival(connection, form.to, caller, form.call_sid, at)
+            if arrived is None:
+                return _not_a_line(form.to)
+            log.open_call(connection, form.call_sid, arrived.line_id, caller, at, arrived.blocked)
     remember_line(arrived.line_number)
     if arrived.blocked:
         return xml(twiml.say_and_hang_up(voice(), arrived.line_language, ["blocked"]))
