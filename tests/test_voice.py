@@ -226,6 +226,27 @@ def test_twilio_retrying_incoming_records_the_call_once(
     assert (calls[0].outcome, calls[0].menu_path, calls[0].invalid_keys) == (expected, "", 0)
 
 
+def test_a_caller_blocked_before_twilio_retries_incoming_is_turned_away_and_recorded_so(
+    hotline: Hotline, session: Session, app: Flask
+) -> None:
+    """The first request recorded the call in progress; a supervisor blocks the caller; Twilio
+    retries the same request: the caller hears the blocked message and the call is BLOCKED."""
+    hotline.line()
+    form = voice_form("CA" + "8" * 32, CALLER, CallStatus="ringing")
+    client = app.test_client()
+    headers = signed("/voice/incoming", form)
+    first = client.post("/voice/incoming", data=form, headers=headers)
+    session.add(Block(caller=get_keyring(app).pseudonym(CALLER), reason="abuse"))
+    session.commit()
+    retry = client.post("/voice/incoming", data=form, headers=headers)
+
+    assert (first.status_code, retry.status_code) == (200, 200)
+    assert verbs(retry.get_data(as_text=True)) == ["Play", "Hangup"]
+    session.expire_all()
+    call = session.scalars(select(Call).where(Call.call_sid == form["CallSid"])).one()
+    assert call.outcome == CallOutcome.BLOCKED
+
+
 def test_invalid_keys_repeat_the_menu_twice_then_go_to_a_counsellor(
     hotline: Hotline, emulator: TwilioEmulator, session: Session
 ) -> None:
