@@ -12,7 +12,7 @@ with its commit; its reservation is released afterwards (not timed), so every de
 among all the on-duty counsellors. The tables are vacuumed and analysed first, as autovacuum
 would after such a change (so the shifts' index is read without their rows). Apart:
 the candidates' query alone, routing's choice alone, and a decision when everyone is busy
-(the caller holds), the common case on a busy line.
+(the caller holds), the common case on a busy line: on a call's first turn, and on a later one.
 
 PostgreSQL: BENCH_DATABASE_URL (default a local `hotline_bench` database, made and wiped).
 """
@@ -103,6 +103,7 @@ def _measure_size(stage: staging.Stage, size: int, decisions: int) -> list[str]:
             choose.append(_timed(lambda: next_offer(states, hunt)))
         session.rollback()
         busy = _all_busy(session, sids, zone, decisions)
+        later = _all_busy(session, sids, zone, decisions)  # the same calls: their hunts began
         trip = [_timed(lambda: session.execute(text("SELECT 1")).all()) for _ in range(decisions)]
         session.rollback()
     backend = stage.backend
@@ -113,26 +114,28 @@ def _measure_size(stage: staging.Stage, size: int, decisions: int) -> list[str]:
         _row(backend, size, "  candidates' query alone", load),
         _row(backend, size, "  routing's choice alone", choose),
         _row(backend, size, "everyone busy: hold (and commit)", busy),
+        _row(backend, size, "  a later turn on hold", later),
     ]
 
 
 def _all_busy(session: Session, sids: list[str], zone: Any, decisions: int) -> list[float]:
-    """Every counsellor ringing for another caller: the caller holds (nothing written)."""
+    """Every counsellor ringing for another caller: the caller holds (nothing written but, on
+    a call's first turn, when its hunt began)."""
     until = datetime.now(UTC) + timedelta(hours=1)
     session.execute(update(Counsellor).values(reserved_for="bench", reserved_until=until))
     session.commit()
-    held = []
+    seconds = []
     for sid in sids[:decisions]:
         call, line = _as_the_hunt_reads(session, sid)
         now = datetime.now(UTC)
         start = time.perf_counter()
         decision, _ = offer_next_counsellor(session, call, line, now, zone)
         session.commit()
-        held.append(time.perf_counter() - start)
+        seconds.append(time.perf_counter() - start)
         assert isinstance(decision, Hold), decision
     session.execute(update(Counsellor).values(reserved_for=None, reserved_until=None))
     session.commit()
-    return held
+    return seconds
 
 
 def _as_the_hunt_reads(session: Session, sid: str) -> tuple[HuntingCall, HuntingLine]:

@@ -110,12 +110,12 @@ def get_session() -> Session:
 
 
 @contextmanager
-def statements_alone() -> Iterator[Connection]:
+def statements_alone(app: Flask | None = None) -> Iterator[Connection]:
     """A Core connection for statements that each stand alone (the driver's autocommit): no
     BEGIN and COMMIT round trips around them (two of a menu step's three), and no ORM session
     (a menu step's one UPDATE spent a tenth of its CPU on the session's transaction and
     connection bookkeeping). The request's deadline watches it as any other."""
-    with engine().connect() as connection:
+    with engine(app).connect() as connection:
         yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
 

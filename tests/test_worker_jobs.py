@@ -6,14 +6,18 @@ from __future__ import annotations
 import os
 import time
 
-from flask import Flask, current_app
+import pytest
+from flask import Flask, current_app, url_for
 from redis import Redis
 from rq.job import Job, JobStatus
 from sqlalchemy import text
 
 from hotline.db import engine, session_scope
 from hotline.extensions import get_queue
+from tests.conftest import AppMaker
+from workers.placing import leg_urls
 from workers.runner import make_worker
+from workers.sending import status_url
 
 STUCK_SECONDS = 10
 
@@ -50,3 +54,20 @@ def test_a_job_past_its_timeout_is_stopped_and_the_worker_goes_on(app: Flask, re
     after = Job.fetch("after", connection=redis, serializer=queue.serializer)
     assert after.get_status() == JobStatus.FINISHED
     assert after.return_value() == os.getpid()  # in the worker's own process: no work horse
+
+
+@pytest.mark.parametrize("base", ["https://hotline.example.org", "https://example.org/kg/hotline"])
+def test_the_urls_a_job_gives_twilio_are_those_a_request_under_the_public_url_builds(
+    make_app: AppMaker, base: str
+) -> None:
+    """A callback's legs and a message's status callback, built outside any request, are the
+    URLs Flask builds inside one made under HOTLINE_PUBLIC_URL (a path prefix kept)."""
+    app, _ = make_app(HOTLINE_PUBLIC_URL=base)
+    with app.test_request_context("/", base_url=base):
+        screen = url_for("ivr.callback_legs.screen", callback=7, _external=True)
+        ended = url_for("ivr.callback_legs.status", callback=7, _external=True)
+        sent = url_for("sms.status", m=12, _external=True)
+
+    legs = leg_urls(app, 7)
+    assert (legs["url"], legs["status_callback"], status_url(app, 12)) == (screen, ended, sent)
+    assert legs["url"] == f"{base}/voice/callback/screen?callback=7"

@@ -10,17 +10,18 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from flask import Flask, url_for
+from flask import Flask
 from requests import RequestException
 from sqlalchemy.orm import Session, joinedload
 from twilio.base.exceptions import TwilioRestException
 
 from hotline import callbacks
 from hotline.calls import hunt
-from hotline.db import session_scope
+from hotline.db import session_scope, statements_alone
 from hotline.extensions import get_keyring, get_queue, get_twilio
 from hotline.extensions import now as clock_now
 from hotline.models import Callback, CallbackState, Line
+from hotline.webhooks import public_url
 
 log = logging.getLogger(__name__)
 
@@ -107,21 +108,19 @@ def _ring_counsellor(
             callbacks.retry_later(session, callback, CallbackState.RINGING_COUNSELLOR, later, zone)
         _deliver(app, callback_id, later)
         return "twilio-error"
-    with session_scope(app) as session:
-        callbacks.record_counsellor_call(session, callback_id, claimed_at, call.sid)
+    # One statement standing alone: no session, no BEGIN and COMMIT around it.
+    with statements_alone(app) as connection:
+        callbacks.record_counsellor_call(connection, callback_id, claimed_at, call.sid)
     return "counsellor-rung"
 
 
 def leg_urls(app: Flask, callback_id: int) -> dict[str, object]:
     """The public URLs of the counsellor's leg: its TwiML and its status callback."""
-    with app.test_request_context("/", base_url=app.config["HOTLINE_PUBLIC_URL"]):
-        return {
-            "url": url_for("ivr.callback_legs.screen", callback=callback_id, _external=True),
-            "status_callback": url_for(
-                "ivr.callback_legs.status", callback=callback_id, _external=True
-            ),
-            "status_callback_event": ["completed"],  # the event, not a status
-        }
+    return {
+        "url": public_url(app, "ivr.callback_legs.screen", callback=callback_id),
+        "status_callback": public_url(app, "ivr.callback_legs.status", callback=callback_id),
+        "status_callback_event": ["completed"],  # the event, not a status
+    }
 
 
 def _deliver(app: Flask, callback_id: int, at: datetime) -> None:

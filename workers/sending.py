@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from flask import Flask, url_for
+from flask import Flask
 from requests import RequestException
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
@@ -21,6 +21,7 @@ from hotline.extensions import get_keyring, get_queue, get_twilio
 from hotline.extensions import now as clock_now
 from hotline.models import Line, Message
 from hotline.sms.segments import segments
+from hotline.webhooks import public_url
 
 log = logging.getLogger(__name__)
 
@@ -144,5 +145,4 @@ def settle_stale(app: Flask, session: Session, message: Message, now: datetime) 
 
 def status_url(app: Flask, message_id: int) -> str:
     """The public status callback of an outbox message (its row id rides along)."""
-    with app.test_request_context("/", base_url=app.config["HOTLINE_PUBLIC_URL"]):
-        return url_for("sms.status", m=message_id, _external=True)
+    return public_url(app, "sms.status", m=message_id)

@@ -81,7 +81,7 @@ def _counsellor_call_status(app: Flask, session: Session, callback: Callback) ->
             ):
                 # The worker died after Twilio took the call: adopt it, never place another.
                 callbacks.record_counsellor_call(
-                    session, callback.id, callback.claimed_at, call.sid
+                    session.connection(), callback.id, callback.claimed_at, call.sid
                 )
                 return str(call.status)
     except TwilioRestException as exc:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, Connection, String, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from hotline.callbacks import held, windows
@@ -280,10 +280,25 @@ def stale(session: Session, now: datetime, policy: CallbackPolicy) -> list[Callb
 
 
 def record_counsellor_call(
-    session: Session, callback_id: int, claimed_at: datetime, call_sid: str
+    connection: Connection, callback_id: int, claimed_at: datetime, call_sid: str
 ) -> bool:
-    """Keep the Twilio CallSid of the counsellor's leg, for this claim only."""
-    return _for_claim(session, callback_id, claimed_at, counsellor_call_sid=call_sid)
+    """Keep the Twilio CallSid of the counsellor's leg, for this claim only: one statement, which
+    the worker runs standing alone right after Twilio's answer (loaded callbacks are not
+    refreshed)."""
+    values = {"callback": callback_id, "claimed": claimed_at, "sid": call_sid}
+    return bool(connection.execute(_RECORD_COUNSELLOR_CALL, values).rowcount)
+
+
+# Built once, values bound (bound values are not named after columns: SQLAlchemy would set them).
+_RECORD_COUNSELLOR_CALL = (
+    update(Callback)
+    .where(
+        Callback.id == bindparam("callback"),
+        Callback.state == CallbackState.RINGING_COUNSELLOR,
+        Callback.claimed_at == bindparam("claimed"),
+    )
+    .values(counsellor_call_sid=bindparam("sid", type_=String))
+)
 
 
 def _for_claim(session: Session, callback_id: int, claimed_at: datetime, **values: object) -> bool:
