@@ -22,8 +22,10 @@ from hotline.routing import (
     NoOfferReason,
     Offer,
     Strategy,
+    TextRequest,
     Tier,
     WeeklyShift,
+    choose_for_text,
     end_of_wrap_up,
     is_on_call,
     next_offer,
@@ -574,3 +576,22 @@ def test_routing_does_no_io() -> None:
                 imported.add(node.module)
     assert "hotline.routing.hunt" in imported  # the walk really saw our imports
     assert not {name for name in imported if name.split(".")[0] in forbidden}
+
+
+def test_a_texter_goes_to_the_first_in_the_rosters_order_among_equals_however_read() -> None:
+    """Equally loaded, never given a conversation, same position: the lower id takes it, in
+    whatever order the database returned the roster (PostgreSQL's varies with updates)."""
+    request = TextRequest(
+        language="ru",
+        fallback_languages=(),
+        line_centre=None,
+        tried=frozenset(),
+        now=NOW,
+        shift_zone=BISHKEK,
+        max_open=3,
+    )
+    equals = [counsellor(7, position=0), counsellor(3, position=0)]
+    assert choose_for_text(equals, {}, {}, request) == 3
+    assert choose_for_text(equals[::-1], {}, {}, request) == 3
+    ahead = [counsellor(3, position=1), counsellor(7, position=0)]
+    assert choose_for_text(ahead, {}, {}, request) == 7  # position first, then id

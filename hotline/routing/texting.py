@@ -3,7 +3,8 @@
 Pure, like the rest of routing. Languages are tried in order: the texter's own, then the
 line's fallback languages (the texter's own skipped). Within a language the counsellor with
 the fewest open conversations wins (below the cap), then the one given a conversation
-longest ago, then the roster's order. Busy on a voice call does not matter: SMS can wait.
+longest ago, then the roster's order (position, then id, as linear rings). Busy on a voice
+call does not matter: SMS can wait.
 """
 
 from __future__ import annotations
@@ -53,7 +54,13 @@ def choose_for_text(
         if speakers:
             best = min(
                 speakers,
-                key=lambda c: (open_counts.get(c.id, 0), last_given.get(c.id, NEVER), c.position),
+                # The id last: otherwise equals went by the order the database returned them in.
+                key=lambda c: (
+                    open_counts.get(c.id, 0),
+                    last_given.get(c.id, NEVER),
+                    c.position,
+                    c.id,
+                ),
             )
             return best.id
     return None
