@@ -611,6 +611,48 @@ def test_simulate_sms_prints_the_reply(served_app: str, tmp_path: Path) -> None:
     assert "reply to +996 *** *** *56: Got 4 characters" in result.output
 
 
+def test_a_webhook_over_http_arrives_as_signed_and_its_answer_reads_as_sent() -> None:
+    seen: list[dict[str, Any]] = []
+    echo = Flask("echo")
+
+    @echo.post("/voice/<step>")
+    def answer(step: str) -> Response:
+        seen.append({"form": request.form.to_dict(), "query": request.args.to_dict(),
+                     "connection": request.headers.get("Connection"),
+                     "signature": request.headers.get("X-Twilio-Signature")})  # fmt: skip
+        return xml("<Say>Сиз коопсузсузбу? Вы в безопасности?</Say>")
+
+    server = make_server("127.0.0.1", 0, echo, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        transport = HttpTransport(f"http://127.0.0.1:{server.server_port}")
+        form = {"CallSid": "CA" + "2" * 32, "Digits": "1", "From": "+996 700 123 456&x=1"}
+        got = transport.deliver(
+            "POST", PUBLIC_URL + "/voice/menu?tries=1", form, {"X-Twilio-Signature": "sig"}
+        )
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+    assert got.status == 200 and got.content_type == "text/xml"
+    assert "Сиз коопсузсузбу? Вы в безопасности?" in got.body
+    # the form as signed (an & or a space inside a value survives), the query, the signature;
+    # and a new connection each time, as Twilio's separate webhooks may come
+    assert seen == [
+        {"form": form, "query": {"tries": "1"}, "connection": "close", "signature": "sig"}
+    ]
+
+
+def test_a_webhook_to_an_app_that_is_not_listening_comes_back_as_status_0() -> None:
+    got = HttpTransport("http://127.0.0.1:9", timeout=2).deliver(
+        "POST", PUBLIC_URL + "/voice/incoming", {"CallSid": "CA" + "3" * 32}, {}
+    )
+
+    assert got.status == 0 and got.body  # the error's name, for the 11200 notice
+
+
 def test_the_rest_api_over_http_and_webhooks_over_http(served_app: str) -> None:
     emulator = TwilioEmulator(HttpTransport(served_app), ACCOUNT_SID, AUTH_TOKEN, served_app)
     emulator.add_line(LINE)
