@@ -108,6 +108,23 @@ def test_a_callback_on_a_centre_line_reads_the_centre_with_its_line(
     assert centre_read_alone == []  # with the line, not in a round trip of its own
 
 
+def test_placing_a_callback_reads_its_line_and_centre_with_the_callback(
+    app: Flask, hotline: Hotline, emulator: TwilioEmulator, session: Session
+) -> None:
+    hotline.centres()
+    hotline.line(centre="sezim")
+    hotline.counsellor("Aigul", AIGUL, languages="ky", centre="sezim")
+    emulator.add_phone(CALLER)
+    ask_callback(emulator)
+    callback_id = the_callback(session).id
+    line_read_alone, centre_read_alone = reads_of("line", app), reads_of("centre", app)
+
+    assert placing.place(app, callback_id) == "counsellor-rung"
+
+    assert line_read_alone == [] and centre_read_alone == []  # no round trip of their own
+    assert len(outbound_to(emulator.run_pending(), AIGUL)) == 1
+
+
 def test_counsellor_ignores_then_another_accepts(
     hotline: Hotline, emulator: TwilioEmulator, deliveries: Deliveries, session: Session
 ) -> None:

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 
 from flask import Flask
 from requests import RequestException
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 
 from hotline import callbacks
@@ -20,7 +21,7 @@ from hotline.calls import hunt
 from hotline.db import session_scope, statements_alone
 from hotline.extensions import get_keyring, get_queue, get_twilio
 from hotline.extensions import now as clock_now
-from hotline.models import Callback, CallbackState, Line
+from hotline.models import Callback, CallbackState, Centre, Line
 from hotline.webhooks import public_url
 
 log = logging.getLogger(__name__)
@@ -36,9 +37,10 @@ def place(app: Flask, callback_id: int) -> str:
     # The claim and the counsellor in one transaction: committed together before the REST
     # request, or not at all (the callback stays open for the next job or the sweeper).
     with session_scope(app) as session:
-        callback = session.get(Callback, callback_id)
-        if callback is None or callback.state not in callbacks.OPEN_STATES:
+        found = session.execute(_CALLBACK_AND_LINE, {"callback": callback_id}).first()
+        if found is None or found[0].state not in callbacks.OPEN_STATES:
             return "not-open"
+        callback, line = found[0], hunt.HuntingLine.read(found[1:])
         if not callbacks.is_open(callback.safe_window, moment, policy.zone):
             callbacks.retry_later(session, callback, callback.state, moment, policy.zone)
             later = callbacks.next_opening(callback.safe_window, moment, policy.zone)
@@ -46,23 +48,32 @@ def place(app: Flask, callback_id: int) -> str:
             return "outside-window"
         if not callbacks.claim(session, callback_id, moment):
             return "not-due"
-        ring = _choose_counsellor(app, session, callback, moment)
+        if line.id is None:  # the claim is rolled back and the job fails: no line to ring from
+            raise LookupError(f"callback {callback_id} has no line")
+        ring = _choose_counsellor(app, session, callback, line, moment)
         if ring is None:
             return "no-counsellor"
     return _ring_counsellor(app, callback_id, moment, *ring)
 
 
+# The callback and its line as routing reads it (the centre's slug too), in one round trip.
+_CALLBACK_AND_LINE = (
+    select(Callback, *hunt.HUNTING_LINE)
+    .outerjoin(Line, Callback.line_id == Line.id)
+    .outerjoin(Centre, Line.centre_id == Centre.id)
+    .where(Callback.id == bindparam("callback"))
+)
+
+
 def _choose_counsellor(
-    app: Flask, session: Session, callback: Callback, claimed_at: datetime
+    app: Flask, session: Session, callback: Callback, line: hunt.HuntingLine, claimed_at: datetime
 ) -> tuple[str, str] | None:
     """Reserve a counsellor for the claimed callback: (their phone, the line's number), or
     None when nobody is free (the callback is then looked at again later)."""
     policy = callbacks.policy_from(app.config)
-    # Routing reads the line's centre: in the same statement, not a round trip of its own.
-    line = session.get_one(Line, callback.line_id, options=[joinedload(Line.centre)])
     reserved = hunt.choose_for_callback(
         session,
-        hunt.HuntingLine.of(line),
+        line,
         callback.id,
         callback.language,
         callback.counsellors_tried,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from functools import lru_cache
@@ -86,19 +86,27 @@ class HuntingLine:
     ring_seconds: int
 
     @classmethod
-    def of(cls, line: Line) -> HuntingLine:
-        """A line already loaded (its centre with it)."""
+    def read(cls, values: Sequence[Any]) -> HuntingLine:
+        """A line from a row of `HUNTING_LINE`'s columns."""
+        line_id, number, strategy, fallbacks, centre_id, centre, memory, wait, ring = values
         return cls(
-            line.id,
-            line.number,
-            line.strategy,
-            tuple(line.fallback_languages),
-            line.centre_id,
-            line.centre.slug if line.centre else None,
-            line.last_offered_counsellor_id,
-            line.max_wait_seconds,
-            line.ring_seconds,
+            line_id, number, strategy, tuple(fallbacks), centre_id, centre, memory, wait, ring
         )
+
+
+# The columns of `HuntingLine`, in its order, for a query that joins the line and outer-joins
+# its centre: the hunt's own read and a callback's.
+HUNTING_LINE = (
+    Line.id,
+    Line.number,
+    Line.strategy,
+    Line.fallback_languages,
+    Line.centre_id,
+    Centre.slug,
+    Line.last_offered_counsellor_id,
+    Line.max_wait_seconds,
+    Line.ring_seconds,
+)
 
 
 @dataclass(frozen=True)
@@ -123,15 +131,7 @@ _HUNTING = (
         Call.caller_area,
         Call.hunt_started_at,
         Call.attempt_count,
-        Line.id,
-        Line.number,
-        Line.strategy,
-        Line.fallback_languages,
-        Line.centre_id,
-        Centre.slug,
-        Line.last_offered_counsellor_id,
-        Line.max_wait_seconds,
-        Line.ring_seconds,
+        *HUNTING_LINE,
     )
     .join(Line, Call.line_id == Line.id)
     .outerjoin(Centre, Line.centre_id == Centre.id)
@@ -144,11 +144,7 @@ def read_for_hunt(session: Session, call_sid: str) -> tuple[HuntingCall, Hunting
     row = session.connection().execute(_HUNTING, {"sid": call_sid}).first()
     if row is None:
         return None
-    line_id, number, strategy, fallbacks, centre_id, centre, memory, wait, ring = row[6:]
-    line = HuntingLine(
-        line_id, number, strategy, tuple(fallbacks), centre_id, centre, memory, wait, ring
-    )
-    return HuntingCall(*row[:6]), line
+    return HuntingCall(*row[:6]), HuntingLine.read(row[6:])
 
 
 def roster_states(session: Session, now: datetime) -> list[CounsellorState]:
