@@ -85,10 +85,8 @@ def _choose_counsellor(
         callbacks.nobody_free(session, callback, later, policy.zone)
         _deliver(app, callback.id, later)
         return None
-    # Read before the compare-and-set below expires every loaded object.
-    ring = get_keyring(app).unseal(reserved.phone_sealed), line.number
     callbacks.counsellor_chosen(session, callback.id, claimed_at, reserved.counsellor_id)
-    return ring
+    return get_keyring(app).unseal(reserved.phone_sealed), line.number
 
 
 def _ring_counsellor(
