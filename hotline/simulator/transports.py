@@ -80,7 +80,6 @@ class HttpTransport:
 
     def __init__(self, base_url: str, timeout: float = TWILIO_WEBHOOK_TIMEOUT) -> None:
         self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
         self._pool = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(total=timeout))
 
     def deliver(
