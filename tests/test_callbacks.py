@@ -13,12 +13,21 @@ from flask.testing import FlaskCliRunner
 from redis import Redis
 from rq.job import Job
 from rq.serializers import JSONSerializer
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from hotline.callbacks.delivery import JOB_TIMEOUT, PLACE_CALLBACK, job_id
+from hotline.db import engine
 from hotline.extensions import get_keyring
-from hotline.models import Callback, CallbackState, HeldNumber, SafeWindow
+from hotline.models import (
+    Callback,
+    CallbackState,
+    Counsellor,
+    HeldNumber,
+    Line,
+    SafeWindow,
+    Strategy,
+)
 from hotline.queue_jobs import FAILURE_TTL, RESULT_TTL
 from hotline.simulator import HANGUP, Behaviour, CallRecord, EventKind, TwilioEmulator
 from tests.callback_support import Deliveries, hours_until_bishkek, the_callback
@@ -122,6 +131,28 @@ def test_placing_a_callback_reads_its_line_and_centre_with_the_callback(
     assert placing.place(app, callback_id) == "counsellor-rung"
 
     assert line_read_alone == [] and centre_read_alone == []  # no round trip of their own
+    assert len(outbound_to(emulator.run_pending(), AIGUL)) == 1
+
+
+def test_placing_a_callback_notes_its_counsellor_and_moves_the_lines_memory_as_it_reserves(
+    app: Flask, hotline: Hotline, emulator: TwilioEmulator, session: Session
+) -> None:
+    hotline.line(strategy=Strategy.RRMEMORY)
+    hotline.counsellor("Aigul", AIGUL, languages="ky")
+    emulator.add_phone(CALLER)
+    ask_callback(emulator)
+    callback_id = the_callback(session).id
+    run: list[str] = []
+    event.listen(engine(app), "before_cursor_execute", lambda *args: run.append(args[2]))
+
+    assert placing.place(app, callback_id) == "counsellor-rung"
+
+    aigul = session.scalars(select(Counsellor.id).where(Counsellor.name == "Aigul")).one()
+    assert the_callback(session).counsellor_id == aigul  # the sweeper and the screen read it
+    assert session.scalars(select(Line.last_offered_counsellor_id)).one() == aigul
+    if engine(app).dialect.name == "postgresql":  # SQLite: each a statement of its own
+        own = ("UPDATE line", "UPDATE callback SET counsellor_id")
+        assert [s for s in run if s.lstrip().startswith(own)] == []
     assert len(outbound_to(emulator.run_pending(), AIGUL)) == 1
 
 

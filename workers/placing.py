@@ -85,7 +85,8 @@ def _choose_counsellor(
         callbacks.nobody_free(session, callback, later, policy.zone)
         _deliver(app, callback.id, later)
         return None
-    callbacks.counsellor_chosen(session, callback.id, claimed_at, reserved.counsellor_id)
+    if not reserved.noted:
+        callbacks.counsellor_chosen(session, callback.id, claimed_at, reserved.counsellor_id)
     return get_keyring(app).unseal(reserved.phone_sealed), line.number
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    null,
     select,
     true,
     update,
@@ -33,6 +34,8 @@ from hotline.models import (
     AttemptResult,
     Call,
     CallAttempt,
+    Callback,
+    CallbackState,
     CallOutcome,
     Centre,
     Counsellor,
@@ -69,6 +72,7 @@ class Reserved:
 
     counsellor_id: int
     phone_sealed: str
+    noted: bool  # noted on the claimed callback with the reservation (PostgreSQL)
 
 
 @dataclass(frozen=True)
@@ -214,6 +218,23 @@ class Recording:
     call_id: int
     started: datetime  # when the call's hunt began
 
+    def values(self) -> dict[str, Any]:
+        """The bound values of `_recorded`'s statements."""
+        return {"call_id": self.call_id, "started": self.started}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The claimed callback an offer is made for: the counsellor taken is noted on it with the
+    reservation, for this claim only (the sweeper and the screen read it)."""
+
+    callback_id: int
+    claimed_at: datetime
+
+    def values(self) -> dict[str, Any]:
+        """The bound values of the statements that note it (`_noted`)."""
+        return {"callback": self.callback_id, "claimed": self.claimed_at}
+
 
 Reservation = tuple[dict[int, str], dict[int, int]]
 """The counsellors an offer took: their sealed phones and their attempts' ids, by id."""
@@ -232,18 +253,48 @@ _HUNT_SO_FAR = (
 )
 
 
-# PostgreSQL: an offer's reservation, its RINGING attempts and the call's count in one
-# statement (data-modifying CTEs see each other's RETURNING): two round trips fewer on every
-# offer, the hunt's commonest write.
-def _recorded(reservation: Update) -> Select[Any]:
-    """`reservation` (an UPDATE returning each counsellor taken: id, sealed phone), a RINGING
-    attempt of the call for each taken and the call's count, in one statement: rows of id,
-    sealed phone, attempt id. Values: the reservation's, call_id, now and started."""
+# What an offer is recorded on: a call (its attempts and count) or a claimed callback.
+Recorded = type[Recording] | type[Claim]
+_KINDS: tuple[Recorded, ...] = (Recording, Claim)
+
+
+# PostgreSQL: an offer's reservation and its record in one statement (data-modifying CTEs see
+# each other's RETURNING): a call's RINGING attempts and count, two round trips fewer on every
+# offer, the hunt's commonest write; a callback's counsellor, one fewer on every callback.
+def _recorded(reservation: Update, kind: Recorded) -> Select[Any]:
+    """`reservation` (an UPDATE returning each counsellor taken: id, sealed phone) and its
+    record (`_taking`), in one statement: rows of id, sealed phone, attempt id (a callback's:
+    NULL). Values: the reservation's, now and those of `kind`."""
+    columns, taken, records = _taking(reservation, kind)
+    return select(*columns).select_from(taken).add_cte(*records)
+
+
+def _taking(reservation: Update, kind: Recorded) -> tuple[tuple[Any, ...], Any, tuple[CTE, ...]]:
+    """The parts of a statement that runs `reservation` and records it as `kind` wants: the
+    columns of each counsellor taken (id, sealed phone, attempt id), what they are read from,
+    and the CTEs that record the offer."""
+    if kind is Claim:
+        taken = reservation.cte("taken")
+        return (taken.c.id, taken.c.phone_sealed, null()), taken, (_noted(taken),)
     taken, ringing, counted = _offer_parts(reservation)
+    rung = taken.join(ringing, ringing.c.counsellor_id == taken.c.id)
+    return (taken.c.id, taken.c.phone_sealed, ringing.c.id), rung, (counted,)
+
+
+def _noted(taken: CTE) -> CTE:
+    """The counsellor `taken` noted on the claimed callback, this claim only (nothing if none
+    was taken): `hotline.callbacks.counsellor_chosen` in the reservation's statement. Values:
+    callback and claimed."""
     return (
-        select(taken.c.id, taken.c.phone_sealed, ringing.c.id)
-        .join_from(taken, ringing, ringing.c.counsellor_id == taken.c.id)
-        .add_cte(counted)
+        update(Callback)
+        .where(
+            Callback.id == bindparam("callback"),
+            Callback.state == CallbackState.RINGING_COUNSELLOR,
+            Callback.claimed_at == bindparam("claimed"),
+            select(taken.c.id).exists(),
+        )
+        .values(counsellor_id=select(taken.c.id).scalar_subquery())  # a callback rings one
+        .cte("noted")
     )
 
 
@@ -278,7 +329,8 @@ def _offer_parts(reservation: Update) -> tuple[CTE, CTE, CTE]:
     return taken, ringing, counted
 
 
-_RESERVE_AND_RECORD = _recorded(reservations.RESERVE_OFFERED)  # values: ids, holder, until
+# Values: ids, holder, until.
+_RESERVE_AND_RECORD = {kind: _recorded(reservations.RESERVE_OFFERED, kind) for kind in _KINDS}
 
 
 def _if_free(*columns: Any) -> Select[Any]:
@@ -306,8 +358,8 @@ _REMEMBER_IF_UNMOVED = _REMEMBER.where(
 )
 
 
-def _remembered_and_recorded() -> Select[Any]:
-    """PostgreSQL, a call's first reservation: `_REMEMBER_IF_UNMOVED` and `_RESERVE_AND_RECORD`
+def _remembered_and_recorded(kind: Recorded) -> Select[Any]:
+    """PostgreSQL, an offer's first reservation: `_REMEMBER_IF_UNMOVED` and `_RESERVE_AND_RECORD`
     in one statement, one round trip fewer on every offer. The counsellors are taken unless
     another offer moved the memory since the candidates were read (then the line's row is
     locked, nothing taken, and the hunt sees the memory anew); a line another offer holds
@@ -323,19 +375,18 @@ def _remembered_and_recorded() -> Select[Any]:
         .values(last_offered_counsellor_id=bindparam("remembered"))
         .cte("remembered")  # run for its effect: a WITH's UPDATE runs though nothing reads it
     )
-    taken, ringing, counted = _offer_parts(reservations.RESERVE_OFFERED.where(~moved))
+    columns, taken, records = _taking(reservations.RESERVE_OFFERED.where(~moved), kind)
     found = select(
         func.count(line.c.id).label("held"), func.max(line.c.memory).label("memory")
     ).subquery("found")  # one row, also when another offer holds the line
-    rung = taken.join(ringing, ringing.c.counsellor_id == taken.c.id)
     return (
-        select(found.c.held, found.c.memory, taken.c.id, taken.c.phone_sealed, ringing.c.id)
-        .select_from(found.outerjoin(rung, true()))
-        .add_cte(counted, remembered)
+        select(found.c.held, found.c.memory, *columns)
+        .select_from(found.outerjoin(taken, true()))
+        .add_cte(*records, remembered)
     )
 
 
-_REMEMBER_RESERVE_AND_RECORD = _remembered_and_recorded()
+_REMEMBER_RESERVE_AND_RECORD = {kind: _remembered_and_recorded(kind) for kind in _KINDS}
 
 
 def _record_offer(
@@ -360,14 +411,15 @@ def _reserve(
     holder: str,
     until: datetime,
     now: datetime,
-    recording: Recording | None,
+    recording: Recording | Claim | None,
 ) -> Reservation:
-    """Reserve the offer's counsellors: their sealed phones, and (a call's offer, PostgreSQL)
-    the attempts recorded in the same statement, both by counsellor."""
+    """Reserve the offer's counsellors: their sealed phones and (PostgreSQL) the offer recorded
+    in the same statement, a call's attempts by counsellor."""
     if recording is None or session.connection().dialect.name != "postgresql":
         return reservations.reserve_for_offer(session, counsellor_ids, holder, until, now), {}
     values = {"ids": list(counsellor_ids), "holder": holder, "until": until}
-    return _reserved_and_recorded(session, _RESERVE_AND_RECORD, values, now, recording)
+    statement = _RESERVE_AND_RECORD[type(recording)]
+    return _reserved_and_recorded(session, statement, values, now, recording)
 
 
 def _reserve_chosen(
@@ -376,7 +428,7 @@ def _reserve_chosen(
     holder: str,
     until: datetime,
     now: datetime,
-    recording: Recording | None,
+    recording: Recording | Claim | None,
 ) -> Reservation:
     """Reserve the counsellor `chosen` (a query and its values) selects, as `_reserve` does
     those named."""
@@ -384,14 +436,15 @@ def _reserve_chosen(
     if recording is None or session.connection().dialect.name != "postgresql":
         return reservations.reserve_chosen(session, query, values, holder, until, now), {}
     values = {**values, "holder": holder, "until": until}
-    return _reserved_and_recorded(session, _recorded_chosen(query), values, now, recording)
+    statement = _recorded_chosen(query, isinstance(recording, Claim))
+    return _reserved_and_recorded(session, statement, values, now, recording)
 
 
 @lru_cache(maxsize=64)
-def _recorded_chosen(query: Select[Any]) -> Select[Any]:
+def _recorded_chosen(query: Select[Any], for_claim: bool) -> Select[Any]:
     """`_recorded` around `reserve_chosen`'s UPDATE, built once for each query of the chosen:
     built anew for each offer it took half a millisecond, more than its round trips saved."""
-    return _recorded(reservations.chosen_reservation(query))
+    return _recorded(reservations.chosen_reservation(query), Claim if for_claim else Recording)
 
 
 def _reserved_and_recorded(
@@ -399,22 +452,24 @@ def _reserved_and_recorded(
     statement: Select[Any],
     values: dict[str, Any],
     now: datetime,
-    recording: Recording,
+    recording: Recording | Claim,
 ) -> Reservation:
     """Run a `_recorded` statement: the sealed phones and attempt ids of those taken."""
-    values = {**values, "now": now, "call_id": recording.call_id, "started": recording.started}
+    values = {**values, "now": now, **recording.values()}
     return _reservation(session, session.connection().execute(statement, values))
 
 
 def _reservation(
     session: Session, taken: Iterable[tuple[int | None, str | None, int | None]]
 ) -> Reservation:
-    """The reservation of rows of id, sealed phone and attempt id (an id of None: nobody);
-    the counsellors this session holds read theirs again."""
+    """The reservation of rows of id, sealed phone and attempt id (an id of None: nobody; an
+    attempt id of None: a callback's); the counsellors this session holds read theirs again."""
     phones, attempts = {}, {}
     for counsellor_id, phone, attempt_id in taken:
-        if counsellor_id is not None and phone is not None and attempt_id is not None:
-            phones[counsellor_id], attempts[counsellor_id] = phone, attempt_id
+        if counsellor_id is not None and phone is not None:
+            phones[counsellor_id] = phone
+            if attempt_id is not None:
+                attempts[counsellor_id] = attempt_id
     reservations.forget_taken(session, phones)
     return phones, attempts
 
@@ -424,10 +479,11 @@ def _reserve_offer(
     line: HuntingLine,
     hunt: HuntRequest,
     holder: str,
-    recording: Recording | None,
+    recording: Recording | Claim | None,
 ) -> tuple[Offer | Hold | NoOffer, dict[int, str], dict[int, int]]:
-    """Routing's offer, with each counsellor reserved for `holder`: their sealed phones and, for
-    a call's offer on PostgreSQL, the attempts recorded with the reservation, both by counsellor.
+    """Routing's offer, with each counsellor reserved for `holder`: their sealed phones and, on
+    PostgreSQL, the offer recorded with the reservation (a call's attempts, by counsellor; a
+    callback's counsellor).
     One taken by another caller's offer meanwhile is replaced by the first free one alike to
     them in the same statement, else counts as busy and routing decides again (twice at most,
     then the caller holds a turn).
@@ -435,7 +491,7 @@ def _reserve_offer(
     Offers on one line move rrmemory's memory under the line's row lock when it is free;
     holding and nobody-to-ring change nothing and are decided without it. Nothing here waits
     for another caller's transaction: a lock held elsewhere is skipped."""
-    call_id = recording.call_id if recording else None
+    call_id = recording.call_id if isinstance(recording, Recording) else None
     candidates = hunt_candidates(session, hunt, line.centre_id, call_id)
     decision = next_offer(candidates.states, replace(hunt, tried=hunt.tried | candidates.tried))
     if not isinstance(decision, Offer):
@@ -505,7 +561,7 @@ def _remember_and_reserve(
     hunt: HuntRequest,
     decision: Offer,
     holder: str,
-    recording: Recording,
+    recording: Recording | Claim,
 ) -> tuple[bool, int | None, Reservation]:
     """Move the memory to the offer's last and reserve its counsellors, in one statement
     (`_REMEMBER_RESERVE_AND_RECORD`): whether this offer holds the line's row, the memory as
@@ -518,10 +574,10 @@ def _remember_and_reserve(
         "holder": holder,
         "until": reservations.ringing_until(hunt.now, decision.ring_timeout),
         "now": hunt.now,
-        "call_id": recording.call_id,
-        "started": recording.started,
+        **recording.values(),
     }
-    rows = session.connection().execute(_REMEMBER_RESERVE_AND_RECORD, values).all()
+    statement = _REMEMBER_RESERVE_AND_RECORD[type(recording)]
+    rows = session.connection().execute(statement, values).all()
     held, memory = rows[0][0], rows[0][1]
     return held == 1, memory, _reservation(session, (row[2:] for row in rows))
 
@@ -691,7 +747,8 @@ def choose_for_callback(
     zone: tzinfo,
 ) -> Reserved | None:
     """One on-call counsellor for a callback, by the line's own strategy and rules, reserved
-    for it (their own language only: a callback is placed when one is free)."""
+    for it (their own language only: a callback is placed when one is free). `now`: when the
+    callback was claimed; on PostgreSQL the counsellor is noted on it for that claim."""
     hunt = HuntRequest(
         strategy=line.strategy,
         language=language,
@@ -705,8 +762,11 @@ def choose_for_callback(
         ring_timeout_seconds=line.ring_seconds,
     )
     holder = reservations.callback_holder(callback_id)
-    decision, phones, _ = _reserve_offer(session, line, hunt, holder, None)
+    claim = Claim(callback_id, now)
+    decision, phones, _ = _reserve_offer(session, line, hunt, holder, claim)
     if not isinstance(decision, Offer):
         return None
     (chosen,) = decision.counsellor_ids  # the phone came with the reservation: no reload
-    return Reserved(chosen, phones[chosen])
+    # Every reservation with a record notes it on PostgreSQL (`_recorded`), none elsewhere.
+    noted = session.connection().dialect.name == "postgresql"
+    return Reserved(chosen, phones[chosen], noted)
