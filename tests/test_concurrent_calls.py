@@ -21,6 +21,7 @@ from hotline.models import (
     AttemptResult,
     Call,
     CallAttempt,
+    Callback,
     CallOutcome,
     Counsellor,
     Line,
@@ -36,6 +37,7 @@ from hotline.simulator import (
     WsgiTransport,
 )
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE, PUBLIC_URL, AppMaker, Hotline
+from workers import placing
 
 COUNSELLORS = {"Aigul": "+996555000101", "Bakyt": "+996555000202", "Cholpon": "+996555000303"}
 COUNSELLORS["Dilnoza"] = "+996555000404"
@@ -162,6 +164,30 @@ def test_counsellors_other_offers_are_taking_are_passed_over_for_the_next_free(
     assert dialled == [COUNSELLORS["Cholpon"]]  # at once: no hold before it
     assert [e.number for e in record.events(EventKind.CONNECTED)] == [COUNSELLORS["Cholpon"]]
     assert not [e for e in record.events(EventKind.PLAY) if "hold" in e.text]
+
+
+def test_a_callback_whose_counsellors_other_offers_are_taking_rings_the_next_free_noted_on_it(
+    alike_counsellors: Engine, app: Flask, emulator: TwilioEmulator
+) -> None:
+    """As a caller's hunt does: other offers are taking Aigul and Bakyt (not yet committed), so
+    the callback rings Cholpon, and she is the counsellor noted on the callback (the sweeper
+    and the screen read it), by the statement that reserved her."""
+    emulator.call(CALLERS[0], LINE, keys=["2", "2", "1", "1", "1"])  # Russian; call me back now
+    with Session(alike_counsellors) as session:
+        callback_id = session.scalars(select(Callback.id)).one()
+    with alike_counsellors.connect() as other_offers:
+        taking(other_offers, "Aigul", "Bakyt")
+        assert placing.place(app, callback_id) == "counsellor-rung"
+        other_offers.rollback()
+
+    with Session(alike_counsellors) as session:
+        noted = session.scalar(select(Counsellor.name).join(Callback))
+        reserved = session.scalars(
+            select(Counsellor.name).where(Counsellor.reserved_for == f"callback:{callback_id}")
+        ).all()
+    assert noted == "Cholpon" and reserved == ["Cholpon"]
+    rung = [r.to for r in emulator.run_pending() if r.direction == "outbound-api"]
+    assert rung == [COUNSELLORS["Cholpon"]]
 
 
 def test_a_caller_whose_counsellors_other_offers_keep_taking_holds_a_turn(
