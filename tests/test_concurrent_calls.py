@@ -16,6 +16,7 @@ from flask import Flask
 from sqlalchemy import Connection, Engine, event, func, select, text, update
 from sqlalchemy.orm import Session
 
+from hotline.calls.reservations import callback_holder
 from hotline.db import engine
 from hotline.models import (
     AttemptResult,
@@ -183,7 +184,7 @@ def test_a_callback_whose_counsellors_other_offers_are_taking_rings_the_next_fre
     with Session(alike_counsellors) as session:
         noted = session.scalar(select(Counsellor.name).join(Callback))
         reserved = session.scalars(
-            select(Counsellor.name).where(Counsellor.reserved_for == f"callback:{callback_id}")
+            select(Counsellor.name).where(Counsellor.reserved_for == callback_holder(callback_id))
         ).all()
     assert noted == "Cholpon" and reserved == ["Cholpon"]
     rung = [r.to for r in emulator.run_pending() if r.direction == "outbound-api"]
