@@ -289,15 +289,17 @@ def record_counsellor_call(
     return bool(connection.execute(_RECORD_COUNSELLOR_CALL, values).rowcount)
 
 
-# Built once, values bound (bound values are not named after columns: SQLAlchemy would set them).
+# This claim of a callback only, its values bound (callback, claimed): a later claim of the same
+# callback is left alone. Bound values are not named after columns: SQLAlchemy would set them.
+THIS_CLAIM = (
+    Callback.id == bindparam("callback"),
+    Callback.state == CallbackState.RINGING_COUNSELLOR,
+    Callback.claimed_at == bindparam("claimed"),
+)
+
+# Built once, values bound.
 _RECORD_COUNSELLOR_CALL = (
-    update(Callback)
-    .where(
-        Callback.id == bindparam("callback"),
-        Callback.state == CallbackState.RINGING_COUNSELLOR,
-        Callback.claimed_at == bindparam("claimed"),
-    )
-    .values(counsellor_call_sid=bindparam("sid", type_=String))
+    update(Callback).where(*THIS_CLAIM).values(counsellor_call_sid=bindparam("sid", type_=String))
 )
 
 

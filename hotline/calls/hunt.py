@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, selectinload
 
+from hotline.callbacks.state import THIS_CLAIM
 from hotline.calls import reservations
 from hotline.calls.candidates import first_free_alike, hunt_candidates
 from hotline.calls.ending import RANG, seconds_between
@@ -35,7 +36,6 @@ from hotline.models import (
     Call,
     CallAttempt,
     Callback,
-    CallbackState,
     CallOutcome,
     Centre,
     Counsellor,
@@ -287,12 +287,7 @@ def _noted(taken: CTE) -> CTE:
     callback and claimed."""
     return (
         update(Callback)
-        .where(
-            Callback.id == bindparam("callback"),
-            Callback.state == CallbackState.RINGING_COUNSELLOR,
-            Callback.claimed_at == bindparam("claimed"),
-            select(taken.c.id).exists(),
-        )
+        .where(*THIS_CLAIM, select(taken.c.id).exists())
         .values(counsellor_id=select(taken.c.id).scalar_subquery())  # a callback rings one
         .cte("noted")
     )
