@@ -10,7 +10,8 @@ emulator plays every party (signed requests, TwiML followed, sped-up real time: 
 simulated seconds a real second), from `--processes` processes with one thread per call, so
 that it is not the bottleneck: its CPU is measured and printed beside the wall time.
 
-Printed: the latency of every webhook request by step (p50, p95, p99, worst); errors (an
+Printed: the latency of every webhook request by step (p50, p95, p99, worst); for each caller,
+the time from their main-menu key to the answer that rings a counsellor; errors (an
 HTTP status other than 2xx, a request that failed) and, apart, answers that sent the caller
 to the reserve line (a webhook's safe fallback) and Twilio error notices; double bookings (a
 counsellor on two calls at once, from the database afterwards); and how many whole calls
@@ -69,11 +70,14 @@ def counsellor_number(n: int) -> str:
 
 
 class TimedTransport:
-    """HTTP to the app, each request's latency noted under its step (the path after /voice/)."""
+    """HTTP to the app, each request's latency noted under its step (the path after /voice/),
+    and for each caller the time from their main-menu key to the answer that rings someone."""
 
     def __init__(self, base_url: str) -> None:
         self.inner = HttpTransport(base_url)
         self.exchanges: list[tuple[str, float, int, bool]] = []  # step, ms, status, reserve
+        self.keyed: dict[str, float] = {}  # CallSid -> when the main menu's key was sent
+        self.to_ring: list[float] = []  # ms, one a caller
 
     def deliver(
         self, method: str, url: str, form: Mapping[str, str], headers: Mapping[str, str]
@@ -81,10 +85,16 @@ class TimedTransport:
         """Deliver and time."""
         began = time.perf_counter()
         response = self.inner.deliver(method, url, form, headers)
-        spent = 1000 * (time.perf_counter() - began)
+        ended = time.perf_counter()
         path = urlsplit(url).path
         fallback = staging.RESERVE in response.body  # the safe answer: the reserve line
-        self.exchanges.append((path.removeprefix("/voice/"), spent, response.status, fallback))
+        step = path.removeprefix("/voice/")
+        self.exchanges.append((step, 1000 * (ended - began), response.status, fallback))
+        sid = form.get("CallSid", "")
+        if step == "menu":
+            self.keyed.setdefault(sid, began)
+        if sid in self.keyed and "<Dial" in response.body and not fallback:
+            self.to_ring.append(1000 * (ended - self.keyed.pop(sid)))
         return response
 
 
@@ -93,6 +103,7 @@ class Driven:
     """What one driving process saw."""
 
     exchanges: list[tuple[str, float, int, bool]]
+    to_ring: list[float]  # ms from each caller's main-menu key to the answer that rings
     cpu_seconds: float
     wall_seconds: float
     completed: int = 0  # bridged to a counsellor (not the reserve line), then ended normally
@@ -128,7 +139,8 @@ def drive(
     for thread in threads:
         thread.join(timeout=600)
     wall = time.time() - start
-    driven = Driven(transport.exchanges, time.process_time() - cpu_before, wall)
+    cpu = time.process_time() - cpu_before
+    driven = Driven(transport.exchanges, transport.to_ring, cpu, wall)
     for record in records.values():
         legs = [leg for dial in record.events(EventKind.DIAL) for leg in dial.legs]
         bridged = any(
@@ -271,6 +283,13 @@ def report(result: CrowdResult, speedup: float) -> str:
             f"{step:<16}{len(ms):>9}{statistics.median(ms):>9.0f}{percentile(ms, 95):>9.0f}"
             f"{percentile(ms, 99):>9.0f}{max(ms):>9.0f}{result.errors.get(step, 0):>8}"
             f"{result.reserve.get(step, 0):>9}"
+        )
+    to_ring = [ms for d in result.driven for ms in d.to_ring]
+    if to_ring:
+        lines.append(
+            f"a caller's key (main menu, 1) to the answer that rings: p50"
+            f" {statistics.median(to_ring):.0f} ms, p99 {percentile(to_ring, 99):.0f} ms"
+            f" ({len(to_ring)} callers)"
         )
     wall = max(d.wall_seconds for d in result.driven)
     emulator_cpu = ", ".join(f"{d.cpu_seconds:.1f}" for d in result.driven)
