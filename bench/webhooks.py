@@ -23,6 +23,8 @@ class Webhook:
     existing: bool = True  # False: the request itself starts the call
 
 
+# The menu's 1 (a counsellor) and the dial action after no answer hunt in their own answer
+# (hotline.ivr.connect.hunt_at_once): each costs its step and a hunt.
 WEBHOOKS = (
     Webhook("incoming", "/voice/incoming", {"CallStatus": "ringing"}, None, existing=False),
     Webhook("language", "/voice/language?tries=0", {"Digits": "2"}, None),

@@ -29,7 +29,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, g, has_request_context
+from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import Engine, event
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ TICK_SECONDS = 0.05
 PROBE_SHARE = 0.2
 """The share of the deadline a request gets to find out whether a stalled database is back."""
 _RECORD_KEY = "hotline.deadline"
+_CLOCK_KEY = "hotline.deadline_clock"
 
 
 @dataclass(eq=False)
@@ -163,6 +164,15 @@ def _close_late_connection(future: Future[Any]) -> None:
         future.result().close()
 
 
+def start_again() -> None:
+    """A new deadline for what this request does next. For a webhook that does the work of two
+    (a menu step, then the hunt), so each part has the time it had as a request of its own;
+    connections checked out from now on are watched against it."""
+    restart = current_app.extensions.get(_CLOCK_KEY)
+    if restart is not None:
+        restart()
+
+
 def install(app: Flask, engine: Engine) -> None:
     """Give every request of `app` HOTLINE_DB_DEADLINE_SECONDS for its database calls."""
     seconds = float(app.config["HOTLINE_DB_DEADLINE_SECONDS"])
@@ -173,6 +183,8 @@ def install(app: Flask, engine: Engine) -> None:
     @app.before_request
     def _start_the_clock() -> None:
         g.db_deadline = breaker.deadline(seconds)
+
+    app.extensions[_CLOCK_KEY] = _start_the_clock
 
     @event.listens_for(engine, "do_connect")
     def _connect_in_time(dialect: Any, record: Any, cargs: Any, cparams: Any) -> Any:

@@ -349,6 +349,27 @@ def twiml(body: str) -> ElementTree.Element:
     return root
 
 
+# The webhooks whose answer may be the hunt's: /voice/hunt, and those that hunt at once (the
+# menus when a caller asks for a counsellor, the dial action when nobody answered).
+HUNTING_PATHS = ("/voice/hunt", "/voice/language", "/voice/menu", "/voice/dial-done")
+
+
+def hunt_answers(record: Any) -> list[str]:
+    """The hunt's answers to a call, in order: a ring, a turn on hold (it asks /voice/hunt
+    again), or the menu after nobody could answer."""
+    return [r.body for r in record.requests if r.path in HUNTING_PATHS and _hunted(r.body)]
+
+
+def _hunted(body: str) -> bool:
+    answer = twiml(body)
+    gather = answer.find("Gather")
+    return (
+        answer.find("Dial") is not None
+        or any(v.tag == "Redirect" and (v.text or "").startswith("/voice/hunt") for v in answer)
+        or (gather is not None and gather.get("action") == "/voice/after-hunt")
+    )
+
+
 def verbs(body: str) -> list[str]:
     """The top-level verbs of a TwiML answer, in order: ["Gather", "Redirect"]."""
     return [child.tag for child in twiml(body)]

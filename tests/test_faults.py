@@ -18,9 +18,10 @@ from typing import Any
 
 import pytest
 import requests
-from flask import Flask
+from flask import Flask, g
 from sqlalchemy import Engine, make_url, select, text
 
+from hotline import db_deadline
 from hotline.db import engine, session_scope
 from hotline.db_deadline import PROBE_SHARE
 from hotline.models import Callback, CallbackState
@@ -103,6 +104,17 @@ def test_a_database_stalled_mid_call_sends_the_caller_to_the_reserve_line_in_tim
     proxy.thaw()
     took, status, body = post(client, "/voice/incoming", voice_form("CA" + "3" * 32))
     assert (status, verbs(body)) == (200, ["Gather"])  # the language menu: calls flow again
+
+
+def test_a_webhook_that_goes_on_to_hunt_gives_the_hunt_a_deadline_of_its_own(app: Flask) -> None:
+    """A menu step, then the hunt in the same answer: the hunt's database calls get the time
+    they had as /voice/hunt's own request, not what the menu step left of it."""
+    with app.test_request_context("/voice/menu", method="POST"):
+        app.preprocess_request()  # the request's clock starts
+        menu_step = g.db_deadline
+        time.sleep(0.3)  # a slow menu step
+        db_deadline.start_again()
+        assert g.db_deadline - menu_step == pytest.approx(0.3, abs=0.1)
 
 
 def test_a_locked_call_row_holds_only_that_call(

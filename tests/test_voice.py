@@ -23,6 +23,7 @@ from tests.conftest import (
     LINE,
     RESERVE,
     Hotline,
+    hunt_answers,
     reads_of,
     signed,
     spoken,
@@ -77,7 +78,14 @@ def test_caller_picks_a_language_and_reaches_a_counsellor_who_speaks_it(
         ]
     else:
         assert spoken(menu_request) == [f"say:{SAY_LANGUAGE[lang]}"] * 2
-    dial = twiml(record.requests_to("/voice/hunt")[0].body).find("Dial")
+    # Asked for a counsellor, the caller is rung through in the menu's own answer: no Redirect
+    # to /voice/hunt, a round trip to Twilio fewer before the first ring.
+    assert [r.path for r in record.requests][:3] == [
+        "/voice/incoming",
+        "/voice/language",
+        "/voice/menu",
+    ]
+    dial = twiml(record.requests_to("/voice/menu")[0].body).find("Dial")
     assert dial is not None
     assert (dial.get("callerId"), dial.get("answerOnBridge"), dial.get("record")) == (
         LINE,
@@ -114,7 +122,10 @@ def test_voicemail_never_takes_the_call_and_the_next_counsellor_does(
     ]
     assert call.outcome == CallOutcome.ANSWERED and call.attempt_count == 2
     # Between attempts the caller hears the hold prompt, in Russian, from a Twilio voice.
-    assert spoken(record.requests_to("/voice/hunt")[1].body) == ["say:ru-RU"]
+    assert spoken(hunt_answers(record)[1]) == ["say:ru-RU"]
+    # Aigul's Dial ended: its action rings Bakyt in its own answer, with no /voice/hunt between.
+    assert twiml(record.requests_to("/voice/dial-done")[0].body).findtext("Dial/Number") == BAKYT
+    assert record.requests_to("/voice/hunt") == []
 
 
 def test_busy_counsellor_is_skipped(
@@ -158,7 +169,7 @@ def test_nobody_on_shift_offers_a_callback_and_never_rings_forever(
 
     assert dials(record) == [[(RESERVE, LegResult.ACCEPTED)]]
     assert AIGUL not in str(record.transcript)
-    after_hunt = twiml(record.requests_to("/voice/hunt")[0].body)
+    after_hunt = twiml(hunt_answers(record)[0])
     assert [(v.tag, v.get("action")) for v in after_hunt] == [("Gather", "/voice/after-hunt")]
     assert the_call(session, record).outcome == CallOutcome.RESERVE_LINE
     assert len(record.requests) < 12
@@ -171,12 +182,12 @@ def test_every_counsellor_unavailable_ends_within_the_wait_bound(
     for i, phone in enumerate((AIGUL, BAKYT, CHOLPON)):
         hotline.counsellor(f"C{i}", phone, behaviour=Behaviour.IGNORE, position=i)
     record = emulator.call(CALLER, LINE, keys=["2", "1", "3", HANGUP])  # 3: emergency numbers
-    hunts = record.requests_to("/voice/hunt")
-    offered = [int(twiml(h.body).find("Dial").get("timeout", "0")) for h in hunts[:-1]]  # type: ignore[union-attr]
+    hunts = hunt_answers(record)
+    offered = [int(twiml(h).find("Dial").get("timeout", "0")) for h in hunts[:-1]]  # type: ignore[union-attr]
     assert len(offered) >= 2 and sum(offered) <= 50  # the bound holds, prompts included
     assert len(dials(record)) == len(offered)
     # Then the callback / information menu.
-    assert twiml(hunts[-1].body).find("Gather").get("action") == "/voice/after-hunt"  # type: ignore[union-attr]
+    assert twiml(hunts[-1]).find("Gather").get("action") == "/voice/after-hunt"  # type: ignore[union-attr]
     assert spoken(record.requests_to("/voice/emergency")[0].body) == ["say:ru-RU"]  # a voice
     call = the_call(session, record)
     assert [r for _, r in attempts(session, call)] == [AttemptResult.NO_ANSWER] * len(offered)
@@ -268,8 +279,8 @@ def test_wrong_language_keys_twice_reach_a_counsellor_in_the_lines_language(
     assert [r.path for r in record.requests][:4] == [
         "/voice/incoming",
         "/voice/language",
-        "/voice/language",
-        "/voice/hunt",
+        "/voice/language",  # the second wrong key: its answer rings her
+        "/voice/screen",
     ]
     call = the_call(session, record)
     # Wrong keys are counted, never added to the menu path.
@@ -497,10 +508,10 @@ def test_a_caller_who_presses_nothing_reaches_a_counsellor_in_the_lines_language
     # One menu (the languages), then straight to a counsellor: no main menu, no repeats.
     assert [r.path for r in record.requests][:3] == [
         "/voice/incoming",
-        "/voice/language",
-        "/voice/hunt",
+        "/voice/language",  # its answer rings her
+        "/voice/screen",
     ]
     assert len(record.events(EventKind.GATHER)) == 1
-    assert spoken(record.requests_to("/voice/hunt")[0].body) == ["/voice/prompts/uz/connecting.wav"]
+    assert spoken(hunt_answers(record)[0]) == ["/voice/prompts/uz/connecting.wav"]
     call = the_call(session, record)
     assert (call.language, call.menu_path, call.outcome) == ("uz", "L-", CallOutcome.ANSWERED)

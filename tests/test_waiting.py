@@ -9,7 +9,16 @@ from sqlalchemy.orm import Session
 
 from hotline.models import Call, CallAttempt, Counsellor
 from hotline.simulator import HANGUP, Behaviour, CallRecord, EventKind, LegResult, TwilioEmulator
-from tests.conftest import ACCOUNT_SID, LINE, AppMaker, Hotline, signed, spoken, twiml
+from tests.conftest import (
+    ACCOUNT_SID,
+    LINE,
+    AppMaker,
+    Hotline,
+    hunt_answers,
+    signed,
+    spoken,
+    twiml,
+)
 
 AIGUL, DILNOZA, SARAH = "+996555000101", "+996700000202", "+996772000303"
 CALLER, OTHER_CALLER = "+996700123456", "+996700999888"
@@ -17,10 +26,6 @@ CALLER, OTHER_CALLER = "+996700123456", "+996700999888"
 
 def dials(record: CallRecord) -> list[list[tuple[str, LegResult]]]:
     return [[(leg.number, leg.result) for leg in e.legs] for e in record.events(EventKind.DIAL)]
-
-
-def hunt_answers(record: CallRecord) -> list[str]:
-    return [request.body for request in record.requests_to("/voice/hunt")]
 
 
 def held_turns(record: CallRecord) -> list[str]:

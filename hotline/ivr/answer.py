@@ -12,6 +12,7 @@ from hotline.calls.log import Heard, MenuStep
 from hotline.db import get_session, statements_alone
 from hotline.extensions import default_region, get_keyring, now, setting
 from hotline.ivr import safety, twiml
+from hotline.ivr.connect import hunt_at_once
 from hotline.ivr.prompts import audio_content_type
 from hotline.ivr.turn import (
     TwilioForm,
@@ -29,8 +30,9 @@ from hotline.webhooks import twilio_webhook, xml
 bp = Blueprint("answer", __name__)
 logger = logging.getLogger(__name__)
 
+COUNSELLOR_NOW = "ivr.connect.hunt"  # hunted in the menu's own answer (`hunt_at_once`)
 MAIN_MENU = {
-    "1": "ivr.connect.hunt",
+    "1": COUNSELLOR_NOW,
     "2": "ivr.callback_request.consent",
     "3": "ivr.information.centres",
     "4": "ivr.information.emergency",
@@ -80,13 +82,13 @@ def language() -> Response:
     digits = form.digits
     if not digits:  # a caller who cannot press a key (or dare not) needs a person now
         menu_step(form, MenuStep(key="L-", line_language=True))
-        return xml(twiml.go(url_for("ivr.connect.hunt")))
+        return hunt_at_once(form.call_sid)
     chosen = catalog().language_for_digit(digits)
     if chosen is None:
         last = not may_ask_again()  # never hang up on a caller who cannot find the key
         heard = menu_step(form, MenuStep(wrong_key=True, line_language=last))
         if last:
-            return xml(twiml.go(url_for("ivr.connect.hunt")))
+            return hunt_at_once(form.call_sid)
         menu = twiml.language_menu(
             voice(), heard.line_language, catalog().languages, again(".language"), True
         )
@@ -109,13 +111,15 @@ def menu() -> Response:
     """The main menu: counsellor, callback, centres near you, emergency numbers."""
     form = TwilioForm.parse()
     digits = form.digits
-    target = MAIN_MENU.get(digits) if digits else "ivr.connect.hunt"
+    target = MAIN_MENU.get(digits) if digits else COUNSELLOR_NOW
     if target is not None:  # silence means the first option: a counsellor
         menu_step(form, MenuStep(key=f"M{digits or '-'}"))
+        if target == COUNSELLOR_NOW:
+            return hunt_at_once(form.call_sid)
         return xml(twiml.go(url_for(target)))
     heard = menu_step(form, MenuStep(wrong_key=True))
     if not may_ask_again():
-        return xml(twiml.go(url_for("ivr.connect.hunt")))
+        return hunt_at_once(form.call_sid)
     lang = heard.language or heard.line_language
     return xml(twiml.main_menu(voice(), lang, again(".menu"), True))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request, url_for
 
+from hotline import db_deadline
 from hotline.calls import ending, log
 from hotline.calls import hunt as hunting
 from hotline.calls.reservations import CALL_TIME_LIMIT_SECONDS
@@ -39,9 +40,23 @@ AFTER_HUNT_MENU = {
 @twilio_webhook
 def hunt() -> Response:
     """Ring the next counsellor(s), hold for one who will be free, or say nobody can answer."""
-    form = TwilioForm.parse()
+    return _hunt_answer(TwilioForm.parse().call_sid)
+
+
+def hunt_at_once(call_sid: str) -> Response:
+    """The hunt's answer from a webhook that has done its own step first (a menu, when the
+    caller asks for a counsellor; the dial action, when one did not answer): a Redirect to
+    /voice/hunt would cost the caller a round trip more to Twilio before the next ring. The
+    hunt gets the database time it had as a request of its own."""
+    db_deadline.start_again()
+    return _hunt_answer(call_sid)
+
+
+def _hunt_answer(call_sid: str) -> Response:
+    """Routing's decision for the call, answered: a ring, a turn on hold, or the menu after
+    nobody could answer."""
     session = get_session()
-    found = hunting.read_for_hunt(session, form.call_sid)
+    found = hunting.read_for_hunt(session, call_sid)
     if found is None:
         raise LookupError("a voice webhook for a call we have no record of")
     call, line = found
@@ -53,17 +68,19 @@ def hunt() -> Response:
     if isinstance(decision, Hold):
         return xml(_hold(call.language))
     if isinstance(decision, NoOffer):
-        return xml(twiml.menu(voice(), call.language, ["no_counsellor"], url_for(".after_hunt")))
+        after = url_for("ivr.connect.after_hunt")
+        return xml(twiml.menu(voice(), call.language, ["no_counsellor"], after))
     keyring = get_keyring()
     legs = [
         twiml.CounsellorLeg(
             keyring.unseal(r.phone_sealed),
-            url_for(".screen", attempt=r.attempt_id, offer=decision.language),
+            url_for("ivr.connect.screen", attempt=r.attempt_id, offer=decision.language),
         )
         for r in rings
     ]
     prompt = "connecting" if call.attempt_count == 0 else "still_trying"
-    ringing = twiml.Ringing(decision.ring_timeout, CALL_TIME_LIMIT_SECONDS, url_for(".dial_done"))
+    done = url_for("ivr.connect.dial_done")
+    ringing = twiml.Ringing(decision.ring_timeout, CALL_TIME_LIMIT_SECONDS, done)
     return xml(twiml.ring_counsellors(voice(), call.language, prompt, legs, line.number, ringing))
 
 
@@ -73,7 +90,7 @@ def _hold(lang: str) -> str:
     held = int(raw) if raw.isdigit() else 0
     keys = ["hold"] if held == 0 else ["still_trying"] if held % HOLD_REMINDER_TURNS == 0 else []
     music = url_for("ivr.answer.hold_music") if catalog().hold_music() else None
-    return twiml.hold(voice(), lang, keys, music, url_for(".hunt", held=held + 1))
+    return twiml.hold(voice(), lang, keys, music, url_for("ivr.connect.hunt", held=held + 1))
 
 
 @bp.post("/dial-done")
@@ -90,7 +107,7 @@ def dial_done() -> Response:
     remember_line(dial.line_number)
     if dial.answered:
         return xml(twiml.say_and_hang_up(voice(), dial.language, ["goodbye"]))
-    return xml(twiml.go(url_for(".hunt")))
+    return hunt_at_once(form.call_sid)
 
 
 @bp.post("/screen")
