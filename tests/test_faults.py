@@ -114,7 +114,7 @@ def test_a_webhook_that_goes_on_to_hunt_gives_the_hunt_a_deadline_of_its_own(app
         menu_step = g.db_deadline
         time.sleep(0.3)  # a slow menu step
         db_deadline.start_again()
-        assert g.db_deadline - menu_step == pytest.approx(0.3, abs=0.1)
+        assert 0.3 <= g.db_deadline - menu_step < DEADLINE  # moved on by the step's time
 
 
 def test_a_locked_call_row_holds_only_that_call(
