@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     CTE,
+    Connection,
     Integer,
     Select,
     Update,
@@ -27,9 +28,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, selectinload
 
 from hotline.callbacks.state import THIS_CLAIM
-from hotline.calls import reservations
+from hotline.calls import log, reservations
 from hotline.calls.candidates import first_free_alike, hunt_candidates
 from hotline.calls.ending import RANG, seconds_between
+from hotline.calls.log import MenuStep
 from hotline.directory import catchment
 from hotline.models import (
     AttemptResult,
@@ -125,30 +127,52 @@ class HuntingCall:
     attempt_count: int  # counsellors offered it so far
 
 
+# The columns of `HuntingCall`, in its order, for a query that joins the call's line.
+HUNTING_CALL = (
+    Call.id,
+    Call.call_sid,
+    func.coalesce(Call.language, Line.language),
+    Call.caller_area,
+    Call.hunt_started_at,
+    Call.attempt_count,
+)
 # A hunt's call and line in one round trip of just the columns it reads: every holding caller
 # comes back here every few seconds.
 _HUNTING = (
-    select(
-        Call.id,
-        Call.call_sid,
-        func.coalesce(Call.language, Line.language),
-        Call.caller_area,
-        Call.hunt_started_at,
-        Call.attempt_count,
-        *HUNTING_LINE,
-    )
+    select(*HUNTING_CALL, *HUNTING_LINE)
     .join(Line, Call.line_id == Line.id)
     .outerjoin(Centre, Line.centre_id == Centre.id)
     .where(Call.call_sid == bindparam("sid"))
 )
+# PostgreSQL: a menu step that goes on to hunt reads the same in its own UPDATE (joining the
+# line; the centre, which an UPDATE cannot outer-join, by its id), one round trip fewer before
+# the caller's first ring. SQLite's RETURNING cannot read the tables an UPDATE joins.
+_CENTRE_BY_ID = select(Centre.slug).where(Centre.id == Line.centre_id).scalar_subquery()
+_STEP_THEN_HUNTING = log.MENU_STEP.where(Call.line_id == Line.id).returning(
+    *HUNTING_CALL, *(_CENTRE_BY_ID if column is Centre.slug else column for column in HUNTING_LINE)
+)
+Hunting = tuple[HuntingCall, HuntingLine]
 
 
-def read_for_hunt(session: Session, call_sid: str) -> tuple[HuntingCall, HuntingLine] | None:
+def read_for_hunt(session: Session, call_sid: str) -> Hunting | None:
     """The call with this CallSid and its line, as a hunt reads them; None: no such call."""
-    row = session.connection().execute(_HUNTING, {"sid": call_sid}).first()
-    if row is None:
-        return None
-    return HuntingCall(*row[:6]), HuntingLine.read(row[6:])
+    return _hunting(session.connection().execute(_HUNTING, {"sid": call_sid}).first())
+
+
+def record_step_and_read(connection: Connection, call_sid: str, step: MenuStep) -> Hunting | None:
+    """Record a menu step that goes on to hunt (`log.record_menu_step`), and read the call and
+    its line as `read_for_hunt` does: on PostgreSQL in the step's own UPDATE. None: no such
+    call."""
+    if connection.dialect.name != "postgresql":
+        if log.record_menu_step(connection, call_sid, step) is None:
+            return None
+        return _hunting(connection.execute(_HUNTING, {"sid": call_sid}).first())
+    values = log.menu_step_values(call_sid, step)
+    return _hunting(connection.execute(_STEP_THEN_HUNTING, values).first())
+
+
+def _hunting(row: Sequence[Any] | None) -> Hunting | None:
+    return None if row is None else (HuntingCall(*row[:6]), HuntingLine.read(row[6:]))
 
 
 def roster_states(session: Session, now: datetime) -> list[CounsellorState]:

@@ -236,20 +236,25 @@ class Heard:
 def record_menu_step(connection: Connection, call_sid: str, step: MenuStep) -> Heard | None:
     """Record a menu step in one UPDATE that reads back the languages (no load of the call
     and its line, no unit of work): None for a call we have no record of."""
-    values = {
+    row = connection.execute(_MENU_STEP, menu_step_values(call_sid, step)).first()
+    return None if row is None else Heard(*row)
+
+
+def menu_step_values(call_sid: str, step: MenuStep) -> dict[str, Any]:
+    """The bound values of `MENU_STEP` for this call's step."""
+    return {
         "sid": call_sid,
         "key": step.key,
         "wrong": int(step.wrong_key),
         "chosen": step.language,
         "line_language": step.line_language,
     }
-    row = connection.execute(_MENU_STEP, values).first()
-    return None if row is None else Heard(*row)
 
 
 def _the_lines(column: Any) -> Any:
-    """The call's line's `column`, read inside a statement on the call."""
-    return select(column).where(Line.id == Call.line_id).scalar_subquery()
+    """The call's line's `column`, read inside a statement on the call (also one that joins
+    the line: the subquery reads its own)."""
+    return select(column).where(Line.id == Call.line_id).correlate_except(Line).scalar_subquery()
 
 
 _KEY = bindparam("key", type_=String)
@@ -261,7 +266,8 @@ _PATH_WITH_KEY = case(
      Call.menu_path + " " + _KEY),
     else_=Call.menu_path,
 )  # fmt: skip
-_MENU_STEP = (
+# A menu step's UPDATE; each use adds the RETURNING it needs (values: `menu_step_values`).
+MENU_STEP = (
     update(Call)
     .where(Call.call_sid == bindparam("sid"))  # bound values are not named after columns
     .values(
@@ -272,8 +278,8 @@ _MENU_STEP = (
             else_=func.coalesce(bindparam("chosen", type_=String), Call.language),
         ),
     )
-    .returning(Call.language, _the_lines(Line.language), _the_lines(Line.number))
 )
+_MENU_STEP = MENU_STEP.returning(Call.language, _the_lines(Line.language), _the_lines(Line.number))
 
 
 def settle(session: Session, call_sid: str, outcome: CallOutcome) -> None:

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, send_file, url_for
 from flask.typing import ResponseReturnValue
 
 from hotline.calls import ending, log
+from hotline.calls import hunt as hunting
 from hotline.calls.log import Heard, MenuStep
 from hotline.db import get_session, statements_alone
 from hotline.extensions import default_region, get_keyring, now, setting
@@ -81,14 +82,12 @@ def language() -> Response:
     form = TwilioForm.parse()
     digits = form.digits
     if not digits:  # a caller who cannot press a key (or dare not) needs a person now
-        menu_step(form, MenuStep(key="L-", line_language=True))
-        return hunt_at_once(form.call_sid)
+        return step_and_hunt(form, MenuStep(key="L-", line_language=True))
     chosen = catalog().language_for_digit(digits)
     if chosen is None:
-        last = not may_ask_again()  # never hang up on a caller who cannot find the key
-        heard = menu_step(form, MenuStep(wrong_key=True, line_language=last))
-        if last:
-            return hunt_at_once(form.call_sid)
+        if not may_ask_again():  # never hang up on a caller who cannot find the key
+            return step_and_hunt(form, MenuStep(wrong_key=True, line_language=True))
+        heard = menu_step(form, MenuStep(wrong_key=True))
         menu = twiml.language_menu(
             voice(), heard.line_language, catalog().languages, again(".language"), True
         )
@@ -112,16 +111,27 @@ def menu() -> Response:
     form = TwilioForm.parse()
     digits = form.digits
     target = MAIN_MENU.get(digits) if digits else COUNSELLOR_NOW
-    if target is not None:  # silence means the first option: a counsellor
-        menu_step(form, MenuStep(key=f"M{digits or '-'}"))
-        if target == COUNSELLOR_NOW:
-            return hunt_at_once(form.call_sid)
+    if target == COUNSELLOR_NOW:  # silence means the first option: a counsellor
+        return step_and_hunt(form, MenuStep(key=f"M{digits or '-'}"))
+    if target is not None:
+        menu_step(form, MenuStep(key=f"M{digits}"))
         return xml(twiml.go(url_for(target)))
-    heard = menu_step(form, MenuStep(wrong_key=True))
     if not may_ask_again():
-        return hunt_at_once(form.call_sid)
+        return step_and_hunt(form, MenuStep(wrong_key=True))
+    heard = menu_step(form, MenuStep(wrong_key=True))
     lang = heard.language or heard.line_language
     return xml(twiml.main_menu(voice(), lang, again(".menu"), True))
+
+
+def step_and_hunt(form: TwilioForm, step: MenuStep) -> Response:
+    """Record this request's menu step and hunt in the same answer; the step reads back what
+    the hunt reads of the call and its line."""
+    with statements_alone() as connection:
+        found = hunting.record_step_and_read(connection, form.call_sid, step)
+    if found is None:
+        raise LookupError("a voice webhook for a call we have no record of")
+    remember_line(found[1].number)  # the reserve line's answer, should the hunt fail
+    return hunt_at_once(form.call_sid, found)
 
 
 def menu_step(form: TwilioForm, step: MenuStep) -> Heard:

@@ -43,20 +43,22 @@ def hunt() -> Response:
     return _hunt_answer(TwilioForm.parse().call_sid)
 
 
-def hunt_at_once(call_sid: str) -> Response:
+def hunt_at_once(call_sid: str, found: hunting.Hunting | None = None) -> Response:
     """The hunt's answer from a webhook that has done its own step first (a menu, when the
     caller asks for a counsellor; the dial action, when one did not answer): a Redirect to
     /voice/hunt would cost the caller a round trip more to Twilio before the next ring. The
-    hunt gets the database time it had as a request of its own."""
+    hunt gets the database time it had as a request of its own. `found`: the call and line
+    as the step read them back for the hunt (`hunting.record_step_and_read`)."""
     db_deadline.start_again()
-    return _hunt_answer(call_sid)
+    return _hunt_answer(call_sid, found)
 
 
-def _hunt_answer(call_sid: str) -> Response:
+def _hunt_answer(call_sid: str, found: hunting.Hunting | None = None) -> Response:
     """Routing's decision for the call, answered: a ring, a turn on hold, or the menu after
     nobody could answer."""
     session = get_session()
-    found = hunting.read_for_hunt(session, call_sid)
+    if found is None:
+        found = hunting.read_for_hunt(session, call_sid)
     if found is None:
         raise LookupError("a voice webhook for a call we have no record of")
     call, line = found
