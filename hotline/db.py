@@ -57,6 +57,11 @@ def make_engine(
         connect_args = {
             "connect_timeout": connect_timeout,
             "options": f"-c statement_timeout={statement_timeout_ms}",
+            # Prepared at a statement's first run on a connection, not its sixth: the pool
+            # spreads a line's few calls over many connections, and a burst of calls meets
+            # connections that never ran the hunt; unprepared, PostgreSQL parses the whole
+            # text every time. (A prepared text must hold one statement: ours each do.)
+            "prepare_threshold": 0,
         }
     # No pre-ping: it runs before a request can watch the connection, so a stalled server
     # would hold it; a connection found dead is thrown away with the pool instead.

@@ -40,6 +40,24 @@ def test_postgresql_sessions_have_a_statement_timeout(app: Flask, migrated_engin
         assert connection.execute(text("SHOW statement_timeout")).scalar() == "5s"
 
 
+def test_postgresql_prepares_a_statement_at_its_first_run(
+    app: Flask, migrated_engine: Engine
+) -> None:
+    """A burst of calls meets pool connections that never ran the hunt: each must parse its
+    statements once, not on every run as psycopg does before a statement's sixth."""
+    bound = engine(app)
+    if bound.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: make test runs it in its PostgreSQL pass")
+    probe = sa.select(sa.literal_column("'a hunt'"))
+    prepared = text(
+        "SELECT count(*) FROM pg_prepared_statements"
+        " WHERE statement LIKE '%a hunt%' AND statement NOT LIKE '%pg_prepared_statements%'"
+    )
+    with bound.connect() as connection:
+        connection.execute(probe)
+        assert connection.execute(prepared).scalar() == 1
+
+
 def test_paas_postgres_urls_get_a_driver(tmp_path: Path) -> None:
     url = database_url({"DATABASE_URL": "postgres://u:p@db:5432/h"}, tmp_path)
     assert url == "postgresql+psycopg://u:p@db:5432/h"
