@@ -130,8 +130,7 @@ def step_and_hunt(form: TwilioForm, step: MenuStep) -> Response:
         found = hunting.record_step_and_read(connection, form.call_sid, step)
     if found is None:
         raise LookupError("a voice webhook for a call we have no record of")
-    remember_line(found[1].number)  # the reserve line's answer, should the hunt fail
-    return hunt_at_once(form.call_sid, found)
+    return hunt_at_once(form.call_sid, found)  # it remembers the line before any hunting
 
 
 def menu_step(form: TwilioForm, step: MenuStep) -> Heard:
