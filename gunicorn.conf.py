@@ -1,8 +1,9 @@
 """gunicorn's settings for the hotline web process (Procfile, Procfile.dev, make load).
 
 Threads, not processes, carry the concurrency: a webhook mostly waits on the database, and a
-thread whose database stalls is freed within HOTLINE_DB_DEADLINE_SECONDS, so enough of them
-stay free for /voice/fallback while others wait.
+thread whose database stalls is freed within HOTLINE_DB_DEADLINE_SECONDS. Of the 32, only
+HOTLINE_WEBHOOKS_AT_ONCE voice webhooks work at once (hotline.turns) and the rest queue, so
+plenty stay free for /voice/fallback while others wait.
 """
 
 import os

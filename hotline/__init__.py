@@ -16,7 +16,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Imported here, so that `import hotline.<anything>` (the console script) stays light.
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from hotline import db, extensions, health, ivr, sms, supervisor
+    from hotline import db, extensions, health, ivr, sms, supervisor, turns
     from hotline.privacy import install_phone_masking
     from hotline.settings import load_settings
 
@@ -43,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     install_phone_masking()
     db.init_app(app)
+    turns.install(app)
     extensions.init_app(app)
     ivr.init_app(app)
     sms.init_app(app)

@@ -56,6 +56,9 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a web request waits on Redis, which answers in well under a millisecond: a webhook
     # may ask it a few times, and all of it fits the 2 s a caller's answer must come in.
     "HOTLINE_REDIS_TIMEOUT": 0.25,
+    # Voice webhooks working at once in a web process; the others wait their turn (turns.py).
+    "HOTLINE_WEBHOOKS_AT_ONCE": 4,
+    "HOTLINE_WEBHOOK_WAIT_SECONDS": 3.0,  # a longer wait for a turn gives the reserve line
     "HOTLINE_TWILIO_TIMEOUT": 10.0,  # seconds; twilio's default HTTP client has none
     "HOTLINE_WRAP_UP_SECONDS": 120,  # a counsellor's pause after a call
     "HOTLINE_CALLBACK_ATTEMPTS": 3,  # times a caller is dialled before the request expires
@@ -85,6 +88,7 @@ INT_SETTINGS = {
     "HOTLINE_DB_CONNECT_TIMEOUT",
     "HOTLINE_DB_STATEMENT_TIMEOUT_MS",
     "HOTLINE_DB_POOL_SIZE",
+    "HOTLINE_WEBHOOKS_AT_ONCE",
     "HOTLINE_SMS_REDACT",
     "HOTLINE_SMS_SEND_ATTEMPTS",
     "HOTLINE_SMS_REPLY_MINUTES",
@@ -95,7 +99,12 @@ INT_SETTINGS = {
     "HOTLINE_SMS_NEW_CONVERSATIONS_PER_HOUR",
     "HOTLINE_RETENTION_DAYS",
 }
-FLOAT_SETTINGS = {"HOTLINE_REDIS_TIMEOUT", "HOTLINE_TWILIO_TIMEOUT", "HOTLINE_DB_DEADLINE_SECONDS"}
+FLOAT_SETTINGS = {
+    "HOTLINE_REDIS_TIMEOUT",
+    "HOTLINE_TWILIO_TIMEOUT",
+    "HOTLINE_DB_DEADLINE_SECONDS",
+    "HOTLINE_WEBHOOK_WAIT_SECONDS",
+}
 
 
 class ConfigError(RuntimeError):

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator, compare
 
+from hotline import db_deadline, turns
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -27,6 +29,7 @@ ALWAYS_SENT = {
 }
 
 PUBLIC_URLS = "hotline.public_urls"
+OUT_OF_TURN = "hotline_out_of_turn"  # the attribute `out_of_turn` puts on a view
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,8 @@ def twilio_webhook(view: Callable[P, R]) -> Callable[P, R]:
     """Reject any request not signed by our Twilio account (403) or lacking what Twilio always
     sends (400); nothing is written for either."""
 
+    takes_turn = not getattr(view, OUT_OF_TURN, False)
+
     @wraps(view)
     def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
         if not signature_is_valid():
@@ -64,9 +69,21 @@ def twilio_webhook(view: Callable[P, R]) -> Callable[P, R]:
         if not sent_by_our_account():
             log.warning("rejected a webhook without Twilio's own parameters on %s", request.path)
             abort(400)
-        return view(*args, **kwargs)
+        if not takes_turn:
+            return view(*args, **kwargs)
+        with turns.turn_of(current_app) as queued:
+            if queued:  # the database's deadline counts from the turn, not from the queue
+                db_deadline.start_again()
+            return view(*args, **kwargs)
 
     return guarded
+
+
+def out_of_turn(view: Callable[P, R]) -> Callable[P, R]:
+    """Mark a view (under `twilio_webhook`) as answered without waiting for a turn
+    (`hotline.turns`): Twilio's fallback, and the SMS webhooks."""
+    setattr(view, OUT_OF_TURN, True)
+    return view
 
 
 def sent_by_our_account() -> bool:

@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 from hotline.db import discard_session
 from hotline.ivr import twiml
 from hotline.ivr.turn import registered_line, voice
-from hotline.webhooks import twilio_webhook, xml
+from hotline.webhooks import out_of_turn, twilio_webhook, xml
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ def leg_of_this_request() -> Leg:
 
 @bp.post("/fallback")
 @twilio_webhook
+@out_of_turn
 def fallback() -> Response:
     """Twilio's Fallback URL: no database, no Redis, straight to the reserve line."""
     return xml(reserve_line())

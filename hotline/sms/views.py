@@ -29,7 +29,7 @@ from hotline.models import Callback, Line, Message
 from hotline.privacy import caller_number
 from hotline.sms import answers, keywords, memory, records, relay, replies, twiml
 from hotline.sms.segments import segments
-from hotline.webhooks import twilio_webhook, xml
+from hotline.webhooks import out_of_turn, twilio_webhook, xml
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,7 @@ class SmsForm:
 
 @bp.post("/incoming")
 @twilio_webhook
+@out_of_turn
 def incoming() -> Response:
     """An SMS to one of our lines: a counsellor's, or a texter's keyword or message to relay."""
     form = SmsForm.parse()
@@ -184,6 +185,7 @@ def _reply_text(send: relay.Send) -> str:
 
 @bp.post("/status")
 @twilio_webhook
+@out_of_turn
 def status() -> Response:
     """Twilio reports how an SMS went: keep the status on its Message row; redact when final."""
     session = get_session()
