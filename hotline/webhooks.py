@@ -57,7 +57,8 @@ def signature_is_valid() -> bool:
 
 def twilio_webhook(view: Callable[P, R]) -> Callable[P, R]:
     """Reject any request not signed by our Twilio account (403) or lacking what Twilio always
-    sends (400); nothing is written for either."""
+    sends (400); nothing is written for either. Then wait for a turn (`hotline.turns`), unless
+    the view is marked `out_of_turn`."""
 
     takes_turn = not getattr(view, OUT_OF_TURN, False)
 
