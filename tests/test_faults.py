@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -64,17 +65,29 @@ def postgresql_only(app: Flask) -> None:
         pytest.skip("PostgreSQL only: make test runs it in its PostgreSQL pass")
 
 
-@pytest.fixture
-def proxied(make_app: AppMaker, database_url: str) -> Iterator[tuple[Flask, FreezingProxy]]:
-    """An app whose PostgreSQL is reached through a proxy the test can freeze."""
+@contextmanager
+def behind_a_freezing_proxy(
+    make_app: AppMaker, database_url: str, **changes: Any
+) -> Iterator[tuple[Flask, FreezingProxy]]:
+    """An app (with `changes`) and a line, its PostgreSQL reached through a proxy the test can
+    freeze."""
     url = make_url(database_url)
     if url.get_backend_name() != "postgresql":
         pytest.skip("PostgreSQL only: make test runs it in its PostgreSQL pass")
     with FreezingProxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
         through = url.set(host="127.0.0.1", port=proxy.port)
-        app, emulator = make_app(DATABASE_URL=through.render_as_string(hide_password=False))
+        app, emulator = make_app(
+            DATABASE_URL=through.render_as_string(hide_password=False), **changes
+        )
         Hotline(app, emulator).line()
         yield app, proxy
+
+
+@pytest.fixture
+def proxied(make_app: AppMaker, database_url: str) -> Iterator[tuple[Flask, FreezingProxy]]:
+    """An app whose PostgreSQL is reached through a proxy the test can freeze."""
+    with behind_a_freezing_proxy(make_app, database_url) as proxied_app:
+        yield proxied_app
 
 
 def test_a_database_stalled_mid_call_sends_the_caller_to_the_reserve_line_in_time(

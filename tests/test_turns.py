@@ -11,12 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from flask import Flask
-from sqlalchemy import make_url
 
 from hotline.turns import Turns, turn_of
 from tests.conftest import LINE, AppMaker, Hotline, signed, twiml, verbs, voice_form
 from tests.faults import FreezingProxy
-from tests.test_faults import DEADLINE, is_reserve_line, post
+from tests.test_faults import DEADLINE, behind_a_freezing_proxy, is_reserve_line, post
 
 WAIT = 0.3  # HOTLINE_WEBHOOK_WAIT_SECONDS in these tests
 
@@ -124,18 +123,10 @@ def frozen_behind_one_turn(
     make_app: AppMaker, database_url: str
 ) -> Iterator[tuple[Flask, FreezingProxy]]:
     """One turn, a long wait for it, and a PostgreSQL the test can freeze."""
-    url = make_url(database_url)
-    if url.get_backend_name() != "postgresql":
-        pytest.skip("PostgreSQL only: make test runs it in its PostgreSQL pass")
-    with FreezingProxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
-        through = url.set(host="127.0.0.1", port=proxy.port)
-        app, emulator = make_app(
-            DATABASE_URL=through.render_as_string(hide_password=False),
-            HOTLINE_WEBHOOKS_AT_ONCE=1,
-            HOTLINE_WEBHOOK_WAIT_SECONDS=5,
-        )
-        Hotline(app, emulator).line()
-        yield app, proxy
+    with behind_a_freezing_proxy(
+        make_app, database_url, HOTLINE_WEBHOOKS_AT_ONCE=1, HOTLINE_WEBHOOK_WAIT_SECONDS=5
+    ) as proxied_app:
+        yield proxied_app
 
 
 def test_the_database_deadline_counts_from_the_turn_not_from_the_queue(
