@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -14,7 +13,6 @@ from flask import Flask
 
 from hotline.turns import Turns, turn_of
 from tests.conftest import LINE, AppMaker, Hotline, signed, twiml, verbs, voice_form
-from tests.faults import FreezingProxy
 from tests.test_faults import DEADLINE, behind_a_freezing_proxy, is_reserve_line, post
 
 WAIT = 0.3  # HOTLINE_WEBHOOK_WAIT_SECONDS in these tests
@@ -118,36 +116,29 @@ def test_callers_beyond_the_turns_are_answered_in_full_one_after_another(
     assert [verbs(body) for _, _, body in answers] == [["Gather"]] * 4
 
 
-@pytest.fixture
-def frozen_behind_one_turn(
-    make_app: AppMaker, database_url: str
-) -> Iterator[tuple[Flask, FreezingProxy]]:
-    """One turn, a long wait for it, and a PostgreSQL the test can freeze."""
-    with behind_a_freezing_proxy(
-        make_app, database_url, HOTLINE_WEBHOOKS_AT_ONCE=1, HOTLINE_WEBHOOK_WAIT_SECONDS=5
-    ) as proxied_app:
-        yield proxied_app
-
-
 def test_the_database_deadline_counts_from_the_turn_not_from_the_queue(
-    frozen_behind_one_turn: tuple[Flask, FreezingProxy],
+    make_app: AppMaker, database_url: str
 ) -> None:
     """A caller who queued in a burst still gives the database its whole deadline."""
-    app, proxy = frozen_behind_one_turn
-    client = app.test_client()
-    assert post(client, "/voice/incoming", voice_form("CA" + "1" * 32))[1] == 200
-    proxy.freeze()
     busy = 0.6
+    with behind_a_freezing_proxy(
+        make_app, database_url, HOTLINE_WEBHOOKS_AT_ONCE=1, HOTLINE_WEBHOOK_WAIT_SECONDS=5
+    ) as (app, proxy):
+        client = app.test_client()
+        assert post(client, "/voice/incoming", voice_form("CA" + "1" * 32))[1] == 200
+        proxy.freeze()
 
-    def hold_the_turn() -> None:
-        with turn_of(app):
-            time.sleep(busy)
+        def hold_the_turn() -> None:
+            with turn_of(app):
+                time.sleep(busy)
 
-    holder = threading.Thread(target=hold_the_turn)
-    holder.start()
-    time.sleep(0.05)
-    took, status, body = post(client, "/voice/language", voice_form("CA" + "1" * 32, Digits="2"))
-    holder.join()
-    proxy.thaw()
+        holder = threading.Thread(target=hold_the_turn)
+        holder.start()
+        time.sleep(0.05)
+        took, status, body = post(
+            client, "/voice/language", voice_form("CA" + "1" * 32, Digits="2")
+        )
+        holder.join()
+        proxy.thaw()
     assert (status, is_reserve_line(body)) == (200, True)
     assert busy + DEADLINE - 0.1 <= took < busy + DEADLINE + 0.5
