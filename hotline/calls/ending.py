@@ -18,17 +18,15 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
-    func,
     literal,
     null,
     or_,
-    select,
     update,
 )
 from sqlalchemy.orm import Session
 
 from hotline.calls import reservations
-from hotline.models import AttemptResult, Call, CallAttempt, CallOutcome, Counsellor, Line
+from hotline.models import AttemptResult, Call, CallAttempt, CallOutcome, Counsellor
 from hotline.models.base import UTCDateTime
 from hotline.twilio_terms import CALL_NEVER_ANSWERED, DialStatus
 
@@ -42,12 +40,14 @@ DIAL_RESULTS: dict[str, AttemptResult] = {
 
 
 @dataclass(frozen=True)
-class DialEnded:
-    """What the dial action needs to answer the caller."""
+class Dialled:
+    """A call whose `<Dial>` ended, as the dial action read it (with the hunt's own read, so
+    that a hunt after no answer reads nothing again)."""
 
+    call_id: int
+    call_sid: str
+    offers: int  # counsellors offered it so far
     answered: bool  # our records say a counsellor took the call
-    language: str  # the caller's, or the line's
-    line_number: str
 
 
 # Bound values are not named after columns: SQLAlchemy keeps those names for the SET clause.
@@ -55,17 +55,6 @@ _NOW = bindparam("now", type_=UTCDateTime())
 _SID = bindparam("sid", type_=String)
 _OUTCOME = Call.__table__.c.outcome.type
 
-_DIALLED = (
-    select(
-        Call.id,
-        Call.attempt_count,
-        Call.counsellor_id.is_not(None),
-        func.coalesce(Call.language, Line.language),
-        Line.number,
-    )
-    .join(Line, Call.line_id == Line.id)
-    .where(Call.call_sid == _SID)
-)
 _RINGING_ENDED = (
     update(CallAttempt)
     .where(
@@ -133,23 +122,17 @@ _FREED = ["on_call_sid", "wrap_up_until", "last_answered_at", "reserved_for", "r
 
 
 def end_dial(
-    session: Session, call_sid: str, dial_status: str, now: datetime, wrap_up: int
-) -> DialEnded | None:
+    session: Session, dialled: Dialled, dial_status: str, now: datetime, wrap_up: int
+) -> None:
     """A `<Dial>` ended: the counsellors still ringing did not take the call (Twilio says how)
-    and are free again; one who talked gets a wrap-up pause. None for a call we have no record
-    of (nothing is written)."""
-    found = session.connection().execute(_DIALLED, {"sid": call_sid}).first()
-    if found is None:
-        return None
-    call_id, offers, answered, language, line_number = found
-    if offers:
+    and are free again; one who talked gets a wrap-up pause."""
+    if dialled.offers:
         ended_as = DIAL_RESULTS.get(dial_status, AttemptResult.NO_ANSWER)
-        rang = _end_ringing(session, call_id, ended_as, now)
-        if rang and not answered:  # else all are freed below
-            reservations.release(session, call_sid, rang)
-    if answered:
-        release_counsellor(session, call_sid, now, wrap_up)
-    return DialEnded(bool(answered), language, line_number)
+        rang = _end_ringing(session, dialled.call_id, ended_as, now)
+        if rang and not dialled.answered:  # else all are freed below
+            reservations.release(session, dialled.call_sid, rang)
+    if dialled.answered:
+        release_counsellor(session, dialled.call_sid, now, wrap_up)
 
 
 def end_call(

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, selectinload
 from hotline.callbacks.state import THIS_CLAIM
 from hotline.calls import log, reservations
 from hotline.calls.candidates import first_free_alike, hunt_candidates
-from hotline.calls.ending import RANG, seconds_between
+from hotline.calls.ending import RANG, Dialled, seconds_between
 from hotline.calls.log import MenuStep
 from hotline.directory import catchment
 from hotline.models import (
@@ -151,12 +151,25 @@ _CENTRE_BY_ID = select(Centre.slug).where(Centre.id == Line.centre_id).scalar_su
 _STEP_THEN_HUNTING = log.MENU_STEP.where(Call.line_id == Line.id).returning(
     *HUNTING_CALL, *(_CENTRE_BY_ID if column is Centre.slug else column for column in HUNTING_LINE)
 )
+# The dial action's read: the hunt's, and whether a counsellor took the call (what ending the
+# `<Dial>` needs), so that a hunt after no answer does not read the call a second time.
+_DIALLED_AND_HUNTING = _HUNTING.add_columns(Call.counsellor_id.is_not(None))
 Hunting = tuple[HuntingCall, HuntingLine]
 
 
 def read_for_hunt(session: Session, call_sid: str) -> Hunting | None:
     """The call with this CallSid and its line, as a hunt reads them; None: no such call."""
     return _hunting(session.connection().execute(_HUNTING, {"sid": call_sid}).first())
+
+
+def read_after_dial(session: Session, call_sid: str) -> tuple[Dialled, Hunting] | None:
+    """The call with this CallSid as its `<Dial>`'s end needs it, and with its line as a hunt
+    reads them (`read_for_hunt`); None: no such call."""
+    row = session.connection().execute(_DIALLED_AND_HUNTING, {"sid": call_sid}).first()
+    if row is None:
+        return None
+    call, line = HuntingCall(*row[:6]), HuntingLine.read(row[6:-1])
+    return Dialled(call.id, call.call_sid, call.attempt_count, bool(row[-1])), (call, line)
 
 
 def record_step_and_read(connection: Connection, call_sid: str, step: MenuStep) -> Hunting | None:

@@ -48,7 +48,7 @@ def hunt_at_once(call_sid: str, found: hunting.Hunting | None = None) -> Respons
     caller asks for a counsellor; the dial action, when one did not answer): a Redirect to
     /voice/hunt would cost the caller a round trip more to Twilio before the next ring. The
     hunt gets the database time it had as a request of its own. `found`: the call and line
-    as the step read them back for the hunt (`hunting.record_step_and_read`)."""
+    as the step read them for the hunt (`hunting.record_step_and_read`, `read_after_dial`)."""
     db_deadline.start_again()
     return _hunt_answer(call_sid, found)
 
@@ -102,14 +102,17 @@ def dial_done() -> Response:
     form = TwilioForm.parse()
     session = get_session()
     wrap_up = setting("HOTLINE_WRAP_UP_SECONDS")
-    dial = ending.end_dial(session, form.call_sid, form.dial_status, now(), wrap_up)
-    if dial is None:
+    found = hunting.read_after_dial(session, form.call_sid)
+    if found is None:
         raise LookupError("a voice webhook for a call we have no record of")
+    dialled, (call, line) = found
+    remember_line(line.number)
+    ending.end_dial(session, dialled, form.dial_status, now(), wrap_up)
     session.commit()
-    remember_line(dial.line_number)
-    if dial.answered:
-        return xml(twiml.say_and_hang_up(voice(), dial.language, ["goodbye"]))
-    return hunt_at_once(form.call_sid)
+    if dialled.answered:
+        return xml(twiml.say_and_hang_up(voice(), call.language, ["goodbye"]))
+    # The call and line as read before the offers ended: ending them changes neither.
+    return hunt_at_once(form.call_sid, (call, line))
 
 
 @bp.post("/screen")
