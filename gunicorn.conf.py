@@ -6,6 +6,7 @@ HOTLINE_WEBHOOKS_AT_ONCE voice webhooks work at once (hotline.turns) and the res
 plenty stay free for /voice/fallback while others wait.
 """
 
+import gc
 import os
 
 bind = f"{os.environ.get('WEB_HOST', '0.0.0.0')}:{os.environ.get('PORT', '5000')}"
@@ -16,3 +17,10 @@ timeout = 20
 # Two servers on one machine would share the default control socket and take it from each
 # other; the hotline does not use it.
 control_socket_disable = True
+
+
+def post_worker_init(worker: object) -> None:
+    """What a worker has loaded by now (the app, its libraries) lives as long as it does: move it
+    out of the cyclic garbage collector's sight. Else each full collection walks all of it again
+    (about 120,000 objects, 50 to 65 ms with every thread of the worker stopped)."""
+    gc.freeze()

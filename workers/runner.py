@@ -7,6 +7,7 @@ pushes its context around every job, and jobs take it from `current_app`.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import time
@@ -74,6 +75,9 @@ def run(app: Flask, burst: bool = False) -> bool:
     # database connections (SQLAlchemy's advice for a fork).
     os.register_at_fork(after_in_child=lambda: engine(app).dispose(close=False))
     _wait_for_redis(worker.connection)
+    # What is loaded by now lives as long as the worker: the cyclic garbage collector need not
+    # walk it in every full collection, nor once more at exit (0.3 to 0.6 s of a burst's run).
+    gc.freeze()
     if not burst:  # the sweepers then keep themselves scheduled, one minute (or day) apart
         queue = Queue(QUEUE_NAME, connection=worker.connection, serializer=JSONSerializer)
         schedule_sweeper(queue, seconds=5)

@@ -1,0 +1,47 @@
+"""The long-lived processes (gunicorn's web workers, `hotline worker`) take what they loaded at
+start out of the cyclic garbage collector's walks: it lives as long as they do, and each full
+collection would walk it again with every thread stopped."""
+
+from __future__ import annotations
+
+import gc
+import runpy
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from redis import Redis
+
+from hotline.extensions import get_queue
+from workers import runner
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def unfrozen() -> Iterator[None]:
+    """The test process is not long-lived: what a test froze is given back to the collector."""
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+
+
+@pytest.mark.usefixtures("unfrozen")
+def test_a_web_worker_freezes_what_it_loaded_once_the_app_is_in() -> None:
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert gc.get_freeze_count() == 0
+    settings["post_worker_init"](None)  # gunicorn calls it when the worker has loaded the app
+    assert gc.get_freeze_count() > 10_000
+
+
+@pytest.mark.usefixtures("unfrozen")
+def test_the_job_worker_freezes_what_it_loaded_before_it_works(app: Flask, redis: Redis) -> None:
+    get_queue(app, redis).enqueue(f"{__name__}.frozen_so_far", job_id="frozen")
+    runner.run(app, burst=True)  # `hotline worker --burst`
+    assert get_queue(app, redis).fetch_job("frozen").return_value() > 10_000  # type: ignore[union-attr]
+
+
+def frozen_so_far() -> int:
+    """A job that says how many objects the collector had set aside when it ran."""
+    return gc.get_freeze_count()
