@@ -1,6 +1,6 @@
 """The long-lived processes (gunicorn's web workers, `hotline worker`) take what they loaded at
 start out of the cyclic garbage collector's walks: it lives as long as they do, and each full
-collection would walk it again with every thread stopped."""
+collection would walk it again, holding the GIL."""
 
 from __future__ import annotations
 
@@ -39,7 +39,8 @@ def test_a_web_worker_freezes_what_it_loaded_once_the_app_is_in() -> None:
 def test_the_job_worker_freezes_what_it_loaded_before_it_works(app: Flask, redis: Redis) -> None:
     get_queue(app, redis).enqueue(f"{__name__}.frozen_so_far", job_id="frozen")
     runner.run(app, burst=True)  # `hotline worker --burst`
-    assert get_queue(app, redis).fetch_job("frozen").return_value() > 10_000  # type: ignore[union-attr]
+    job = get_queue(app, redis).fetch_job("frozen")
+    assert job is not None and job.return_value() > 10_000
 
 
 def frozen_so_far() -> int:
