@@ -16,6 +16,7 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from hotline import callbacks
 from hotline.callbacks.delivery import JOB_TIMEOUT, PLACE_CALLBACK, job_id
 from hotline.db import engine
 from hotline.extensions import get_keyring
@@ -318,6 +319,25 @@ def test_the_job_holds_only_the_id_as_json_with_explicit_ttls(
     assert (job.timeout, job.result_ttl, job.failure_ttl) == (JOB_TIMEOUT, RESULT_TTL, FAILURE_TTL)
     raw = deliveries.redis.hget(f"rq:job:{job.id}", "data")
     assert raw is not None and json.loads(zlib.decompress(raw))  # JSON, not pickle
+
+
+def test_a_placing_job_before_its_callback_is_due_rings_nobody(
+    app: Flask, hotline: Hotline, emulator: TwilioEmulator, session: Session
+) -> None:
+    hotline.line()
+    hotline.counsellor("Aigul", AIGUL, on_duty=False)
+    emulator.add_phone(CALLER)
+    ask_callback(emulator)  # as soon as possible
+    callback_id = the_callback(session).id
+    assert placing.place(app, callback_id) == "no-counsellor"  # looked at again a little later
+    hotline.counsellor("Bakyt", BAKYT)
+    # A job that comes early (delivered twice, or by hand) neither claims it nor rings anyone.
+    assert placing.place(app, callback_id) == "not-due"
+    assert emulator.run_pending() == []
+    later = callbacks.policy_from(app.config).no_counsellor_minutes
+    emulator.clock.advance(60 * later)
+    assert placing.place(app, callback_id) == "counsellor-rung"
+    assert len(outbound_to(emulator.run_pending(), BAKYT)) == 1
 
 
 def test_two_workers_racing_place_one_call(

@@ -85,17 +85,25 @@ def open_request(session: Session, caller: str | None) -> Callback | None:
 
 
 def claim(session: Session, callback_id: int, now: datetime) -> bool:
-    """Take a due callback for placing; False if it is not due, not open, or taken already."""
-    return _set_where(
-        session,
-        (
-            Callback.id == callback_id,
-            Callback.state.in_(OPEN_STATES),
-            Callback.next_attempt_at <= now,
-        ),
-        state=CallbackState.RINGING_COUNSELLOR,
-        claimed_at=now,
+    """Take a due callback for placing; False if it is not due, not open, or taken already.
+    Changes pending in the session are flushed first, as `_set_where` does."""
+    session.flush()
+    claimed = session.connection().execute(_CLAIM, {"callback": callback_id, "now": now})
+    return bool(claimed.rowcount)
+
+
+# Built once, values bound: every callback placed is claimed (building it each time cost more
+# than a third of the claim's CPU).
+_NOW = bindparam("now", type_=Callback.__table__.c.next_attempt_at.type)
+_CLAIM = (
+    update(Callback)
+    .where(
+        Callback.id == bindparam("callback"),
+        Callback.state.in_(OPEN_STATES),
+        Callback.next_attempt_at <= _NOW,
     )
+    .values(state=CallbackState.RINGING_COUNSELLOR, claimed_at=_NOW)
+)
 
 
 def _move(session: Session, callback_id: int, source: CallbackState, **values: object) -> bool:
