@@ -232,7 +232,11 @@ def test_outside_the_safe_window_nothing_rings_until_it_opens(
 
 
 def test_no_counsellor_free_reschedules_without_counting_an_attempt(
-    hotline: Hotline, emulator: TwilioEmulator, deliveries: Deliveries, session: Session
+    app: Flask,
+    hotline: Hotline,
+    emulator: TwilioEmulator,
+    deliveries: Deliveries,
+    session: Session,
 ) -> None:
     hotline.line()
     hotline.counsellor("Aigul", AIGUL, on_duty=False)
@@ -241,6 +245,14 @@ def test_no_counsellor_free_reschedules_without_counting_an_attempt(
     assert deliveries.run() == []
     waiting = the_callback(session)
     assert (waiting.state, waiting.attempts) == (CallbackState.SCHEDULED, 0)
+    # Bakyt comes on duty. A job that comes before the callback is due again (delivered twice,
+    # or by hand) neither claims it nor rings anyone; once it is due, one does.
+    hotline.counsellor("Bakyt", BAKYT)
+    assert placing.place(app, waiting.id) == "not-due"
+    assert emulator.run_pending() == []
+    emulator.clock.advance(60 * callbacks.policy_from(app.config).no_counsellor_minutes)
+    assert placing.place(app, waiting.id) == "counsellor-rung"
+    assert len(outbound_to(emulator.run_pending(), BAKYT)) == 1
 
 
 def test_the_same_job_enqueued_twice_places_one_call(
@@ -319,25 +331,6 @@ def test_the_job_holds_only_the_id_as_json_with_explicit_ttls(
     assert (job.timeout, job.result_ttl, job.failure_ttl) == (JOB_TIMEOUT, RESULT_TTL, FAILURE_TTL)
     raw = deliveries.redis.hget(f"rq:job:{job.id}", "data")
     assert raw is not None and json.loads(zlib.decompress(raw))  # JSON, not pickle
-
-
-def test_a_placing_job_before_its_callback_is_due_rings_nobody(
-    app: Flask, hotline: Hotline, emulator: TwilioEmulator, session: Session
-) -> None:
-    hotline.line()
-    hotline.counsellor("Aigul", AIGUL, on_duty=False)
-    emulator.add_phone(CALLER)
-    ask_callback(emulator)  # as soon as possible
-    callback_id = the_callback(session).id
-    assert placing.place(app, callback_id) == "no-counsellor"  # looked at again a little later
-    hotline.counsellor("Bakyt", BAKYT)
-    # A job that comes early (delivered twice, or by hand) neither claims it nor rings anyone.
-    assert placing.place(app, callback_id) == "not-due"
-    assert emulator.run_pending() == []
-    later = callbacks.policy_from(app.config).no_counsellor_minutes
-    emulator.clock.advance(60 * later)
-    assert placing.place(app, callback_id) == "counsellor-rung"
-    assert len(outbound_to(emulator.run_pending(), BAKYT)) == 1
 
 
 def test_two_workers_racing_place_one_call(
