@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
 
-from sqlalchemy import ColumnElement, Connection, String, bindparam, select, update
+from sqlalchemy import ColumnElement, Connection, String, Update, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from hotline.callbacks import held, windows
@@ -85,11 +85,8 @@ def open_request(session: Session, caller: str | None) -> Callback | None:
 
 
 def claim(session: Session, callback_id: int, now: datetime) -> bool:
-    """Take a due callback for placing; False if it is not due, not open, or taken already.
-    Changes pending in the session are flushed first, as `_set_where` does."""
-    session.flush()
-    claimed = session.connection().execute(_CLAIM, {"callback": callback_id, "now": now})
-    return bool(claimed.rowcount)
+    """Take a due callback for placing; False if it is not due, not open, or taken already."""
+    return _compare_and_set(session, _CLAIM, {"callback": callback_id, "now": now})
 
 
 # Built once, values bound: every callback placed is claimed (building it for each one cost
@@ -327,10 +324,17 @@ def _for_claim(session: Session, callback_id: int, claimed_at: datetime, **value
 
 
 def _set_where(session: Session, where: tuple[ColumnElement[bool], ...], **values: object) -> bool:
+    """Set `values` on the callback `where` holds, compare-and-set (`_compare_and_set`)."""
+    return _compare_and_set(session, update(Callback).where(*where).values(**values))
+
+
+def _compare_and_set(
+    session: Session, statement: Update, values: dict[str, object] | None = None
+) -> bool:
     """One compare-and-set on callbacks, in Core: a single UPDATE, without the ORM's bulk
-    update machinery around it (which cost more than the statement on every callback placed).
-    Changes pending in the session are flushed first, as the ORM's execute would; loaded
-    callbacks are not synchronized (callers that read them again expire them)."""
+    update machinery around it (which cost more than the statement on every callback placed);
+    whether it changed the callback. Changes pending in the session are flushed first, as the
+    ORM's execute would; loaded callbacks are not synchronized (callers that read them again
+    expire them)."""
     session.flush()
-    changed = session.connection().execute(update(Callback).where(*where).values(**values))
-    return bool(changed.rowcount)
+    return bool(session.connection().execute(statement, values).rowcount)
