@@ -9,6 +9,8 @@ from typing import Any, NoReturn
 
 import yaml
 
+from hotline import yaml_files
+
 DIRECTORY_FILE = "centres.yaml"
 LANGUAGES = ("ky", "ru", "uz", "en")
 SERVICES = (
@@ -110,7 +112,7 @@ class Directory:
 _LINE = "__line__"
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(yaml_files.SafeLoader):
     """The safe loader, noting on every mapping the line it starts on (for problems)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy.orm import Session
 
+from hotline import yaml_files
 from hotline.languages import LANGUAGES
 from hotline.models import Message
 from hotline.outbox import Writer
@@ -113,7 +114,7 @@ def _load(config_dir: str) -> tuple[tuple[str, dict[str, str]], ...]:
 def _load_language(folder: Path, lang: str) -> dict[str, str]:
     path = folder / f"{lang}.yaml"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml_files.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise RepliesError(f"{path.name}: unreadable ({type(exc).__name__})") from None
     replies = data.get("replies") if isinstance(data, dict) else None

@@ -11,6 +11,7 @@ from typing import Any, Literal
 import phonenumbers
 import yaml
 
+from hotline import yaml_files
 from hotline.directory import DIRECTORY_FILE, CentreEntry, DirectoryError, load_directory
 from hotline.ivr.prompts.audio import AUDIO_NAME, AUDIO_SUFFIXES
 from hotline.languages import LANGUAGES
@@ -260,7 +261,7 @@ def _published_centres(path: Path) -> tuple[CentreEntry, ...]:
 def _read_language(path: Path) -> Language:
     """One language file, with every field's type checked; errors name file and key."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml_files.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise CatalogError(f"{path}: cannot read: {exc}") from None
     if not isinstance(raw, dict):
