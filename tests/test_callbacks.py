@@ -118,7 +118,7 @@ def test_a_callback_on_a_centre_line_reads_the_centre_with_its_line(
     assert centre_read_alone == []  # with the line, not in a round trip of its own
 
 
-def test_placing_a_callback_reads_its_line_and_centre_with_the_callback(
+def test_placing_a_callback_reads_it_in_its_claim_and_its_line_and_centre_with_it(
     app: Flask, hotline: Hotline, emulator: TwilioEmulator, session: Session
 ) -> None:
     hotline.centres()
@@ -127,11 +127,14 @@ def test_placing_a_callback_reads_its_line_and_centre_with_the_callback(
     emulator.add_phone(CALLER)
     ask_callback(emulator)
     callback_id = the_callback(session).id
-    line_read_alone, centre_read_alone = reads_of("line", app), reads_of("centre", app)
+    read_alone = {table: reads_of(table, app) for table in ("callback", "line", "centre")}
 
     assert placing.place(app, callback_id) == "counsellor-rung"
 
-    assert line_read_alone == [] and centre_read_alone == []  # no round trip of their own
+    # The claim's UPDATE reads the callback back; on PostgreSQL it reads the line and its
+    # centre too. SQLite's RETURNING reads no other table: there, one SELECT of both follows.
+    lines_read = 0 if engine(app).dialect.name == "postgresql" else 1
+    assert [len(read_alone[table]) for table in read_alone] == [0, lines_read, 0]
     assert len(outbound_to(emulator.run_pending(), AIGUL)) == 1
 
 

@@ -37,18 +37,18 @@ def place(app: Flask, callback_id: int) -> str:
     # The claim and the counsellor in one transaction: committed together before the REST
     # request, or not at all (the callback stays open for the next job or the sweeper).
     with session_scope(app) as session:
-        found = session.execute(_CALLBACK_AND_LINE, {"callback": callback_id}).first()
-        if found is None or found[0].state not in callbacks.OPEN_STATES:
-            return "not-open"
-        callback, line = found[0], hunt.HuntingLine.read(found[1:])
+        claimed = _claim(session, callback_id, moment)
+        if claimed is None:
+            return callbacks.why_not_claimed(session, callback_id)
+        callback, line = claimed
         if not callbacks.is_open(callback.safe_window, moment, policy.zone):
-            callbacks.retry_later(session, callback, callback.state, moment, policy.zone)
+            # Not now: from the claim to the window's next opening, in the same transaction.
+            source = CallbackState.RINGING_COUNSELLOR
+            callbacks.retry_later(session, callback, source, moment, policy.zone)
             later = callbacks.next_opening(callback.safe_window, moment, policy.zone)
             _deliver(app, callback_id, later)
             return "outside-window"
-        if not callbacks.claim(session, callback_id, moment):
-            return "not-due"
-        if line.id is None:  # the claim is rolled back and the job fails: no line to ring from
+        if line is None:  # the claim is rolled back and the job fails: no line to ring from
             raise LookupError(f"callback {callback_id} has no line")
         ring = _choose_counsellor(app, session, callback, line, moment)
         if ring is None:
@@ -56,17 +56,51 @@ def place(app: Flask, callback_id: int) -> str:
     return _ring_counsellor(app, callback_id, moment, *ring)
 
 
-# The callback and its line as routing reads it (the centre's slug too), in one round trip.
-_CALLBACK_AND_LINE = (
-    select(Callback, *hunt.HUNTING_LINE)
-    .outerjoin(Line, Callback.line_id == Line.id)
+def _claim(
+    session: Session, callback_id: int, now: datetime
+) -> tuple[callbacks.Claimed, hunt.HuntingLine | None] | None:
+    """Claim the callback (`callbacks.claim`) and read its line as routing does: on PostgreSQL
+    in the claim's own statement. None: not claimed; a line of None: the callback has none."""
+    if session.connection().dialect.name != "postgresql":
+        claimed = callbacks.claim(session, callback_id, now)
+        if claimed is None or claimed.line_id is None:
+            return None if claimed is None else (claimed, None)
+        found = session.connection().execute(_LINE, {"line": claimed.line_id}).first()
+        return claimed, None if found is None else hunt.HuntingLine.read(found)
+    session.flush()
+    values = {"callback": callback_id, "now": now}
+    row = session.connection().execute(_CLAIM_AND_LINE, values).first()
+    if row is None:
+        return None
+    claimed = callbacks.Claimed(*row[:_CLAIMED_WIDTH])
+    line = row[_CLAIMED_WIDTH:]
+    return claimed, None if line[0] is None else hunt.HuntingLine.read(line)
+
+
+# The line as routing reads it (the centre's slug too): after the claim on SQLite, whose
+# RETURNING cannot read other tables; within it on PostgreSQL (a data-modifying CTE).
+_LINE = (
+    select(*hunt.HUNTING_LINE)
+    .select_from(Line)
     .outerjoin(Centre, Line.centre_id == Centre.id)
-    .where(Callback.id == bindparam("callback"))
+    .where(Line.id == bindparam("line"))
+)
+_CLAIMED = callbacks.CLAIM_READING.cte("claimed")
+_CLAIMED_WIDTH = len(_CLAIMED.c)
+_CLAIM_AND_LINE = (
+    select(*_CLAIMED.c, *hunt.HUNTING_LINE)
+    .select_from(_CLAIMED)
+    .outerjoin(Line, Line.id == _CLAIMED.c.line_id)
+    .outerjoin(Centre, Line.centre_id == Centre.id)
 )
 
 
 def _choose_counsellor(
-    app: Flask, session: Session, callback: Callback, line: hunt.HuntingLine, claimed_at: datetime
+    app: Flask,
+    session: Session,
+    callback: callbacks.Claimed,
+    line: hunt.HuntingLine,
+    claimed_at: datetime,
 ) -> tuple[str, str] | None:
     """Reserve a counsellor for the claimed callback: (their phone, the line's number), or
     None when nobody is free (the callback is then looked at again later)."""

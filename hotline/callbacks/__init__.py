@@ -16,9 +16,11 @@ from hotline.callbacks.delivery import (
 from hotline.callbacks.policy import CallbackPolicy, policy_from
 from hotline.callbacks.state import (
     CALLER_ANSWERED,
+    CLAIM_READING,
     OPEN_STATES,
     RINGING_STATES,
     WINDOW_KEYS,
+    Claimed,
     asked_by,
     caller_answered,
     caller_leg_ended,
@@ -37,18 +39,21 @@ from hotline.callbacks.state import (
     request_callback,
     retry_later,
     stale,
+    why_not_claimed,
 )
 from hotline.callbacks.windows import closes_at, is_open, next_opening
 
 __all__ = [
     "held",
     "CALLER_ANSWERED",
+    "CLAIM_READING",
     "JOB_TIMEOUT",
     "OPEN_STATES",
     "RINGING_STATES",
     "SWEEPER_JOB_ID",
     "WINDOW_KEYS",
     "CallbackPolicy",
+    "Claimed",
     "asked_by",
     "cancel_open",
     "caller_answered",
@@ -75,4 +80,5 @@ __all__ = [
     "retry_later",
     "schedule_sweeper",
     "stale",
+    "why_not_claimed",
 ]
