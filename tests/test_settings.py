@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -14,6 +15,7 @@ import pytest
 
 import hotline
 from hotline import create_app
+from hotline.cli import create_app_for_cli
 from hotline.settings import DEFAULTS, PRODUCTION_REQUIRED, ConfigError, load_settings
 
 PRODUCTION_ENV = {
@@ -119,6 +121,35 @@ def test_development_generates_secrets_once_and_keeps_them(
         assert first.config[name] == second.config[name] == stored[name]
     assert stat.S_IMODE((tmp_path / "secrets.json").stat().st_mode) == 0o600
     assert first.config["HOTLINE_ENV"] == "development"
+
+
+def test_a_command_builds_its_app_unwatched_by_the_garbage_collector_then_freezes_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str, redis_url: str
+) -> None:
+    for name, value in (
+        ("HOTLINE_INSTANCE_PATH", str(tmp_path)),
+        ("DATABASE_URL", database_url),
+        ("REDIS_URL", redis_url),
+    ):
+        monkeypatch.setenv(name, value)
+    collections: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.callbacks.append(count)
+    try:
+        frozen = gc.get_freeze_count()
+        create_app_for_cli()
+        assert collections == []  # not one collection while it was built
+        assert gc.isenabled() and gc.get_freeze_count() > frozen + 10_000
+        gc.collect()
+        assert collections == [2]  # and the collector runs again
+    finally:
+        gc.callbacks.remove(count)
+        gc.unfreeze()
+        gc.enable()
 
 
 def test_create_app_in_production_raises_config_error(

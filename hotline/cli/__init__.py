@@ -7,6 +7,7 @@ app run inside its context (`with_appcontext`), made by `create_app` from the en
 
 from __future__ import annotations
 
+import gc
 import importlib
 
 import click
@@ -35,14 +36,23 @@ COMMANDS = {
 
 
 def create_app_for_cli() -> Flask:
-    """The app from the environment; a bad setting is one line naming it, not a traceback."""
+    """The app from the environment; a bad setting is one line naming it, not a traceback.
+
+    The app lives as long as the command (the worker's: as long as the worker). The cyclic
+    garbage collector is held off while it is built, then what the build made is frozen out
+    of its sight (gc.freeze): else it walks those objects again and again as they come, 0.2 s
+    of a 0.8 s start, and once more after."""
     from hotline import create_app
     from hotline.settings import ConfigError
 
+    gc.disable()
     try:
         return create_app()
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 class HotlineGroup(click.Group):
