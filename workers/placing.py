@@ -63,8 +63,8 @@ def _claim(
     in the claim's own statement. None: not claimed; a line of None: the callback has none."""
     if session.connection().dialect.name != "postgresql":
         claimed = callbacks.claim(session, callback_id, now)
-        if claimed is None or claimed.line_id is None:
-            return None if claimed is None else (claimed, None)
+        if claimed is None:
+            return None
         found = session.connection().execute(_LINE, {"line": claimed.line_id}).first()
         return claimed, None if found is None else hunt.HuntingLine.read(found)
     session.flush()
