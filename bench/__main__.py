@@ -7,7 +7,7 @@
 2. routing: the whole routing decision at 10, 100 and 1,000 on-duty counsellors (bench.routing).
 3. crowd: 200 simultaneous whole calls through gunicorn on PostgreSQL (bench.crowd).
 4. callbacks: 1,000 callbacks through the worker against the emulator, beside 1,000 bare RQ
-   no-op jobs and the emulator's own cost (bench.callbacks).
+   no-op jobs and the emulator's own cost, in three rounds and their median (bench.callbacks).
 
     python -m bench [--parts webhooks,routing,crowd,callbacks] [--backends postgresql,sqlite]
                     [--seconds 10] [--connections 16,64] [--webhooks incoming,menu]
