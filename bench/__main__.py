@@ -2,8 +2,9 @@
 
 1. webhooks: every voice webhook under gunicorn as in the Procfile, beside the ceiling of a
    bare Flask app answering the same size of TwiML on the same gunicorn, at 16 and 64
-   connections, wrk sending a distinct signed CallSid per request. One table: req/s, p50, p99,
-   errors, worker CPU per request and the ratio to the ceiling measured just before.
+   connections, wrk sending a distinct signed CallSid per request, each webhook warmed for a
+   second first. One table: req/s, p50, p99, errors, worker CPU per request and the ratio to
+   the ceiling measured just before.
 2. routing: the whole routing decision at 10, 100 and 1,000 on-duty counsellors (bench.routing).
 3. crowd: 200 simultaneous whole calls through gunicorn on PostgreSQL (bench.crowd).
 4. callbacks: 1,000 callbacks through the worker against the emulator, beside 1,000 bare RQ
@@ -98,11 +99,13 @@ def measure_backend(
         Gunicorn("hotline:create_app()", stage.env) as hotline,
     ):
         ceiling_file = write_requests(stage, WEBHOOKS[0], "9", budget, folder / "bare.tsv")
-        warm_up = write_requests(stage, WEBHOOKS[0], "7", 2000, folder / "warm.tsv")
         wrk(bare, ceiling_file, connections[0], 1)
-        wrk(hotline, warm_up, connections[0], 1)  # imports, pools, caches: not measured
         for webhook in webhooks:
             index = WEBHOOKS.index(webhook)  # the same CallSids whichever are measured
+            # Warmed first, not measured: imports, pools, and the statements each worker
+            # compiles on their first use (some only when callers race), once in its life.
+            warm_up = write_requests(stage, webhook, f"f{index}", 2000, folder / "warm.tsv")
+            wrk(hotline, warm_up, connections[0], 1)
             for level, count in enumerate(connections):
                 prefix = f"{index}{level}"
                 requests_file = write_requests(stage, webhook, prefix, budget, folder / "r.tsv")
