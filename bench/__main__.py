@@ -3,8 +3,8 @@
 1. webhooks: every voice webhook under gunicorn as in the Procfile, beside the ceiling of a
    bare Flask app answering the same size of TwiML on the same gunicorn, at 16 and 64
    connections, wrk sending a distinct signed CallSid per request, each webhook warmed for a
-   second first. One table: req/s, p50, p99, errors, worker CPU per request and the ratio to
-   the ceiling measured just before.
+   second first (the calls it warmed then end). One table: req/s, p50, p99, errors, worker CPU
+   per request and the ratio to the ceiling measured just before.
 2. routing: the whole routing decision at 10, 100 and 1,000 on-duty counsellors (bench.routing).
 3. crowd: 200 simultaneous whole calls through gunicorn on PostgreSQL (bench.crowd).
 4. callbacks: 1,000 callbacks through the worker against the emulator, beside 1,000 bare RQ
@@ -26,16 +26,20 @@ import os
 import shutil
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+import requests
 
 from bench import callbacks, crowd, routing
 from bench import stage as staging
 from bench.servers import ROOT, Gunicorn
-from bench.webhooks import WEBHOOKS, Webhook, write_requests
+from bench.webhooks import WEBHOOKS, Webhook, sids, signed, write_requests
 
 WRK_SCRIPT = ROOT / "bench" / "wrk.lua"
 MOST_REQUESTS = 60_000  # per run; wrk cycles through them again past that
+WARM_UP = 2000  # requests a webhook's warm-up may send (in its one second)
 COUNSELLORS = 100
 PARTS = ("webhooks", "routing", "crowd", "callbacks")
 CROWD_CALLS = 200
@@ -80,6 +84,24 @@ def wrk(server: Gunicorn, requests_file: Path, connections: int, seconds: float)
     )
 
 
+def hang_up(server: Gunicorn, prefix: str, count: int) -> None:
+    """Twilio's status callback, completed, for the first `count` calls of `prefix`: a warm-up's
+    calls end and free the counsellors they rang, so that the rows measured after it find the
+    roster as they would unwarmed (the menu's then rings the 100 counsellors before it holds)."""
+    status = next(webhook for webhook in WEBHOOKS if webhook.name == "status")
+
+    def post(request: tuple[str, str, str]) -> None:
+        path, signature, body = request
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": signature,
+        }
+        requests.post(server.url + path, data=body, headers=headers, timeout=10).raise_for_status()
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(post, signed(status, sids(prefix, count))))
+
+
 def measure_backend(
     database_url: str,
     connections: list[int],
@@ -104,8 +126,10 @@ def measure_backend(
             index = WEBHOOKS.index(webhook)  # the same CallSids whichever are measured
             # Warmed first, not measured: imports, pools, and the statements each worker
             # compiles on their first use (some only when callers race), once in its life.
-            warm_up = write_requests(stage, webhook, f"f{index}", 2000, folder / "warm.tsv")
-            wrk(hotline, warm_up, connections[0], 1)
+            warm_up = write_requests(stage, webhook, f"f{index}", WARM_UP, folder / "warm.tsv")
+            warmed = wrk(hotline, warm_up, connections[0], 1)
+            # Those counted, and those still in flight when wrk stopped.
+            hang_up(hotline, f"f{index}", min(warmed.requests + connections[0], WARM_UP))
             for level, count in enumerate(connections):
                 prefix = f"{index}{level}"
                 requests_file = write_requests(stage, webhook, prefix, budget, folder / "r.tsv")

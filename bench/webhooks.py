@@ -45,8 +45,16 @@ def write_requests(stage: Stage, webhook: Webhook, prefix: str, count: int, out:
     call_sids = sids(prefix, count)
     if webhook.existing:
         calls_in_progress(stage, call_sids, webhook.language)
+    out.write_text(
+        "".join(f"{path}\t{sig}\t{body}\n" for path, sig, body in signed(webhook, call_sids))
+    )
+    return out
+
+
+def signed(webhook: Webhook, call_sids: list[str]) -> list[tuple[str, str, str]]:
+    """A request to `webhook` for each CallSid, as Twilio signs it: (path, signature, body)."""
     validator = RequestValidator(AUTH_TOKEN)
-    lines = []
+    requests = []
     for n, sid in enumerate(call_sids):
         form = {
             "CallSid": sid,
@@ -58,6 +66,5 @@ def write_requests(stage: Stage, webhook: Webhook, prefix: str, count: int, out:
             **webhook.extra,
         }
         signature = validator.compute_signature(PUBLIC_URL + webhook.path, form)
-        lines.append(f"{webhook.path}\t{signature}\t{urlencode(form)}")
-    out.write_text("\n".join(lines) + "\n")
-    return out
+        requests.append((webhook.path, signature, urlencode(form)))
+    return requests
