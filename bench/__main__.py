@@ -35,7 +35,7 @@ import requests
 from bench import callbacks, crowd, routing
 from bench import stage as staging
 from bench.servers import ROOT, Gunicorn
-from bench.webhooks import WEBHOOKS, Webhook, sids, signed, write_requests
+from bench.webhooks import WEBHOOKS, Webhook, headers, sids, signed, write_requests
 
 WRK_SCRIPT = ROOT / "bench" / "wrk.lua"
 MOST_REQUESTS = 60_000  # per run; wrk cycles through them again past that
@@ -92,11 +92,8 @@ def hang_up(server: Gunicorn, prefix: str, count: int) -> None:
 
     def post(request: tuple[str, str, str]) -> None:
         path, signature, body = request
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Twilio-Signature": signature,
-        }
-        requests.post(server.url + path, data=body, headers=headers, timeout=10).raise_for_status()
+        answer = requests.post(server.url + path, data=body, headers=headers(signature), timeout=10)
+        answer.raise_for_status()
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(post, signed(status, sids(prefix, count))))
@@ -143,18 +140,8 @@ def measure_backend(
 
 def _answer_size(stage: staging.Stage) -> int:
     """The size of /voice/incoming's answer, for the bare app to match."""
-    path = write_requests(stage, WEBHOOKS[0], "8", 1, Path(tempfile.mkstemp()[1]))
-    line = path.read_text().strip()
-    path.unlink()
-    route, signature, body = line.split("\t")
-    response = stage.app.test_client().post(
-        route,
-        data=body,
-        headers={
-            "X-Twilio-Signature": signature,
-            "Content-Type": "application/x-www-form-urlencoded",
-        },
-    )
+    ((route, signature, body),) = signed(WEBHOOKS[0], sids("8", 1))
+    response = stage.app.test_client().post(route, data=body, headers=headers(signature))
     return len(response.get_data())
 
 

@@ -54,7 +54,7 @@ def write_requests(stage: Stage, webhook: Webhook, prefix: str, count: int, out:
 def signed(webhook: Webhook, call_sids: list[str]) -> list[tuple[str, str, str]]:
     """A request to `webhook` for each CallSid, as Twilio signs it: (path, signature, body)."""
     validator = RequestValidator(AUTH_TOKEN)
-    requests = []
+    made = []
     for n, sid in enumerate(call_sids):
         form = {
             "CallSid": sid,
@@ -66,5 +66,10 @@ def signed(webhook: Webhook, call_sids: list[str]) -> list[tuple[str, str, str]]
             **webhook.extra,
         }
         signature = validator.compute_signature(PUBLIC_URL + webhook.path, form)
-        requests.append((webhook.path, signature, urlencode(form)))
-    return requests
+        made.append((webhook.path, signature, urlencode(form)))
+    return made
+
+
+def headers(signature: str) -> dict[str, str]:
+    """The headers of a signed request's form body."""
+    return {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature}
