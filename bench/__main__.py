@@ -4,7 +4,8 @@
    bare Flask app answering the same size of TwiML on the same gunicorn, at 16 and 64
    connections, wrk sending a distinct signed CallSid per request, each webhook warmed for a
    second first (the calls it warmed then end). One table: req/s, p50, p99, errors, worker CPU
-   per request and the ratio to the ceiling measured just before.
+   per request and the ratio to the ceiling measured just before. Beside the new call, its
+   floor (bench.floor): the least any new call costs, a signature, a pseudonym and one INSERT.
 2. routing: the whole routing decision at 10, 100 and 1,000 on-duty counsellors (bench.routing).
 3. crowd: 200 simultaneous whole calls through gunicorn on PostgreSQL (bench.crowd).
 4. callbacks: 1,000 callbacks through the worker against the emulator, beside 1,000 bare RQ
@@ -32,10 +33,11 @@ from pathlib import Path
 
 import requests
 
-from bench import callbacks, crowd, routing
+from bench import callbacks, crowd, floor, routing
 from bench import stage as staging
 from bench.servers import ROOT, Gunicorn
 from bench.webhooks import WEBHOOKS, Webhook, headers, sids, signed, write_requests
+from hotline.db import engine
 
 WRK_SCRIPT = ROOT / "bench" / "wrk.lua"
 MOST_REQUESTS = 60_000  # per run; wrk cycles through them again past that
@@ -106,19 +108,24 @@ def measure_backend(
     folder: Path,
     webhooks: tuple[Webhook, ...] = WEBHOOKS,
 ) -> list[tuple[str, int, Result, Result]]:
-    """Every webhook at every connection count, each right after the ceiling."""
+    """Every webhook at every connection count, each right after the ceiling; the new call's
+    floor between the two."""
     stage = staging.build(database_url, os.environ.get("REDIS_URL"), folder)
     staging.add_line_and_counsellors(stage, COUNSELLORS, ["ky", "ru"])
+    floor.prepare(engine(stage.app))
     size = _answer_size(stage)
     budget = min(MOST_REQUESTS, int(seconds * 5000))
     rows = []
     bare_env = {**stage.env, "BARE_BODY_BYTES": str(size)}
     with (
         Gunicorn("bench.bare:create_app()", bare_env) as bare,
+        Gunicorn("bench.floor:create_app()", bare_env) as least,
         Gunicorn("hotline:create_app()", stage.env) as hotline,
     ):
         ceiling_file = write_requests(stage, WEBHOOKS[0], "9", budget, folder / "bare.tsv")
         wrk(bare, ceiling_file, connections[0], 1)
+        floor_warm_up = write_requests(stage, WEBHOOKS[0], "d", WARM_UP, folder / "warm.tsv")
+        wrk(least, floor_warm_up, connections[0], 1)
         for webhook in webhooks:
             index = WEBHOOKS.index(webhook)  # the same CallSids whichever are measured
             # Warmed first, not measured: imports, pools, and the statements each worker
@@ -131,9 +138,14 @@ def measure_backend(
                 prefix = f"{index}{level}"
                 requests_file = write_requests(stage, webhook, prefix, budget, folder / "r.tsv")
                 ceiling = wrk(bare, ceiling_file, count, seconds)
+                if webhook is WEBHOOKS[0]:  # the same requests, other CallSids than the rows'
+                    least_file = write_requests(stage, webhook, f"e{level}", budget, folder / "e")
+                    least_of = wrk(least, least_file, count, seconds)
+                    rows.append(("floor", count, least_of, ceiling))
+                    print(_row(stage.backend, "floor", count, least_of, ceiling), flush=True)
                 measured = wrk(hotline, requests_file, count, seconds)
                 rows.append((webhook.name, count, measured, ceiling))
-                print(_row(stage.backend, webhook, count, measured, ceiling), flush=True)
+                print(_row(stage.backend, webhook.name, count, measured, ceiling), flush=True)
         print(f"  largest web worker: {hotline.worker_rss_mb():.0f} MB RSS", flush=True)
     return rows
 
@@ -151,10 +163,10 @@ HEADER = (
 )
 
 
-def _row(backend: str, webhook: Webhook, count: int, measured: Result, ceiling: Result) -> str:
+def _row(backend: str, name: str, count: int, measured: Result, ceiling: Result) -> str:
     ratio = measured.rate / ceiling.rate if ceiling.rate else 0.0
     return (
-        f"{backend:<11}{webhook.name:<13}{count:>5}{measured.rate:>9.0f}{measured.p50_ms:>9.1f}"
+        f"{backend:<11}{name:<13}{count:>5}{measured.rate:>9.0f}{measured.p50_ms:>9.1f}"
         f"{measured.p99_ms:>9.1f}{measured.errors:>8}{measured.cpu_ms:>8.2f}"
         f"{ceiling.rate:>9.0f}{ratio:>7.2f}"
     )
