@@ -22,6 +22,8 @@ from flask import Flask, Response, abort, request
 from sqlalchemy import Engine, make_url, text
 from twilio.request_validator import RequestValidator, compare
 
+from bench.bare import answer_body
+
 TABLE = "bench_floor"
 # As the hotline's: a CallSid seen before (a retry; here, wrk going round its file) is skipped.
 INSERT = "INSERT INTO " + TABLE + " (call_sid, caller) VALUES ({0}, {0}) ON CONFLICT DO NOTHING"
@@ -59,10 +61,7 @@ def _connector(database_url: str) -> tuple[Any, str]:
 
 def create_app() -> Flask:
     """The floor app: every POST checked, its caller pseudonymized, one row written."""
-    size = int(os.environ.get("BARE_BODY_BYTES", "1000"))
-    head = '<?xml version="1.0" encoding="UTF-8"?><Response><Say>'
-    tail = "</Say></Response>"
-    body = head + "x" * max(0, size - len(head) - len(tail)) + tail
+    body = answer_body()
     validator = RequestValidator(os.environ["TWILIO_AUTH_TOKEN"])
     public_url = os.environ["HOTLINE_PUBLIC_URL"]
     key = os.environ["HOTLINE_PSEUDONYM_KEY"].encode()
