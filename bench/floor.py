@@ -2,17 +2,16 @@
 (the same gunicorn configuration, the same signed requests, the same size of answer).
 
 A new call cannot do less than this: check Twilio's signature over the form, pseudonymize the
-caller (HMAC-SHA256 of From), write one row and answer. Here that is done with no extension, no
-pool, no ORM and no SQLAlchemy: a connection of its own for each thread, the driver's autocommit,
-one INSERT of two columns. So the floor's ratio to bare Flask is about the most a new call can
-reach on a machine while each call is written before it is answered; the rest of the gap between
-the floor and `/voice/incoming` is the hotline's own.
+caller (HMAC-SHA256 of From), write one row and answer. The signature and the pseudonym are the
+hotline's own functions; the rest has no extension, no pool, no ORM and no SQLAlchemy: a
+connection of its own for each thread, the driver's autocommit, one INSERT of two columns. So
+the floor's ratio to bare Flask is about the most a new call can reach on a machine while each
+call is written before it is answered; the rest of the gap between the floor and
+`/voice/incoming` is the hotline's own.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import sqlite3
 import threading
@@ -20,9 +19,10 @@ from typing import Any
 
 from flask import Flask, Response, abort, request
 from sqlalchemy import Engine, make_url, text
-from twilio.request_validator import RequestValidator, compare
 
 from bench.bare import answer_body
+from hotline.privacy import pseudonymize
+from hotline.webhooks import signature_is_valid
 
 TABLE = "bench_floor"
 # As the hotline's: a CallSid seen before (a retry; here, wrk going round its file) is skipped.
@@ -62,29 +62,24 @@ def _connector(database_url: str) -> tuple[Any, str]:
 def create_app() -> Flask:
     """The floor app: every POST checked, its caller pseudonymized, one row written."""
     body = answer_body()
-    validator = RequestValidator(os.environ["TWILIO_AUTH_TOKEN"])
-    public_url = os.environ["HOTLINE_PUBLIC_URL"]
-    key = os.environ["HOTLINE_PSEUDONYM_KEY"].encode()
+    key = os.environ["HOTLINE_PSEUDONYM_KEY"]
     connect, insert = _connector(os.environ["DATABASE_URL"])
     local = threading.local()
     app = Flask(__name__)
+    for name in ("TWILIO_AUTH_TOKEN", "HOTLINE_PUBLIC_URL"):  # what signature_is_valid reads
+        app.config[name] = os.environ[name]
     opened: list[Any] = app.extensions.setdefault(TABLE, [])
 
     @app.post("/<path:anything>")
     def answer(anything: str) -> Response:
-        form = request.form
-        url = public_url + request.path
-        if request.query_string:
-            url += "?" + request.query_string.decode()
-        signature = request.headers.get("X-Twilio-Signature", "")
-        if not compare(validator.compute_signature(url, form), signature):
+        if not signature_is_valid():
             abort(403)
-        caller = hmac.new(key, form["From"].encode(), hashlib.sha256).hexdigest()
+        caller = pseudonymize(request.form["From"], key, 1)
         connection = getattr(local, "connection", None)
         if connection is None:
             connection = local.connection = connect()
             opened.append(connection)
-        connection.execute(insert, (form["CallSid"], caller))
+        connection.execute(insert, (request.form["CallSid"], caller))
         return Response(body, mimetype="text/xml")
 
     return app
