@@ -1,13 +1,13 @@
-"""Voice webhooks take turns: a few work at once in each web process, the others wait in the
-order they came, and one that waits too long gets the reserve line.
+"""Voice webhooks take turns: a few work at once in each web process, the others wait in the order
+they came, and one that waits too long gets the reserve line.
 
 Why: in a burst (200 calls at once), 32 web threads all working at once share one GIL and two
 cores; each request then takes as long as the slowest, and the order they came in is lost. A
 handful working at once, handed their turns in arrival order, finish the same work sooner and
-with less CPU (README, Performance). The threads stay at 32 all the same: a stalled database
-holds a turn only until its deadline, and Twilio's fallback takes no turn, so it always finds
-a thread. Nor do the SMS webhooks: texts are few, and one refused for want of a turn would be
-lost, where a caller at least hears the reserve line.
+with less CPU (docs/performance.md, Turns). The threads stay at 32 all the same: a stalled
+database holds a turn only until its deadline, and Twilio's fallback takes no turn, so it always
+finds a thread. Nor do the SMS webhooks: texts are few, and one refused for want of a turn would
+be lost, where a caller at least hears the reserve line.
 """
 
 from __future__ import annotations
