@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotline import db_deadline
+from hotline import db_cursor, db_deadline
 
 EXTENSION = "hotline.db"
 
@@ -62,6 +62,7 @@ def make_engine(
             # connections that never ran the hunt; unprepared, PostgreSQL parses the whole
             # text every time. (A prepared text must hold one statement: ours each do.)
             "prepare_threshold": 0,
+            "cursor_factory": db_cursor.Cursor,  # columns described only when read
         }
     # No pre-ping: it runs before a request can watch the connection, so a stalled server
     # would hold it; a connection found dead is thrown away with the pool instead.

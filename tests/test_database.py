@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy import Engine, inspect, text
 
-from hotline import migrate
+from hotline import db_cursor, migrate
 from hotline.db import database_url, engine, make_engine
 from hotline.models import Base
 from tests.conftest import AppMaker
@@ -56,6 +57,44 @@ def test_postgresql_prepares_a_statement_at_its_first_run(
     with bound.connect() as connection:
         connection.execute(probe)
         assert connection.execute(prepared).scalar() == 1
+
+
+def test_postgresql_cursors_describe_their_columns_as_psycopg_does(
+    app: Flask, migrated_engine: Engine
+) -> None:
+    """Columns are described only when read (hotline.db_cursor), and then as psycopg would."""
+    bound = engine(app)
+    if bound.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: make test runs it in its PostgreSQL pass")
+    query = "SELECT 1 AS one, 'a'::text AS letter, now() AS moment"
+    raw = bound.raw_connection()
+    try:
+        ours = raw.cursor()
+        assert isinstance(ours, db_cursor.Cursor)
+        ours.execute(query)
+        described = ours.description
+        assert described is not None and len(described) == 3
+        plain = psycopg.Cursor(raw.driver_connection)
+        plain.execute(query)
+        assert plain.description is not None
+        assert [tuple(column) for column in described] == [
+            tuple(column) for column in plain.description
+        ]
+        assert [column.name for column in described[1:]] == ["letter", "moment"]
+        ours.execute("SELECT")  # rows, but no columns: described, and empty
+        assert ours.description is not None and list(ours.description) == []
+        ours.execute("SET LOCAL statement_timeout = 1000")  # no rows at all
+        assert ours.description is None
+        ours.execute(query)
+        stale = ours.description
+        ours.execute("SELECT 2 AS two")
+        with pytest.raises(psycopg.InterfaceError):  # never another result's columns
+            stale[0]
+    finally:
+        raw.close()
+    with bound.connect() as connection:  # names SQLAlchemy learns from the description
+        row = connection.execute(text("SELECT 1 AS one, 2 AS two")).mappings().one()
+        assert dict(row) == {"one": 1, "two": 2}
 
 
 def test_paas_postgres_urls_get_a_driver(tmp_path: Path) -> None:
