@@ -53,8 +53,8 @@ def main() -> None:
         switch = _build_switch(Path(folder))
         print(f"{'webhook':<13}{'instructions':>14}{'counted ms':>12}", flush=True)
         for name in args.webhooks.split(","):
-            count = count_instructions(_webhook(name), args.requests, switch, Path(folder))
-            print(f"{name:<13}{count[0]:>14,}{count[1]:>12.1f}", flush=True)
+            counted, ms = count_instructions(_webhook(name), args.requests, switch, Path(folder))
+            print(f"{name:<13}{counted:>14,}{ms:>12.1f}", flush=True)
 
 
 def _webhook(name: str) -> Webhook:
