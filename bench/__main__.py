@@ -36,7 +36,7 @@ import requests
 from bench import callbacks, crowd, floor, routing
 from bench import stage as staging
 from bench.servers import ROOT, Gunicorn
-from bench.webhooks import WEBHOOKS, Webhook, headers, sids, signed, write_requests
+from bench.webhooks import WEBHOOKS, Webhook, chosen, headers, sids, signed, write_requests
 from hotline.db import engine
 
 WRK_SCRIPT = ROOT / "bench" / "wrk.lua"
@@ -203,7 +203,7 @@ def main() -> None:
         if shutil.which("wrk") is None:
             raise SystemExit("make bench needs wrk: apt-get install wrk")
         connections = [int(c) for c in args.connections.split(",")]
-        webhooks = _chosen(args.webhooks)
+        webhooks = chosen(args.webhooks)
         _title("webhooks, beside bare Flask")
         print(HEADER, flush=True)
         for backend in backends:
@@ -230,16 +230,6 @@ def _title(text: str) -> None:
 
 def _sqlite(folder: str) -> str:
     return f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-
-
-def _chosen(names: str) -> tuple[Webhook, ...]:
-    """The webhooks named (comma-separated), in the table's usual order."""
-    wanted = {name.strip() for name in names.split(",")}
-    unknown = wanted - {w.name for w in WEBHOOKS}
-    if unknown:
-        known = ", ".join(w.name for w in WEBHOOKS)
-        raise SystemExit(f"unknown webhook {sorted(unknown)[0]!r}; known: {known}")
-    return tuple(w for w in WEBHOOKS if w.name in wanted)
 
 
 if __name__ == "__main__":

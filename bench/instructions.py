@@ -29,7 +29,7 @@ from typing import Any
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from bench import stage as staging
-from bench.webhooks import WEBHOOKS, Webhook, headers, sids, signed
+from bench.webhooks import Webhook, chosen, headers, sids, signed
 
 WARM_UP = 200
 COUNSELLORS = 100  # as in the webhooks part: the first 100 hunts ring, the rest hold
@@ -47,21 +47,15 @@ def main() -> None:
     parser.add_argument("--inside", help=argparse.SUPPRESS)  # the run under valgrind
     args = parser.parse_args()
     if args.inside:
-        serve_counted(_webhook(args.webhooks), args.requests, Path(args.inside))
+        (webhook,) = chosen(args.webhooks)
+        serve_counted(webhook, args.requests, Path(args.inside))
         return
     with tempfile.TemporaryDirectory(prefix="hotline-instructions-") as folder:
         switch = _build_switch(Path(folder))
         print(f"{'webhook':<13}{'instructions':>14}{'counted ms':>12}", flush=True)
-        for name in args.webhooks.split(","):
-            counted, ms = count_instructions(_webhook(name), args.requests, switch, Path(folder))
-            print(f"{name:<13}{counted:>14,}{ms:>12.1f}", flush=True)
-
-
-def _webhook(name: str) -> Webhook:
-    for webhook in WEBHOOKS:
-        if webhook.name == name:
-            return webhook
-    raise SystemExit(f"no webhook {name!r}: {', '.join(w.name for w in WEBHOOKS)}")
+        for webhook in chosen(args.webhooks):
+            counted, ms = count_instructions(webhook, args.requests, switch, Path(folder))
+            print(f"{webhook.name:<13}{counted:>14,}{ms:>12.1f}", flush=True)
 
 
 def _build_switch(folder: Path) -> Path:

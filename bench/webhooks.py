@@ -35,6 +35,16 @@ WEBHOOKS = (
 )
 
 
+def chosen(names: str) -> tuple[Webhook, ...]:
+    """The webhooks named (comma-separated), in the table's usual order."""
+    wanted = {name.strip() for name in names.split(",")}
+    unknown = wanted - {w.name for w in WEBHOOKS}
+    if unknown:
+        known = ", ".join(w.name for w in WEBHOOKS)
+        raise SystemExit(f"unknown webhook {sorted(unknown)[0]!r}; known: {known}")
+    return tuple(w for w in WEBHOOKS if w.name in wanted)
+
+
 def sids(prefix: str, count: int) -> list[str]:
     """Twilio-shaped CallSids, distinct across webhooks and runs."""
     return [f"CA{prefix}{n:0{32 - len(prefix)}d}" for n in range(count)]
