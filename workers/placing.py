@@ -19,6 +19,7 @@ from twilio.base.exceptions import TwilioRestException
 from hotline import callbacks
 from hotline.calls import hunt
 from hotline.db import session_scope, statements_alone
+from hotline.db_direct import run
 from hotline.extensions import get_keyring, get_queue, get_twilio
 from hotline.extensions import now as clock_now
 from hotline.models import Callback, CallbackState, Centre, Line
@@ -65,11 +66,11 @@ def _claim(
         claimed = callbacks.claim(session, callback_id, now)
         if claimed is None:
             return None
-        found = session.connection().execute(_LINE, {"line": claimed.line_id}).first()
+        found = run(session.connection(), _LINE, {"line": claimed.line_id}).first()
         return claimed, None if found is None else hunt.HuntingLine.read(found)
     session.flush()
     values = {"callback": callback_id, "now": now}
-    row = session.connection().execute(_CLAIM_AND_LINE, values).first()
+    row = run(session.connection(), _CLAIM_AND_LINE, values).first()
     if row is None:
         return None
     claimed = callbacks.Claimed(*row[:_CLAIMED_WIDTH])

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from hotline.callbacks import held, windows
 from hotline.callbacks.policy import CallbackPolicy
+from hotline.db_direct import run
 from hotline.models import Callback, CallbackState, SafeWindow
 from hotline.privacy import Keyring
 
@@ -101,7 +102,7 @@ def claim(session: Session, callback_id: int, now: datetime) -> Claimed | None:
     """Take a due callback for placing, and read it in the same statement; None if it is not
     due, not open, or taken already."""
     session.flush()
-    row = session.connection().execute(CLAIM_READING, {"callback": callback_id, "now": now})
+    row = run(session.connection(), CLAIM_READING, {"callback": callback_id, "now": now})
     found = row.first()
     return None if found is None else Claimed(*found)
 
@@ -333,7 +334,7 @@ def record_counsellor_call(
     the worker runs standing alone right after Twilio's answer (loaded callbacks are not
     refreshed)."""
     values = {"callback": callback_id, "claimed": claimed_at, "sid": call_sid}
-    return bool(connection.execute(_RECORD_COUNSELLOR_CALL, values).rowcount)
+    return bool(run(connection, _RECORD_COUNSELLOR_CALL, values).rowcount)
 
 
 # This claim of a callback only, its values bound (callback, claimed): a later claim of the same
@@ -379,4 +380,4 @@ def _compare_and_set(
     ORM's execute would; loaded callbacks are not synchronized (callers that read them again
     expire them)."""
     session.flush()
-    return bool(session.connection().execute(statement, values).rowcount)
+    return bool(run(session.connection(), statement, values).rowcount)

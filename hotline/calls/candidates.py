@@ -62,6 +62,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import ScalarSelect
 
+from hotline.db_direct import run
 from hotline.directory import catchment
 from hotline.models import CallAttempt, Centre, Counsellor, DutyOverride, Shift, Strategy
 from hotline.routing import (
@@ -104,14 +105,14 @@ def hunt_candidates(
     values = _values(hunt, line_centre_id, call_id, lost)
     connection = session.connection()  # Core, not the ORM: plain rows, no entities to track
     if connection.dialect.name != "postgresql" or shape.strategy not in GROUPED:
-        return _candidates(connection.execute(_query(shape), values), hunt.now)
+        return _candidates(run(connection, _query(shape), values), hunt.now)
     # Not after a lost race: the groups show who is next of those alike, and each list of the
     # lost would be one more statement to prepare (under load, slower than the groups).
     if shape.strategy in WALKED and not (shape.centre_line or shape.local_by_area or lost):
-        first_free = _candidates(connection.execute(_walk_query(shape), values), hunt.now)
+        first_free = _candidates(run(connection, _walk_query(shape), values), hunt.now)
         if first_free.states:
             return first_free
-    return _candidates(connection.execute(_grouped_query(shape), values), hunt.now)
+    return _candidates(run(connection, _grouped_query(shape), values), hunt.now)
 
 
 def first_free_alike(

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from hotline.calls import reservations
+from hotline.db_direct import run
 from hotline.models import AttemptResult, Call, CallAttempt, CallOutcome, Counsellor
 from hotline.models.base import UTCDateTime
 from hotline.twilio_terms import CALL_NEVER_ANSWERED, DialStatus
@@ -151,7 +152,7 @@ def end_call(
         "duration": duration,
         "never_answered": twilio_status in CALL_NEVER_ANSWERED,
     }
-    closed = session.connection().execute(_CLOSE, values).first()
+    closed = run(session.connection(), _CLOSE, values).first()
     if closed is None:
         return False
     call_id, offers = closed
@@ -168,7 +169,7 @@ def _end_ringing(
     counsellors."""
     connection = session.connection()
     values = {"ended_call": call_id, "ended_as": ended_as}
-    rang = connection.execute(_RINGING_ENDED, values).all()
+    rang = run(connection, _RINGING_ENDED, values).all()
     if rang:
         seconds = [{"attempt": a, "seconds": seconds_between(at, now)} for a, _, at in rang]
         connection.execute(RANG, seconds)
@@ -179,7 +180,7 @@ def release_counsellor(session: Session, call_sid: str, now: datetime, wrap_up: 
     """The call is over: whoever talked gets a wrap-up pause; every reservation it held ends."""
     values = {"sid": call_sid, "now": now, "wrap_up_ends": now + timedelta(seconds=wrap_up)}
     session.flush()  # changes made so far go first, as before any statement of the ORM's
-    freed = session.connection().execute(_FREE, values)
+    freed = run(session.connection(), _FREE, values)
     reservations.forget_held(session, [counsellor_id for (counsellor_id,) in freed], _FREED)
 
 

@@ -32,6 +32,7 @@ from hotline.calls import log, reservations
 from hotline.calls.candidates import first_free_alike, hunt_candidates
 from hotline.calls.ending import RANG, Dialled, seconds_between
 from hotline.calls.log import MenuStep
+from hotline.db_direct import run
 from hotline.directory import catchment
 from hotline.models import (
     AttemptResult,
@@ -159,13 +160,13 @@ Hunting = tuple[HuntingCall, HuntingLine]
 
 def read_for_hunt(session: Session, call_sid: str) -> Hunting | None:
     """The call with this CallSid and its line, as a hunt reads them; None: no such call."""
-    return _hunting(session.connection().execute(_HUNTING, {"sid": call_sid}).first())
+    return _hunting(run(session.connection(), _HUNTING, {"sid": call_sid}).first())
 
 
 def read_after_dial(session: Session, call_sid: str) -> tuple[Dialled, Hunting] | None:
     """The call with this CallSid as its `<Dial>`'s end needs it, and with its line as a hunt
     reads them (`read_for_hunt`); None: no such call."""
-    row = session.connection().execute(_DIALLED_AND_HUNTING, {"sid": call_sid}).first()
+    row = run(session.connection(), _DIALLED_AND_HUNTING, {"sid": call_sid}).first()
     if row is None:
         return None
     call, line = HuntingCall(*row[:6]), HuntingLine.read(row[6:-1])
@@ -179,9 +180,9 @@ def record_step_and_read(connection: Connection, call_sid: str, step: MenuStep) 
     if connection.dialect.name != "postgresql":
         if log.record_menu_step(connection, call_sid, step) is None:
             return None
-        return _hunting(connection.execute(_HUNTING, {"sid": call_sid}).first())
+        return _hunting(run(connection, _HUNTING, {"sid": call_sid}).first())
     values = log.menu_step_values(call_sid, step)
-    return _hunting(connection.execute(_STEP_THEN_HUNTING, values).first())
+    return _hunting(run(connection, _STEP_THEN_HUNTING, values).first())
 
 
 def _hunting(row: Sequence[Any] | None) -> Hunting | None:
@@ -240,7 +241,7 @@ def offer_next_counsellor(
     if not isinstance(decision, Offer):
         if call.hunt_started_at is None:  # the caller holds from now: max_wait counts from here
             values = {"id_": call.id, "added": 0, "started": started}
-            session.connection().execute(_HUNT_SO_FAR, values)
+            run(session.connection(), _HUNT_SO_FAR, values)
         return decision, []
     unrecorded = [c for c in decision.counsellor_ids if c not in attempts]
     if unrecorded:
@@ -433,7 +434,7 @@ def _record_offer(
     )
     attempts = {counsellor_id: attempt_id for counsellor_id, attempt_id in inserted}
     values = {"id_": call_id, "added": len(counsellor_ids), "started": started}
-    connection.execute(_HUNT_SO_FAR, values)
+    run(connection, _HUNT_SO_FAR, values)
     return attempts
 
 
@@ -488,7 +489,7 @@ def _reserved_and_recorded(
 ) -> Reservation:
     """Run a `_recorded` statement: the sealed phones and attempt ids of those taken."""
     values = {**values, "now": now, **recording.values()}
-    return _reservation(session, session.connection().execute(statement, values))
+    return _reservation(session, run(session.connection(), statement, values))
 
 
 def _reservation(
@@ -544,7 +545,7 @@ def _reserve_offer(
             hunt = replace(hunt, last_offered_on_line=remembered)
             candidates = hunt_candidates(session, hunt, line.centre_id, call_id)
     elif not _remember_if_unmoved(session, line, remembered, hunt.last_offered_on_line):
-        locked = session.connection().execute(_MEMORY_IF_FREE, {"line": line.id}).first()
+        locked = run(session.connection(), _MEMORY_IF_FREE, {"line": line.id}).first()
         if locked is None:  # another offer has the line: go ahead, leave the memory to it
             holds_line = False
         else:  # another offer moved the memory first: see it
@@ -609,7 +610,7 @@ def _remember_and_reserve(
         **recording.values(),
     }
     statement = _REMEMBER_RESERVE_AND_RECORD[type(recording)]
-    rows = session.connection().execute(statement, values).all()
+    rows = run(session.connection(), statement, values).all()
     held, memory = rows[0][0], rows[0][1]
     return held == 1, memory, _reservation(session, (row[2:] for row in rows))
 
@@ -632,7 +633,7 @@ def _set_memory(
     session: Session, line: HuntingLine, statement: Any, values: dict[str, Any]
 ) -> bool:
     """Run one of the memory's UPDATEs: whether it changed the line."""
-    moved = session.connection().execute(statement, {"line": line.id, **values})
+    moved = run(session.connection(), statement, {"line": line.id, **values})
     return bool(moved.rowcount == 1)
 
 
@@ -666,7 +667,7 @@ _RUNG_OFFER = (
 
 def read_offer(session: Session, attempt_id: int) -> RungOffer | None:
     """The offer with this attempt id; None: no such offer."""
-    row = session.connection().execute(_RUNG_OFFER, {"attempt": attempt_id}).first()
+    row = run(session.connection(), _RUNG_OFFER, {"attempt": attempt_id}).first()
     return None if row is None else RungOffer(*row)
 
 
@@ -729,15 +730,13 @@ def accept_offer(session: Session, offer: RungOffer, now: datetime) -> bool:
         return False
     connection = session.connection()
     values = {"call_id": offer.call_id, "counsellor": offer.counsellor_id, "now": now}
-    if connection.execute(_TAKE_CALL, values).rowcount != 1:  # another took it first
-        if connection.execute(_CANCEL_OFFER, {"attempt": offer.attempt_id}).first() is not None:
+    if run(connection, _TAKE_CALL, values).rowcount != 1:  # another took it first
+        if run(connection, _CANCEL_OFFER, {"attempt": offer.attempt_id}).first() is not None:
             reservations.release(session, offer.call_sid, [offer.counsellor_id])
         return False
     seconds = seconds_between(offer.offered_at, now)
     values = {"answered_call": offer.call_id, "attempt": offer.attempt_id, "seconds": seconds}
-    others = [
-        row for row in connection.execute(_SETTLE_OFFERS, values) if row[0] != offer.attempt_id
-    ]
+    others = [row for row in run(connection, _SETTLE_OFFERS, values) if row[0] != offer.attempt_id]
     mark_on_call(session, offer.counsellor_id, offer.call_sid, now, answered=True)
     if others:  # ringall: Twilio hangs up on the others now
         rang = [{"attempt": a, "seconds": seconds_between(at, now)} for a, _, at in others]
@@ -749,7 +748,7 @@ def accept_offer(session: Session, offer: RungOffer, now: datetime) -> bool:
 def decline_offer(session: Session, offer: RungOffer, now: datetime) -> None:
     """The counsellor (or their voicemail) did not press 1: free for the next caller."""
     values = {"attempt": offer.attempt_id, "seconds": seconds_between(offer.offered_at, now)}
-    if session.connection().execute(_DECLINE_OFFER, values).first() is not None:
+    if run(session.connection(), _DECLINE_OFFER, values).first() is not None:
         reservations.release(session, offer.call_sid, [offer.counsellor_id])
 
 
@@ -764,7 +763,7 @@ def mark_on_call(
         "sid": call_sid,
         "until": reservations.talking_until(now),
     }
-    session.connection().execute(_ANSWERED if answered else _ON_CALL, {**values, "now": now})
+    run(session.connection(), _ANSWERED if answered else _ON_CALL, {**values, "now": now})
     changed = ["on_call_sid", "reserved_for", "reserved_until", "last_answered_at"]
     reservations.forget_held(session, [counsellor_id], changed)
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from hotline.db_direct import run
 from hotline.models import Block, Call, CallOutcome, Line
 from hotline.models.base import UTCDateTime
 from hotline.privacy import Keyring, caller_number, oblast_of
@@ -147,7 +148,7 @@ def open_new_call(
         "now": now,
         "number": number,
     }
-    row = connection.execute(_NEW_CALL, values).first()
+    row = run(connection, _NEW_CALL, values).first()
     if row is None:
         return None
     line_id, line_number, line_language, blocked, known_language = row
@@ -162,7 +163,7 @@ def arrival(
     if not number:
         return None
     values = {"caller": caller.pseudonym, "now": now, "call_sid": call_sid, "number": number}
-    row = connection.execute(_ARRIVAL, values).one_or_none()
+    row = run(connection, _ARRIVAL, values).one_or_none()
     if row is None:
         return None
     line_id, line_number, line_language, is_blocked_now, known_language = row
@@ -187,7 +188,7 @@ def open_call(
         "started_at": now,
         "outcome": CallOutcome.BLOCKED if blocked else CallOutcome.IN_PROGRESS,
     }
-    created = connection.execute(_OPEN_CALL[connection.dialect.name], values).first() is not None
+    created = run(connection, _OPEN_CALL[connection.dialect.name], values).first() is not None
     if not created and blocked:  # a retry: the call recorded first is a blocked one too
         connection.execute(
             update(Call).where(Call.call_sid == call_sid).values(outcome=CallOutcome.BLOCKED)
@@ -236,7 +237,7 @@ class Heard:
 def record_menu_step(connection: Connection, call_sid: str, step: MenuStep) -> Heard | None:
     """Record a menu step in one UPDATE that reads back the languages (no load of the call
     and its line, no unit of work): None for a call we have no record of."""
-    row = connection.execute(_MENU_STEP, menu_step_values(call_sid, step)).first()
+    row = run(connection, _MENU_STEP, menu_step_values(call_sid, step)).first()
     return None if row is None else Heard(*row)
 
 
@@ -284,7 +285,7 @@ _MENU_STEP = MENU_STEP.returning(Call.language, _the_lines(Line.language), _the_
 
 def settle(session: Session, call_sid: str, outcome: CallOutcome) -> None:
     """Record how the call ends; a call already answered (or blocked) keeps that outcome."""
-    session.connection().execute(_SETTLE, {"sid": call_sid, "settled_as": outcome})
+    run(session.connection(), _SETTLE, {"sid": call_sid, "settled_as": outcome})
 
 
 _SETTLE = (

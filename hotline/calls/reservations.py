@@ -9,10 +9,11 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BindParameter, CursorResult, Select, Update, bindparam, or_, select, update
+from sqlalchemy import BindParameter, Select, Update, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from hotline.db_direct import Rows, run
 from hotline.models import Counsellor
 
 RING_GRACE_SECONDS = 30
@@ -34,7 +35,7 @@ def reserve_for_offer(
     """Take each of the counsellors for `holder` unless another holder has them (each row its
     own compare-and-set) and note the offer: the sealed phones of those taken, by id."""
     values = {"ids": list(counsellor_ids), "holder": holder, "until": until, "now": now}
-    return _taken(session, session.connection().execute(RESERVE_OFFERED, values))
+    return _taken(session, run(session.connection(), RESERVE_OFFERED, values))
 
 
 def reserve_chosen(
@@ -49,8 +50,10 @@ def reserve_chosen(
     that is still free when its row is updated: the sealed phones of those taken, by id."""
     # Core, not the ORM's bulk update: one round trip and no unit of work; the few counsellors
     # this session may hold are brought up to date below.
-    taken = session.connection().execute(
-        chosen_reservation(chosen), {**values, "holder": holder, "until": until, "now": now}
+    taken = run(
+        session.connection(),
+        chosen_reservation(chosen),
+        {**values, "holder": holder, "until": until, "now": now},
     )
     return _taken(session, taken)
 
@@ -72,7 +75,7 @@ def chosen_reservation(chosen: Select[Any]) -> Update:
     )
 
 
-def _taken(session: Session, taken: CursorResult[int, str]) -> dict[int, str]:
+def _taken(session: Session, taken: Rows) -> dict[int, str]:
     """The sealed phones of the counsellors a reservation took, by id; the few this session
     may hold are brought up to date."""
     phones = {counsellor_id: phone for counsellor_id, phone in taken}
@@ -142,10 +145,10 @@ def release(session: Session, holder: str, counsellor_ids: Collection[int] | Non
     """Free the counsellors `holder` has (these, or all of them); others' are untouched."""
     session.flush()  # changes made so far go first, as before any statement of the ORM's
     if counsellor_ids is None:
-        freed = session.connection().execute(_RELEASE, {"holder": holder})
+        freed = run(session.connection(), _RELEASE, {"holder": holder})
     else:
         values = {"holder": holder, "counsellors": list(counsellor_ids)}
-        freed = session.connection().execute(_RELEASE_THESE, values)
+        freed = run(session.connection(), _RELEASE_THESE, values)
     forget_held(session, [freed_id for (freed_id,) in freed], ["reserved_for", "reserved_until"])
 
 
