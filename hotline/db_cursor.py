@@ -4,7 +4,7 @@ SQLAlchemy asks for `cursor.description` after every statement, but once a state
 compiled and run it keeps what it learnt of the columns and only asks whether there are any.
 psycopg builds a `Column` for each column on every such question (its name decoded, its type
 looked up): a tenth of the instructions of a hunt that holds, which reads 45 columns in three
-statements (docs/performance.md, the last section).
+statements (docs/performance.md, "Counting instructions").
 """
 
 from __future__ import annotations

@@ -13,9 +13,13 @@ It runs on the same connection, in the same transaction (begun as `Connection.ex
 begin it), watched by the same deadline; the engine's cursor events fire; a driver's error is
 raised as SQLAlchemy raises it. What it cannot take this way goes to `Connection.execute`:
 SQLite, and statements with execution options, literal-execute parameters, or column defaults
-worked out for each row. It reads a few of SQLAlchemy's compiler's attributes that
-are not public API; `tests/test_db_direct.py` compares its every statement with
-`Connection.execute`.
+worked out for each row.
+
+It uses a few of SQLAlchemy's attributes that are not public API (the compiler's bind
+processors, result columns and expansion of IN lists; the types' result processors; the
+connection's events and error handling), kept to the versions `pyproject.toml` allows:
+`tests/test_db_direct.py` compares what it does with `Connection.execute`, and the webhooks'
+and jobs' tests run the call path through it.
 """
 
 from __future__ import annotations
