@@ -55,6 +55,28 @@ class HeldCalls:
         return body
 
 
+class AheadOfRealTime:
+    """The emulator's clock here: real time, which `advance` moves ahead of at once. The app and
+    its worker process run on real time; the emulator must never be behind them, or the
+    callback the caller books would not yet be due by its time, nor the call Twilio took be
+    dated after the worker's claim (the sweeper adopts only such a call)."""
+
+    def __init__(self) -> None:
+        self._ahead = timedelta()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._ahead
+
+    def advance(self, seconds: float) -> None:
+        self._ahead += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> AheadOfRealTime:
+    """Replaces conftest's fixed test time for this module."""
+    return AheadOfRealTime()
+
+
 @pytest.fixture
 def held_api(
     make_app: AppMaker,

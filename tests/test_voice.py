@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from hotline.db import engine
 from hotline.extensions import get_keyring
-from hotline.models import AttemptResult, Block, Call, CallAttempt, CallOutcome, Counsellor, utcnow
+from hotline.models import AttemptResult, Block, Call, CallAttempt, CallOutcome, Counsellor
 from hotline.simulator import (
     HANGUP,
     Behaviour,
@@ -160,7 +160,7 @@ def test_counsellor_in_wrap_up_is_skipped_and_gets_wrap_up_after_a_call(
     session.expire_all()
     aigul = session.scalars(select(Counsellor).where(Counsellor.name == "Aigul")).one()
     assert aigul.on_call_sid is None and aigul.wrap_up_until is not None
-    assert aigul.wrap_up_until > utcnow() + timedelta(seconds=100)  # two minutes by default
+    assert aigul.wrap_up_until > emulator.clock.now() + timedelta(seconds=100)  # two minutes
 
     second = emulator.call("+996700999888", LINE, keys=["1", "1"])
     assert dials(second) == [[(BAKYT, LegResult.ACCEPTED)]]
