@@ -41,7 +41,8 @@ from sqlalchemy import select
 
 from bench import stage as staging
 from bench.servers import Gunicorn
-from hotline.db import engine, session_scope
+from hotline import db
+from hotline.db import session_scope
 from hotline.models import Call
 from hotline.simulator import (
     Behaviour,
@@ -267,7 +268,7 @@ def crowd(
         calls, dict(steps), dict(errors), dict(reserve), driven, double_bookings(stage),
         answered_in_database(stage) - WARM_UP_CALLS, server_cpu,
     )  # fmt: skip
-    engine(stage.app).dispose()  # its connections closed now, not whenever it is collected
+    db.dispose(stage.app)  # its connections closed now, not whenever it is collected
     return result
 
 

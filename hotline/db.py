@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline import db_cursor, db_deadline
 
 EXTENSION = "hotline.db"
+STEPS_EXTENSION = "hotline.db.steps"
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ def make_engine(
     statement_timeout_ms: int = 5000,
     busy_seconds: float = 3.0,
     pool_size: int = 5,
+    steps: bool = False,
 ) -> Engine:
     """An engine with short timeouts: a hung database must not hold a caller past Twilio's 15 s.
 
@@ -46,6 +48,7 @@ def make_engine(
     can cut that wait short, so it must fit a web request's deadline. `pool_size` connections
     stay open: fewer than the web threads, and the overflow is opened and closed per request
     (a new PostgreSQL backend each time) or a thread waits for one, outside any deadline.
+    `steps`: the engine of a call's steps (`call_steps`), PostgreSQL only.
     """
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
@@ -53,10 +56,13 @@ def make_engine(
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     connect_args: dict[str, Any] = {}
+    options = f"-c statement_timeout={statement_timeout_ms}"
+    if steps:
+        options += " -c synchronous_commit=off"
     if backend == "postgresql":
         connect_args = {
             "connect_timeout": connect_timeout,
-            "options": f"-c statement_timeout={statement_timeout_ms}",
+            "options": options,
             # Prepared at a statement's first run on a connection, not its sixth: the pool
             # spreads a line's few calls over many connections, and a burst of calls meets
             # connections that never ran the hunt; unprepared, PostgreSQL parses the whole
@@ -66,6 +72,10 @@ def make_engine(
         }
     # No pre-ping: it runs before a request can watch the connection, so a stalled server
     # would hold it; a connection found dead is thrown away with the pool instead.
+    if steps:  # each connection in autocommit from the start: nothing to switch and reset
+        return create_engine(
+            url, connect_args=connect_args, pool_size=pool_size, isolation_level="AUTOCOMMIT"
+        )
     return create_engine(url, connect_args=connect_args, pool_size=pool_size)
 
 
@@ -82,15 +92,20 @@ def init_app(app: Flask) -> None:
     """Create the engine and session factory and close the request's session at teardown."""
     url = database_url(app.config, Path(app.instance_path))
     deadline = float(app.config["HOTLINE_DB_DEADLINE_SECONDS"])
-    engine = make_engine(
-        url,
-        app.config["HOTLINE_DB_CONNECT_TIMEOUT"],
-        app.config["HOTLINE_DB_STATEMENT_TIMEOUT_MS"],
-        busy_seconds=deadline if deadline > 0 else 3.0,
-        pool_size=app.config["HOTLINE_DB_POOL_SIZE"],
-    )
+    settings = {
+        "connect_timeout": app.config["HOTLINE_DB_CONNECT_TIMEOUT"],
+        "statement_timeout_ms": app.config["HOTLINE_DB_STATEMENT_TIMEOUT_MS"],
+        "busy_seconds": deadline if deadline > 0 else 3.0,
+        "pool_size": app.config["HOTLINE_DB_POOL_SIZE"],
+    }
+    engine = make_engine(url, **settings)
+    steps = engine  # SQLite: one writer at a time; its steps switch to autocommit as before
+    if engine.dialect.name == "postgresql":
+        # Its pool opens connections as steps need them: as many as voice webhooks run at once.
+        steps = make_engine(url, **settings, steps=True)
     app.extensions[EXTENSION] = sessionmaker(engine, expire_on_commit=False)
-    db_deadline.install(app, engine)
+    app.extensions[STEPS_EXTENSION] = steps
+    db_deadline.install(app, engine, steps)
     app.teardown_appcontext(_close_session)
 
 
@@ -105,6 +120,18 @@ def engine(app: Flask | None = None) -> Engine:
     bind = session_factory(app).kw["bind"]
     assert isinstance(bind, Engine)
     return bind
+
+
+def dispose(app: Flask, close: bool = True) -> None:
+    """Close the pools of the app's engines (`close=False`: forget them, in a forked child)."""
+    engine(app).dispose(close=close)
+    steps_engine(app).dispose(close=close)
+
+
+def steps_engine(app: Flask | None = None) -> Engine:
+    """The engine of a call's steps (`call_steps`); on SQLite the app's engine."""
+    steps: Engine = (app or current_app).extensions[STEPS_EXTENSION]
+    return steps
 
 
 def get_session() -> Session:
@@ -123,6 +150,29 @@ def statements_alone(app: Flask | None = None) -> Iterator[Connection]:
     connection bookkeeping). The request's deadline watches it as any other."""
     with engine(app).connect() as connection:
         yield connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
+@contextmanager
+def call_steps() -> Iterator[Connection]:
+    """A Core connection for a voice call's steps as the call log records them (a new call, a
+    language or key chosen): statements that each stand alone, as in `statements_alone`, on an
+    engine of their own whose connections are in autocommit from the start and whose commits
+    do not wait for the disk on PostgreSQL (synchronous_commit off).
+
+    While a webhook waited for its step to reach the disk, it held one of the process's few
+    turns (hotline.turns): without the wait a process served 13% more new calls and 22% more
+    language choices (docs/performance.md). What the wait guarded: if the database server
+    itself crashed, the steps of its last fraction of a second (at most three times
+    wal_writer_delay, 0.6 s by default) would be lost; the calls then in progress go to the
+    reserve line anyway, since their database is down. Visibility is unchanged: the next
+    statement, on any connection, sees the step. Reservations, offers, callbacks, a call's end
+    and everything else still wait for the disk, and each such commit makes every step before
+    it durable too."""
+    with steps_engine().connect() as connection:
+        if connection.dialect.name == "postgresql":
+            yield connection
+        else:
+            yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 @contextmanager

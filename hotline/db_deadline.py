@@ -173,8 +173,9 @@ def start_again() -> None:
         restart()
 
 
-def install(app: Flask, engine: Engine) -> None:
-    """Give every request of `app` HOTLINE_DB_DEADLINE_SECONDS for its database calls."""
+def install(app: Flask, *engines: Engine) -> None:
+    """Give every request of `app` HOTLINE_DB_DEADLINE_SECONDS for its database calls, on each
+    of its engines (one database: a stall seen on one is a stall for all)."""
     seconds = float(app.config["HOTLINE_DB_DEADLINE_SECONDS"])
     if seconds <= 0:
         return
@@ -185,7 +186,11 @@ def install(app: Flask, engine: Engine) -> None:
         g.db_deadline = breaker.deadline(seconds)
 
     app.extensions[_CLOCK_KEY] = _start_the_clock
+    for engine in dict.fromkeys(engines):  # an engine given twice is watched once
+        _watch_engine(engine, breaker)
 
+
+def _watch_engine(engine: Engine, breaker: Breaker) -> None:
     @event.listens_for(engine, "do_connect")
     def _connect_in_time(dialect: Any, record: Any, cargs: Any, cparams: Any) -> Any:
         if dialect.name == "sqlite" or not (has_request_context() and "db_deadline" in g):

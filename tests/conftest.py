@@ -32,7 +32,7 @@ from sqlalchemy import URL, Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
-from hotline import create_app, embedded_redis, migrate, roster
+from hotline import create_app, db, embedded_redis, migrate, roster
 from hotline.cli import main
 from hotline.db import engine, make_engine, session_factory, session_scope
 from hotline.directory import load_directory, sync_centres
@@ -205,7 +205,7 @@ def make_app(
 
     yield build
     for app in made:  # close their pools: a leaked connection is a warning, and an error here
-        engine(app).dispose()
+        db.dispose(app)
         get_redis(app).close()
     _empty_tables(migrated_engine)
 

@@ -11,7 +11,15 @@ from flask import Flask
 from sqlalchemy import Engine, inspect, text
 
 from hotline import db_cursor, migrate
-from hotline.db import database_url, engine, make_engine
+from hotline.db import (
+    call_steps,
+    database_url,
+    engine,
+    get_session,
+    make_engine,
+    session_scope,
+    statements_alone,
+)
 from hotline.models import Base
 from tests.conftest import AppMaker
 
@@ -39,6 +47,26 @@ def test_postgresql_sessions_have_a_statement_timeout(app: Flask, migrated_engin
         pytest.skip("PostgreSQL only: make test runs it in its PostgreSQL pass")
     with bound.connect() as connection:
         assert connection.execute(text("SHOW statement_timeout")).scalar() == "5s"
+
+
+def test_postgresql_commits_only_a_calls_steps_without_waiting_for_the_disk(
+    app: Flask, migrated_engine: Engine
+) -> None:
+    """A new call and a key pressed (hotline.db.call_steps) stand alone and do not wait for
+    the disk; a request's session, a job's session and the worker's statements standing alone
+    (a callback's CallSid: exactly once) still do."""
+    if engine(app).dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: make test runs it in its PostgreSQL pass")
+    show = text("SHOW synchronous_commit")
+    with app.test_request_context():
+        with call_steps() as steps:
+            assert steps.execute(show).scalar() == "off"
+            assert steps.connection.dbapi_connection.autocommit  # type: ignore[union-attr]
+        assert get_session().execute(show).scalar() == "on"
+        with statements_alone() as alone:
+            assert alone.execute(show).scalar() == "on"
+    with session_scope(app) as session:
+        assert session.execute(show).scalar() == "on"
 
 
 def test_postgresql_prepares_a_statement_at_its_first_run(

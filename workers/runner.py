@@ -20,9 +20,8 @@ from rq.executions import Execution
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from hotline import reports, retention, roster
+from hotline import db, reports, retention, roster
 from hotline.callbacks import schedule_sweeper
-from hotline.db import engine
 from hotline.extensions import QUEUE_NAME, connect, redis_url
 from hotline.outbox import schedule_sms_sweeper
 from workers.daily import seconds_to_next_day
@@ -73,7 +72,7 @@ def run(app: Flask, burst: bool = False) -> bool:
     worker = make_worker(app)
     # rq forks its scheduler from this process: the child must never use or close our
     # database connections (SQLAlchemy's advice for a fork).
-    os.register_at_fork(after_in_child=lambda: engine(app).dispose(close=False))
+    os.register_at_fork(after_in_child=lambda: db.dispose(app, close=False))
     _wait_for_redis(worker.connection)
     # What is loaded by now lives as long as the worker: the cyclic garbage collector need not
     # walk it in every full collection, nor once more at exit (0.3 to 0.6 s of a burst's run).

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from hotline.calls import ending, log
 from hotline.calls import hunt as hunting
 from hotline.calls.log import Heard, MenuStep
-from hotline.db import get_session, statements_alone
+from hotline.db import call_steps, get_session
 from hotline.extensions import default_region, get_keyring, now, setting
 from hotline.ivr import safety, twiml
 from hotline.ivr.connect import hunt_at_once
@@ -47,7 +47,7 @@ def incoming() -> Response:
     form = TwilioForm.parse()
     caller = log.identify_caller(get_keyring(), form.from_, default_region())
     at = now()
-    with statements_alone() as connection:
+    with call_steps() as connection:
         # The usual case: one INSERT that reads back what answering needs.
         arrived = log.open_new_call(connection, form.to, caller, form.call_sid, at)
         if arrived is None:  # no line of ours, Twilio retrying a call recorded, or SQLite
@@ -126,7 +126,7 @@ def menu() -> Response:
 def step_and_hunt(form: TwilioForm, step: MenuStep) -> Response:
     """Record this request's menu step and hunt in the same answer; the step reads back what
     the hunt reads of the call and its line."""
-    with statements_alone() as connection:
+    with call_steps() as connection:
         found = hunting.record_step_and_read(connection, form.call_sid, step)
     if found is None:
         raise LookupError("a voice webhook for a call we have no record of")
@@ -136,7 +136,7 @@ def step_and_hunt(form: TwilioForm, step: MenuStep) -> Response:
 def menu_step(form: TwilioForm, step: MenuStep) -> Heard:
     """Record this request's menu step (one UPDATE, standing alone); what the next prompt
     needs."""
-    with statements_alone() as connection:
+    with call_steps() as connection:
         heard = log.record_menu_step(connection, form.call_sid, step)
     if heard is None:
         raise LookupError("a voice webhook for a call we have no record of")
