@@ -72,11 +72,9 @@ def make_engine(
         }
     # No pre-ping: it runs before a request can watch the connection, so a stalled server
     # would hold it; a connection found dead is thrown away with the pool instead.
-    if steps:  # each connection in autocommit from the start: nothing to switch and reset
-        return create_engine(
-            url, connect_args=connect_args, pool_size=pool_size, isolation_level="AUTOCOMMIT"
-        )
-    return create_engine(url, connect_args=connect_args, pool_size=pool_size)
+    # A call's steps: each connection in autocommit from the start, nothing to switch and reset.
+    level = {"isolation_level": "AUTOCOMMIT"} if steps else {}
+    return create_engine(url, connect_args=connect_args, pool_size=pool_size, **level)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
