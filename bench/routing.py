@@ -36,11 +36,19 @@ from sqlalchemy.orm import Session
 from bench import stage as staging
 from hotline.calls import reservations
 from hotline.calls.candidates import hunt_candidates
-from hotline.calls.hunt import HuntingCall, HuntingLine, offer_next_counsellor, read_for_hunt
-from hotline.db import engine, session_factory
+from hotline.calls.hunt import (
+    HuntingCall,
+    HuntingLine,
+    Ring,
+    look_for_counsellor,
+    read_for_hunt,
+    ring_nobody,
+    take_offer,
+)
+from hotline.db import call_steps, engine, session_factory
 from hotline.extensions import get_keyring, local_zone
 from hotline.models import Call, CallAttempt, Counsellor, DutyOverride, Line, Shift, Strategy
-from hotline.routing import CounsellorState, Hold, HuntRequest, Offer, next_offer
+from hotline.routing import CounsellorState, Hold, HuntRequest, NoOffer, Offer, next_offer
 
 SIZES = (10, 100, 1000)
 LANGUAGE_MIXES = (["ky", "ru"], ["ru"], ["uz", "ru"], ["en", "ru", "ky"])
@@ -81,7 +89,7 @@ def _measure_size(stage: staging.Stage, size: int, decisions: int) -> list[str]:
             call, hunting_line = _as_the_hunt_reads(session, sid)  # the webhook's first read
             now = datetime.now(UTC)
             start = time.perf_counter()
-            decision, _ = offer_next_counsellor(session, call, hunting_line, now, zone)
+            decision, _ = _offer(session, call, hunting_line, now, zone)
             session.flush()
             decided = time.perf_counter()
             session.commit()
@@ -113,7 +121,7 @@ def _measure_size(stage: staging.Stage, size: int, decisions: int) -> list[str]:
         _row(backend, size, "  the same and its commit", committed),
         _row(backend, size, "  candidates' query alone", load),
         _row(backend, size, "  routing's choice alone", choose),
-        _row(backend, size, "everyone busy: hold (and commit)", busy),
+        _row(backend, size, "everyone busy: hold", busy),
         _row(backend, size, "  a later turn on hold", later),
     ]
 
@@ -129,17 +137,27 @@ def _all_busy(session: Session, sids: list[str], zone: Any, decisions: int) -> l
         call, line = _as_the_hunt_reads(session, sid)
         now = datetime.now(UTC)
         start = time.perf_counter()
-        decision, _ = offer_next_counsellor(session, call, line, now, zone)
-        session.commit()
+        with call_steps() as connection:  # as the webhook: holding is a step of the call
+            looked = look_for_counsellor(connection, call, line, now, zone)
+            ring_nobody(connection, call, looked)
         seconds.append(time.perf_counter() - start)
-        assert isinstance(decision, Hold), decision
+        assert isinstance(looked.decision, Hold), looked.decision
     session.execute(update(Counsellor).values(reserved_for=None, reserved_until=None))
     session.commit()
     return seconds
 
 
+def _offer(
+    session: Session, call: HuntingCall, line: HuntingLine, now: datetime, zone: Any
+) -> tuple[Offer | Hold | NoOffer, list[Ring]]:
+    """A hunt that offers the call, as the webhook makes it: look, then take the offer."""
+    looked = look_for_counsellor(session.connection(), call, line, now, zone)
+    assert isinstance(looked.decision, Offer), looked.decision
+    return take_offer(session, call, line, looked)
+
+
 def _as_the_hunt_reads(session: Session, sid: str) -> tuple[HuntingCall, HuntingLine]:
-    found = read_for_hunt(session, sid)
+    found = read_for_hunt(session.connection(), sid)
     assert found is not None, sid
     return found
 
@@ -167,7 +185,7 @@ def _hunt(line: Line, zone: Any) -> HuntRequest:
 
 
 def _candidates(session: Session, hunt: HuntRequest) -> list[CounsellorState]:
-    return hunt_candidates(session, hunt, None, None).states
+    return hunt_candidates(session.connection(), hunt, None, None).states
 
 
 def _reset(session: Session) -> None:

@@ -118,17 +118,17 @@ def decides_the_same(session: Session, rng: random.Random, seed: int, walked_onl
         line_centre_id = centres[centre] if centre else None
         expected = next_offer(roster_states(session, now), replace(hunt, tried=frozenset(tried)))
         # A call's own attempts are its tried; a callback names them in the hunt instead.
-        of_call = hunt_candidates(session, hunt, line_centre_id, call.id)
+        of_call = hunt_candidates(session.connection(), hunt, line_centre_id, call.id)
         assert next_offer(of_call.states, replace(hunt, tried=of_call.tried)) == expected
         assert of_call.tried == {s.id for s in of_call.states} & set(tried)
         named = replace(hunt, tried=frozenset(tried))
-        assert next_offer(hunt_candidates(session, named, line_centre_id, None).states, named) == (
-            expected
-        )
+        assert next_offer(
+            hunt_candidates(session.connection(), named, line_centre_id, None).states, named
+        ) == (expected)
         if walked_only:  # counsellors just taken by another caller's offer count as busy
             lost = frozenset(rng.sample(people, rng.randrange(6)))
             whole = [replace(s, busy=s.busy or s.id in lost) for s in roster_states(session, now)]
-            shown = hunt_candidates(session, hunt, line_centre_id, call.id, lost)
+            shown = hunt_candidates(session.connection(), hunt, line_centre_id, call.id, lost)
             states = [replace(s, busy=s.busy or s.id in lost) for s in shown.states]
             assert next_offer(states, replace(hunt, tried=shown.tried)) == next_offer(whole, named)
 
@@ -168,7 +168,7 @@ def test_of_alike_counsellors_in_wrap_up_the_first_to_be_free_is_the_one_shown(
     session.add_all([late, in_time])
     session.flush()
     hunt = national_hunt(last_offered=None)
-    shown = hunt_candidates(session, hunt, None, None).states
+    shown = hunt_candidates(session.connection(), hunt, None, None).states
     assert [s.id for s in shown] == [in_time.id]
     assert next_offer(shown, hunt) == next_offer(roster_states(session, BEGIN), hunt)
 
@@ -191,6 +191,6 @@ def test_past_the_walks_reach_the_first_free_is_still_the_one_offered(session: S
     session.add_all(people)
     session.flush()
     hunt = national_hunt(last_offered=people[1].id)
-    decision = next_offer(hunt_candidates(session, hunt, None, None).states, hunt)
+    decision = next_offer(hunt_candidates(session.connection(), hunt, None, None).states, hunt)
     assert decision == next_offer(roster_states(session, BEGIN), hunt)
     assert isinstance(decision, Offer) and decision.counsellor_ids == (people[WALK_AT_MOST + 3].id,)

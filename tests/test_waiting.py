@@ -3,10 +3,14 @@ languages, and one call per counsellor (a reservation that expires when a callba
 
 from __future__ import annotations
 
-from flask import Flask
-from sqlalchemy import select
+from typing import Any
+
+import pytest
+from flask import Flask, has_request_context, request
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from hotline.db import engine
 from hotline.models import Call, CallAttempt, Counsellor
 from hotline.simulator import HANGUP, Behaviour, CallRecord, EventKind, LegResult, TwilioEmulator
 from tests.conftest import (
@@ -53,6 +57,38 @@ def test_a_caller_holds_for_the_only_counsellor_of_her_language_in_wrap_up(
         assert [verb.tag for verb in twiml(body)][-2:] == ["Play", "Redirect"]
     assert spoken(hunt_answers(record)[-1]) == ["/voice/prompts/uz/connecting.wav"]
     assert not any("no_counsellor" in body for body in hunt_answers(record))
+
+
+def test_turns_on_hold_are_steps_of_the_call_and_only_the_ring_takes_a_transaction(
+    app: Flask, hotline: Hotline, emulator: TwilioEmulator
+) -> None:
+    """PostgreSQL: holding reserves nobody, so no turn on hold (nor the menu's key that began
+    it) takes a connection of the main pool: they run on the steps' connections, which do not
+    wait for the disk (hotline.db.call_steps). Only the hunt that rings takes one, for its
+    reservation's transaction."""
+    bound = engine(app)
+    if bound.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: make test runs it in its PostgreSQL pass")
+    hotline.line(language="ky")
+    hotline.counsellor("Dilnoza", DILNOZA, languages="uz")
+    emulator.call(OTHER_CALLER, LINE, keys=["3", "1"])  # she is in wrap-up for 120 s
+    taken_in: list[str] = []
+
+    def taken(*_: Any) -> None:
+        if has_request_context():
+            taken_in.append(request.path)
+
+    event.listen(bound, "checkout", taken)
+    try:
+        record = emulator.call(CALLER, LINE, keys=["3", "1"])
+    finally:
+        event.remove(bound, "checkout", taken)
+
+    assert len(held_turns(record)) >= 15
+    assert dials(record) == [[(DILNOZA, LegResult.ACCEPTED)]]
+    assert taken_in.count("/voice/hunt") == 1  # the ring, of all the hunt's turns
+    assert not {"/voice/incoming", "/voice/language", "/voice/menu"} & set(taken_in)
+    assert "/voice/status" in taken_in  # the call's end waits for the disk, as before
 
 
 def test_after_half_the_wait_a_free_counsellor_of_a_fallback_language_is_rung(

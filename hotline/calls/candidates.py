@@ -37,6 +37,7 @@ from sqlalchemy import (
     BigInteger,
     BindParameter,
     CompoundSelect,
+    Connection,
     Executable,
     Integer,
     Select,
@@ -58,7 +59,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import ScalarSelect
 
@@ -91,7 +92,7 @@ class Candidates:
 
 
 def hunt_candidates(
-    session: Session,
+    connection: Connection,
     hunt: HuntRequest,
     line_centre_id: int | None,
     call_id: int | None,
@@ -103,7 +104,6 @@ def hunt_candidates(
     the next of their group is shown in their place."""
     shape = _shape(hunt, line_centre_id, call_id, lost)
     values = _values(hunt, line_centre_id, call_id, lost)
-    connection = session.connection()  # Core, not the ORM: plain rows, no entities to track
     if connection.dialect.name != "postgresql" or shape.strategy not in GROUPED:
         return _candidates(run(connection, _query(shape), values), hunt.now)
     # Not after a lost race: the groups show who is next of those alike, and each list of the

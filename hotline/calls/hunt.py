@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from hotline.callbacks.state import THIS_CLAIM
 from hotline.calls import log, reservations
-from hotline.calls.candidates import first_free_alike, hunt_candidates
+from hotline.calls.candidates import Candidates, first_free_alike, hunt_candidates
 from hotline.calls.ending import RANG, Dialled, seconds_between
 from hotline.calls.log import MenuStep
 from hotline.db_direct import run
@@ -149,8 +149,20 @@ _HUNTING = (
 # line; the centre, which an UPDATE cannot outer-join, by its id), one round trip fewer before
 # the caller's first ring. SQLite's RETURNING cannot read the tables an UPDATE joins.
 _CENTRE_BY_ID = select(Centre.slug).where(Centre.id == Line.centre_id).scalar_subquery()
-_STEP_THEN_HUNTING = log.MENU_STEP.where(Call.line_id == Line.id).returning(
-    *HUNTING_CALL, *(_CENTRE_BY_ID if column is Centre.slug else column for column in HUNTING_LINE)
+# It also marks when the call's hunt began, if none had (the hunt would, whatever it decides:
+# `ring_nobody`, `_record_offer`): the step writes the row anyway, and a first turn on hold
+# then needs no UPDATE of its own.
+_STEP_THEN_HUNTING = (
+    log.MENU_STEP.where(Call.line_id == Line.id)
+    .values(
+        hunt_started_at=func.coalesce(
+            Call.hunt_started_at, bindparam("now", type_=Call.__table__.c.hunt_started_at.type)
+        )
+    )
+    .returning(
+        *HUNTING_CALL,
+        *(_CENTRE_BY_ID if column is Centre.slug else column for column in HUNTING_LINE),
+    )
 )
 # The dial action's read: the hunt's, and whether a counsellor took the call (what ending the
 # `<Dial>` needs), so that a hunt after no answer does not read the call a second time.
@@ -158,9 +170,9 @@ _DIALLED_AND_HUNTING = _HUNTING.add_columns(Call.counsellor_id.is_not(None))
 Hunting = tuple[HuntingCall, HuntingLine]
 
 
-def read_for_hunt(session: Session, call_sid: str) -> Hunting | None:
+def read_for_hunt(connection: Connection, call_sid: str) -> Hunting | None:
     """The call with this CallSid and its line, as a hunt reads them; None: no such call."""
-    return _hunting(run(session.connection(), _HUNTING, {"sid": call_sid}).first())
+    return _hunting(run(connection, _HUNTING, {"sid": call_sid}).first())
 
 
 def read_after_dial(session: Session, call_sid: str) -> tuple[Dialled, Hunting] | None:
@@ -173,15 +185,17 @@ def read_after_dial(session: Session, call_sid: str) -> tuple[Dialled, Hunting] 
     return Dialled(call.id, call.call_sid, call.attempt_count, bool(row[-1])), (call, line)
 
 
-def record_step_and_read(connection: Connection, call_sid: str, step: MenuStep) -> Hunting | None:
+def record_step_and_read(
+    connection: Connection, call_sid: str, step: MenuStep, now: datetime
+) -> Hunting | None:
     """Record a menu step that goes on to hunt (`log.record_menu_step`), and read the call and
-    its line as `read_for_hunt` does: on PostgreSQL in the step's own UPDATE. None: no such
-    call."""
+    its line as `read_for_hunt` does: on PostgreSQL in the step's own UPDATE, which also marks
+    `now` as when the hunt began (unless it had). None: no such call."""
     if connection.dialect.name != "postgresql":
         if log.record_menu_step(connection, call_sid, step) is None:
             return None
         return _hunting(run(connection, _HUNTING, {"sid": call_sid}).first())
-    values = log.menu_step_values(call_sid, step)
+    values = {**log.menu_step_values(call_sid, step), "now": now}
     return _hunting(run(connection, _STEP_THEN_HUNTING, values).first())
 
 
@@ -217,11 +231,25 @@ def _state(c: Counsellor, now: datetime) -> CounsellorState:
     )
 
 
-def offer_next_counsellor(
-    session: Session, call: HuntingCall, line: HuntingLine, now: datetime, zone: tzinfo
-) -> tuple[Offer | Hold | NoOffer, list[Ring]]:
-    """Decide who rings next, reserve them, and record a RINGING attempt for each."""
-    started = call.hunt_started_at or now
+@dataclass(frozen=True)
+class Looked:
+    """A hunt's look at the roster before it takes anyone: what it asks, whom routing was shown,
+    and routing's decision."""
+
+    hunt: HuntRequest
+    candidates: Candidates
+    decision: Offer | Hold | NoOffer
+
+
+def look_for_counsellor(
+    connection: Connection, call: HuntingCall, line: HuntingLine, now: datetime, zone: tzinfo
+) -> Looked:
+    """Whom routing would offer the call to now, read and decided, nobody taken yet.
+
+    Nothing here writes, so it needs no transaction of its own: each statement reads the
+    roster as committed when it runs, as it would inside one (READ COMMITTED). A hunt that
+    rings nobody is then settled where it was read (`ring_nobody`); an offer is taken with
+    `take_offer`, in a transaction."""
     hunt = HuntRequest(
         strategy=line.strategy,
         language=call.language,
@@ -230,21 +258,48 @@ def offer_next_counsellor(
         caller_oblast=catchment(call.caller_area),
         tried=frozenset(),  # the candidates' query says which of them this call tried
         last_offered_on_line=line.last_offered_counsellor_id,
-        started_at=started,
+        started_at=call.hunt_started_at or now,
         now=now,
         shift_zone=zone,
         max_wait_seconds=line.max_wait_seconds,
         ring_timeout_seconds=line.ring_seconds,
     )
-    recording = Recording(call.id, started)
-    decision, phones, attempts = _reserve_offer(session, line, hunt, call.call_sid, recording)
+    return _look(connection, hunt, line.centre_id, call.id)
+
+
+def _look(
+    connection: Connection, hunt: HuntRequest, line_centre_id: int | None, call_id: int | None
+) -> Looked:
+    candidates = hunt_candidates(connection, hunt, line_centre_id, call_id)
+    decision = next_offer(candidates.states, replace(hunt, tried=hunt.tried | candidates.tried))
+    return Looked(hunt, candidates, decision)
+
+
+def ring_nobody(connection: Connection, call: HuntingCall, looked: Looked) -> None:
+    """Record a hunt that rings nobody: on the caller's first turn on hold, when their hunt
+    began (their wait counts from then); when nobody at all can answer, that as the call's
+    outcome."""
+    if call.hunt_started_at is None:
+        values = {"id_": call.id, "added": 0, "started": looked.hunt.started_at}
+        run(connection, _HUNT_SO_FAR, values)
+    if isinstance(looked.decision, NoOffer):
+        log.settle(connection, call.call_sid, CallOutcome.NO_COUNSELLOR)
+
+
+def take_offer(
+    session: Session, call: HuntingCall, line: HuntingLine, looked: Looked
+) -> tuple[Offer | Hold | NoOffer, list[Ring]]:
+    """Reserve whom `looked` offers the call to and record a RINGING attempt for each; others'
+    offers may take them first, and the call then rings the next alike, or holds
+    (`ring_nobody`, in the same transaction)."""
+    recording = Recording(call.id, looked.hunt.started_at)
+    decision, phones, attempts = _reserve_offer(session, line, looked, call.call_sid, recording)
     if not isinstance(decision, Offer):
-        if call.hunt_started_at is None:  # the caller holds from now: max_wait counts from here
-            values = {"id_": call.id, "added": 0, "started": started}
-            run(session.connection(), _HUNT_SO_FAR, values)
+        ring_nobody(session.connection(), call, replace(looked, decision=decision))
         return decision, []
     unrecorded = [c for c in decision.counsellor_ids if c not in attempts]
     if unrecorded:
+        started, now = looked.hunt.started_at, looked.hunt.now
         attempts = {**attempts, **_record_offer(session, call.id, unrecorded, started, now)}
     return decision, [Ring(attempts[c], phones[c]) for c in decision.counsellor_ids]
 
@@ -510,7 +565,7 @@ def _reservation(
 def _reserve_offer(
     session: Session,
     line: HuntingLine,
-    hunt: HuntRequest,
+    looked: Looked,
     holder: str,
     recording: Recording | Claim | None,
 ) -> tuple[Offer | Hold | NoOffer, dict[int, str], dict[int, int]]:
@@ -525,10 +580,10 @@ def _reserve_offer(
     holding and nobody-to-ring change nothing and are decided without it. Nothing here waits
     for another caller's transaction: a lock held elsewhere is skipped."""
     call_id = recording.call_id if isinstance(recording, Recording) else None
-    candidates = hunt_candidates(session, hunt, line.centre_id, call_id)
-    decision = next_offer(candidates.states, replace(hunt, tried=hunt.tried | candidates.tried))
+    hunt, candidates, decision = looked.hunt, looked.candidates, looked.decision
     if not isinstance(decision, Offer):
         return decision, {}, {}
+    connection = session.connection()
     # rrmemory's memory of the line moves to this offer's last in the statement that takes the
     # line's lock, if no other offer moved it since the candidates were read (the usual case).
     # The lock is never waited for (a caller must not queue behind another caller's offer),
@@ -543,7 +598,7 @@ def _reserve_offer(
         if holds_line and memory != hunt.last_offered_on_line:  # moved first by another offer
             remembered, first = memory, None
             hunt = replace(hunt, last_offered_on_line=remembered)
-            candidates = hunt_candidates(session, hunt, line.centre_id, call_id)
+            candidates = hunt_candidates(connection, hunt, line.centre_id, call_id)
     elif not _remember_if_unmoved(session, line, remembered, hunt.last_offered_on_line):
         locked = run(session.connection(), _MEMORY_IF_FREE, {"line": line.id}).first()
         if locked is None:  # another offer has the line: go ahead, leave the memory to it
@@ -551,11 +606,11 @@ def _reserve_offer(
         else:  # another offer moved the memory first: see it
             remembered = locked.last_offered_counsellor_id
             hunt = replace(hunt, last_offered_on_line=remembered)
-            candidates = hunt_candidates(session, hunt, line.centre_id, call_id)
+            candidates = hunt_candidates(connection, hunt, line.centre_id, call_id)
     lost: set[int] = set()  # taken by another caller's offer since we looked
     for _ in range(LOST_RACES_AT_MOST):
         if lost:  # of each group of alike counsellors only the first was shown: see who is next
-            candidates = hunt_candidates(session, hunt, line.centre_id, call_id, frozenset(lost))
+            candidates = hunt_candidates(connection, hunt, line.centre_id, call_id, frozenset(lost))
         states = [replace(s, busy=True) if s.id in lost else s for s in candidates.states]
         decision = next_offer(states, replace(hunt, tried=hunt.tried | candidates.tried))
         if not isinstance(decision, Offer):
@@ -794,7 +849,8 @@ def choose_for_callback(
     )
     holder = reservations.callback_holder(callback_id)
     claim = Claim(callback_id, now)
-    decision, phones, _ = _reserve_offer(session, line, hunt, holder, claim)
+    looked = _look(session.connection(), hunt, line.centre_id, None)
+    decision, phones, _ = _reserve_offer(session, line, looked, holder, claim)
     if not isinstance(decision, Offer):
         return None
     (chosen,) = decision.counsellor_ids  # the phone came with the reservation: no reload

@@ -283,9 +283,9 @@ MENU_STEP = (
 _MENU_STEP = MENU_STEP.returning(Call.language, _the_lines(Line.language), _the_lines(Line.number))
 
 
-def settle(session: Session, call_sid: str, outcome: CallOutcome) -> None:
+def settle(connection: Connection, call_sid: str, outcome: CallOutcome) -> None:
     """Record how the call ends; a call already answered (or blocked) keeps that outcome."""
-    run(session.connection(), _SETTLE, {"sid": call_sid, "settled_as": outcome})
+    run(connection, _SETTLE, {"sid": call_sid, "settled_as": outcome})
 
 
 _SETTLE = (

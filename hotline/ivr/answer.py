@@ -127,7 +127,7 @@ def step_and_hunt(form: TwilioForm, step: MenuStep) -> Response:
     """Record this request's menu step and hunt in the same answer; the step reads back what
     the hunt reads of the call and its line."""
     with call_steps() as connection:
-        found = hunting.record_step_and_read(connection, form.call_sid, step)
+        found = hunting.record_step_and_read(connection, form.call_sid, step, now())
     if found is None:
         raise LookupError("a voice webhook for a call we have no record of")
     return hunt_at_once(form.call_sid, found)  # it remembers the line before any hunting

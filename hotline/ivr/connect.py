@@ -8,7 +8,7 @@ from hotline import db_deadline
 from hotline.calls import ending, log
 from hotline.calls import hunt as hunting
 from hotline.calls.reservations import CALL_TIME_LIMIT_SECONDS
-from hotline.db import get_session
+from hotline.db import call_steps, get_session
 from hotline.extensions import get_keyring, local_zone, now, setting
 from hotline.ivr import twiml
 from hotline.ivr.safety import Leg, runs_on
@@ -22,7 +22,7 @@ from hotline.ivr.turn import (
     voice,
 )
 from hotline.models import CallOutcome
-from hotline.routing import Hold, NoOffer
+from hotline.routing import Hold, NoOffer, Offer
 from hotline.webhooks import twilio_webhook, xml
 
 bp = Blueprint("connect", __name__)
@@ -55,18 +55,28 @@ def hunt_at_once(call_sid: str, found: hunting.Hunting | None = None) -> Respons
 
 def _hunt_answer(call_sid: str, found: hunting.Hunting | None = None) -> Response:
     """Routing's decision for the call, answered: a ring, a turn on hold, or the menu after
-    nobody could answer."""
-    session = get_session()
-    if found is None:
-        found = hunting.read_for_hunt(session, call_sid)
-    if found is None:
-        raise LookupError("a voice webhook for a call we have no record of")
-    call, line = found
-    remember_line(line.number)
-    decision, rings = hunting.offer_next_counsellor(session, call, line, now(), local_zone())
-    if isinstance(decision, NoOffer):
-        log.settle(session, call.call_sid, CallOutcome.NO_COUNSELLOR)
-    session.commit()
+    nobody could answer.
+
+    The look at the roster, and a hunt that rings nobody (a caller on hold comes back every
+    few seconds), are steps of the call (`call_steps`): no transaction around them, and on
+    PostgreSQL their one write (when the caller began holding, or that nobody can answer)
+    does not wait for the disk. Only an offer takes a transaction, and waits: it reserves
+    counsellors."""
+    with call_steps() as connection:
+        if found is None:
+            found = hunting.read_for_hunt(connection, call_sid)
+        if found is None:
+            raise LookupError("a voice webhook for a call we have no record of")
+        call, line = found
+        remember_line(line.number)
+        looked = hunting.look_for_counsellor(connection, call, line, now(), local_zone())
+        if not isinstance(looked.decision, Offer):
+            hunting.ring_nobody(connection, call, looked)
+    decision, rings = looked.decision, list[hunting.Ring]()
+    if isinstance(decision, Offer):
+        session = get_session()
+        decision, rings = hunting.take_offer(session, call, line, looked)
+        session.commit()
     if isinstance(decision, Hold):
         return xml(_hold(call.language))
     if isinstance(decision, NoOffer):
@@ -164,7 +174,7 @@ def after_hunt() -> Response:
         return xml(
             twiml.menu(voice(), turn.lang, ["no_counsellor"], again(".after_hunt"), invalid=True)
         )
-    log.settle(turn.session, turn.form.call_sid, CallOutcome.RESERVE_LINE)
+    log.settle(turn.session.connection(), turn.form.call_sid, CallOutcome.RESERVE_LINE)
     turn.session.commit()
     reserve = setting("HOTLINE_BACKUP_NUMBER")
     return xml(twiml.reserve_line(voice(), [turn.lang], reserve, turn.line.number))

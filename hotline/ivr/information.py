@@ -30,7 +30,7 @@ CENTRES_TEXT = "ivr:centres"
 def centres() -> Response:
     """Read out the centres near the caller, then offer the list by SMS (press 1)."""
     turn = this_turn()
-    log.settle(turn.session, turn.form.call_sid, CallOutcome.INFORMATION)
+    log.settle(turn.session.connection(), turn.form.call_sid, CallOutcome.INFORMATION)
     turn.session.commit()
     entries = [catalog().centre_prompt(turn.lang, slug, phone) for slug, phone in _nearby(turn)]
     # A hidden number cannot receive an SMS.
@@ -76,7 +76,7 @@ def centres_sms() -> Response:
 def emergency() -> Response:
     """Read out the emergency numbers, then back to the main menu."""
     turn = this_turn()
-    log.settle(turn.session, turn.form.call_sid, CallOutcome.INFORMATION)
+    log.settle(turn.session.connection(), turn.form.call_sid, CallOutcome.INFORMATION)
     turn.session.commit()
     menu = url_for("ivr.answer.main_menu")
     return xml(twiml.say_and_go(voice(), turn.lang, ["emergency_numbers"], menu))
