@@ -153,9 +153,10 @@ def statements_alone(app: Flask | None = None) -> Iterator[Connection]:
 @contextmanager
 def call_steps() -> Iterator[Connection]:
     """A Core connection for a voice call's steps as the call log records them (a new call, a
-    language or key chosen): statements that each stand alone, as in `statements_alone`, on an
-    engine of their own whose connections are in autocommit from the start and whose commits
-    do not wait for the disk on PostgreSQL (synchronous_commit off).
+    language or key chosen, a hunt's look at the roster and a turn on hold): statements that
+    each stand alone, as in `statements_alone`, on an engine of their own whose connections are
+    in autocommit from the start and whose commits do not wait for the disk on PostgreSQL
+    (synchronous_commit off).
 
     While a webhook waited for its step to reach the disk, it held one of the process's few
     turns (hotline.turns): without the wait a process served 13% more new calls and 26% more
@@ -163,9 +164,9 @@ def call_steps() -> Iterator[Connection]:
     itself crashed, the steps of its last fraction of a second (at most three times
     wal_writer_delay, 0.6 s by default) would be lost; the calls then in progress go to the
     reserve line anyway, since their database is down. Visibility is unchanged: the next
-    statement, on any connection, sees the step. Reservations, offers, callbacks, a call's end
-    and everything else still wait for the disk, and each such commit makes every step before
-    it durable too."""
+    statement, on any connection, sees the step. Reservations and offers (a hunt that rings
+    someone), callbacks, a call's end and everything else still wait for the disk, and each
+    such commit makes every step before it durable too."""
     with steps_engine().connect() as connection:
         if connection.dialect.name == "postgresql":
             yield connection

@@ -569,9 +569,9 @@ def _reserve_offer(
     holder: str,
     recording: Recording | Claim | None,
 ) -> tuple[Offer | Hold | NoOffer, dict[int, str], dict[int, int]]:
-    """Routing's offer, with each counsellor reserved for `holder`: their sealed phones and, on
-    PostgreSQL, the offer recorded with the reservation (a call's attempts, by counsellor; a
-    callback's counsellor).
+    """Routing's offer (`looked`'s decision), with each counsellor reserved for `holder`: their
+    sealed phones and, on PostgreSQL, the offer recorded with the reservation (a call's
+    attempts, by counsellor; a callback's counsellor).
     One taken by another caller's offer meanwhile is replaced by the first free one alike to
     them in the same statement, else counts as busy and routing decides again (twice at most,
     then the caller holds a turn).
