@@ -72,7 +72,8 @@ def _hunt_answer(call_sid: str, found: hunting.Hunting | None = None) -> Respons
         looked = hunting.look_for_counsellor(connection, call, line, now(), local_zone())
         if not isinstance(looked.decision, Offer):
             hunting.ring_nobody(connection, call, looked)
-    decision, rings = looked.decision, list[hunting.Ring]()
+    decision = looked.decision
+    rings: list[hunting.Ring] = []
     if isinstance(decision, Offer):
         session = get_session()
         decision, rings = hunting.take_offer(session, call, line, looked)
