@@ -591,7 +591,7 @@ def _reserve_offer(
     remembered: int | None = decision.counsellor_ids[-1]
     holds_line = True
     first: Reservation | None = None  # made for this decision with the memory's move
-    if recording is not None and session.connection().dialect.name == "postgresql":
+    if recording is not None and connection.dialect.name == "postgresql":
         holds_line, memory, first = _remember_and_reserve(
             session, line, hunt, decision, holder, recording
         )
@@ -600,7 +600,7 @@ def _reserve_offer(
             hunt = replace(hunt, last_offered_on_line=remembered)
             candidates = hunt_candidates(connection, hunt, line.centre_id, call_id)
     elif not _remember_if_unmoved(session, line, remembered, hunt.last_offered_on_line):
-        locked = run(session.connection(), _MEMORY_IF_FREE, {"line": line.id}).first()
+        locked = run(connection, _MEMORY_IF_FREE, {"line": line.id}).first()
         if locked is None:  # another offer has the line: go ahead, leave the memory to it
             holds_line = False
         else:  # another offer moved the memory first: see it
