@@ -151,7 +151,7 @@ def statements_alone(app: Flask | None = None) -> Iterator[Connection]:
 
 
 @contextmanager
-def call_steps() -> Iterator[Connection]:
+def call_steps(app: Flask | None = None) -> Iterator[Connection]:
     """A Core connection for a voice call's steps as the call log records them (a new call, a
     language or key chosen, a hunt's look at the roster and a turn on hold): statements that
     each stand alone, as in `statements_alone`, on an engine of their own whose connections are
@@ -165,9 +165,11 @@ def call_steps() -> Iterator[Connection]:
     wal_writer_delay, 0.6 s by default) would be lost; the calls then in progress go to the
     reserve line anyway, since their database is down. Visibility is unchanged: the next
     statement, on any connection, sees the step. Reservations and offers (a hunt that rings
-    someone), callbacks, a call's end and everything else still wait for the disk, and each
-    such commit makes every step before it durable too."""
-    with steps_engine().connect() as connection:
+    someone), a callback's claim, a call's end and everything else still wait for the disk, and
+    each such commit makes every step before it durable too. The worker writes one more thing
+    here: the CallSid of a callback's counsellor leg, after Twilio's answer. If it is lost, the
+    sweeper finds that call at Twilio and adopts it, as after a worker killed right then."""
+    with steps_engine(app).connect() as connection:
         if connection.dialect.name == "postgresql":
             yield connection
         else:

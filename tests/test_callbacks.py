@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from hotline import callbacks
 from hotline.callbacks.delivery import JOB_TIMEOUT, PLACE_CALLBACK, job_id
-from hotline.db import engine
+from hotline.db import engine, steps_engine
 from hotline.extensions import get_keyring
 from hotline.models import (
     Callback,
@@ -158,6 +158,36 @@ def test_placing_a_callback_notes_its_counsellor_and_moves_the_lines_memory_as_i
         own = ("UPDATE line", "UPDATE callback SET counsellor_id")
         assert [s for s in run if s.lstrip().startswith(own)] == []
     assert len(outbound_to(emulator.run_pending(), AIGUL)) == 1
+
+
+def test_placing_a_callback_writes_its_callsid_as_a_step_that_does_not_wait_for_the_disk(
+    app: Flask, hotline: Hotline, emulator: TwilioEmulator, session: Session
+) -> None:
+    """PostgreSQL: the claim and the reservation commit on the main engine, waiting for the
+    disk. The CallSid Twilio answers with is written on the steps' engine, whose commits do not
+    wait (hotline.db.call_steps): if the server loses it, the sweeper adopts the call at Twilio
+    (test_callback_worker_killed)."""
+    if engine(app).dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: make test runs it in its PostgreSQL pass")
+    hotline.line()
+    hotline.counsellor("Aigul", AIGUL, languages="ky")
+    emulator.add_phone(CALLER)
+    ask_callback(emulator)
+    callback_id = the_callback(session).id
+    on_main: list[str] = []
+    on_steps: list[str] = []
+    event.listen(engine(app), "before_cursor_execute", lambda *args: on_main.append(args[2]))
+    event.listen(steps_engine(app), "before_cursor_execute", lambda *args: on_steps.append(args[2]))
+
+    assert placing.place(app, callback_id) == "counsellor-rung"
+
+    def sid_written(statements: list[str]) -> list[str]:
+        return [s for s in statements if "SET counsellor_call_sid" in s]
+
+    assert len(sid_written(on_steps)) == 1 and sid_written(on_main) == []
+    assert any("WITH claimed" in s for s in on_main)  # the claim: on the main engine
+    sid = the_callback(session).counsellor_call_sid
+    assert [r.call_sid for r in outbound_to(emulator.run_pending(), AIGUL)] == [sid]
 
 
 def test_counsellor_ignores_then_another_accepts(

@@ -1,8 +1,9 @@
 """Placing a callback: claim it, pick a counsellor, ring them through Twilio's REST API.
 
 The claim and the counsellor are committed together before the REST request, and the CallSid
-right after it. A worker killed in between leaves a stale claim that the sweeper resolves by
-asking Twilio whether the call exists, so the same callback never rings twice.
+right after it, as a call's steps are written (`hotline.db.call_steps`). A worker killed in
+between leaves a stale claim that the sweeper resolves by asking Twilio whether the call
+exists, so the same callback never rings twice.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from twilio.base.exceptions import TwilioRestException
 
 from hotline import callbacks
 from hotline.calls import hunt
-from hotline.db import session_scope, statements_alone
+from hotline.db import call_steps, session_scope
 from hotline.db_direct import run
 from hotline.extensions import get_keyring, get_queue, get_twilio
 from hotline.extensions import now as clock_now
@@ -153,8 +154,10 @@ def _ring_counsellor(
             callbacks.retry_later(session, callback, CallbackState.RINGING_COUNSELLOR, later, zone)
         _deliver(app, callback_id, later)
         return "twilio-error"
-    # One statement standing alone: no session, no BEGIN and COMMIT around it.
-    with statements_alone(app) as connection:
+    # One statement standing alone, as a call's steps are: no session, no BEGIN and COMMIT, no
+    # wait for the disk. A CallSid lost with the database server's last fraction of a second
+    # is found again at Twilio by the sweeper, as after a worker killed before writing it.
+    with call_steps(app) as connection:
         callbacks.record_counsellor_call(connection, callback_id, claimed_at, call.sid)
     return "counsellor-rung"
 
