@@ -4,7 +4,9 @@
    bare Flask app answering the same size of TwiML on the same gunicorn, at 16 and 64
    connections, wrk sending a distinct signed CallSid per request, each webhook warmed for a
    second first (the calls it warmed then end). One table: req/s, p50, p99, errors, worker CPU
-   per request and the ratio to the ceiling measured just before. Beside the new call, its
+   per request, how wrk's connections were shared between the two workers (the hotline's and
+   the ceiling's: each keeps those it accepted for the whole row) and the ratio to the ceiling
+   measured just before. Beside the new call, its
    floor (bench.floor): the least any new call costs, a signature, a pseudonym and one INSERT.
 2. routing: the whole routing decision at 10, 100 and 1,000 on-duty counsellors (bench.routing).
 3. crowd: 200 simultaneous whole calls through gunicorn on PostgreSQL (bench.crowd).
@@ -27,6 +29,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +61,7 @@ class Result:
     p50_ms: float
     p99_ms: float
     cpu_ms: float
+    split: tuple[int, ...] = ()  # wrk's connections held by each worker, fewest first
 
     @property
     def rate(self) -> float:
@@ -66,13 +70,20 @@ class Result:
 
 
 def wrk(server: Gunicorn, requests_file: Path, connections: int, seconds: float) -> Result:
-    """Load `server` with the requests in `requests_file`; its workers' CPU counted too."""
+    """Load `server` with the requests in `requests_file`; its workers' CPU counted too, and
+    how wrk's connections were shared between the workers, looked at halfway."""
     cpu_before = server.worker_cpu_seconds()
-    output = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
+    duration = max(1, round(seconds))
+    running = subprocess.Popen(
+        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
          "-s", str(WRK_SCRIPT), server.url, "--", str(requests_file), "1"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(duration / 2)
+    split = tuple(server.connections_per_worker())
+    output, errors = running.communicate()
+    if running.returncode != 0:
+        raise RuntimeError(f"wrk failed: {errors.strip()}")
     cpu = server.worker_cpu_seconds() - cpu_before
     figures = json.loads(output.strip().splitlines()[-1])
     done = max(figures["requests"], 1)
@@ -83,6 +94,7 @@ def wrk(server: Gunicorn, requests_file: Path, connections: int, seconds: float)
         figures["p50_ms"],
         figures["p99_ms"],
         1000 * cpu / done,
+        split,
     )
 
 
@@ -159,7 +171,7 @@ def _answer_size(stage: staging.Stage) -> int:
 
 HEADER = (
     f"{'backend':<11}{'webhook':<13}{'conn':>5}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
-    f"{'errors':>8}{'cpu ms':>8}{'ceiling':>9}{'ratio':>7}"
+    f"{'errors':>8}{'cpu ms':>8}{'split':>7}{'ceiling':>9}{'split':>7}{'ratio':>7}"
 )
 
 
@@ -168,8 +180,13 @@ def _row(backend: str, name: str, count: int, measured: Result, ceiling: Result)
     return (
         f"{backend:<11}{name:<13}{count:>5}{measured.rate:>9.0f}{measured.p50_ms:>9.1f}"
         f"{measured.p99_ms:>9.1f}{measured.errors:>8}{measured.cpu_ms:>8.2f}"
-        f"{ceiling.rate:>9.0f}{ratio:>7.2f}"
+        f"{_split(measured):>7}{ceiling.rate:>9.0f}{_split(ceiling):>7}{ratio:>7.2f}"
     )
+
+
+def _split(result: Result) -> str:
+    """How wrk's connections were shared between the workers, e.g. 7/9 or 0/64."""
+    return "/".join(str(n) for n in result.split)
 
 
 def main() -> None:

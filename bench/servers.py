@@ -70,6 +70,19 @@ class Gunicorn:
             total += times.user + times.system
         return total
 
+    def connections_per_worker(self) -> list[int]:
+        """How many open client connections each worker holds, fewest first. The workers race
+        to accept a load generator's connections when it opens them all at once, and each keeps
+        its own for the whole run: one may hold most of them while the other idles."""
+        return sorted(
+            sum(
+                1
+                for c in worker.net_connections(kind="tcp")
+                if c.status == psutil.CONN_ESTABLISHED and c.laddr and c.laddr.port == self.port
+            )
+            for worker in self.workers()
+        )
+
     def worker_rss_mb(self) -> float:
         """The largest worker's resident memory, in MB."""
         return max((w.memory_info().rss for w in self.workers()), default=0) / 1e6
