@@ -6,8 +6,8 @@
    second first (the calls it warmed then end). One table: req/s, p50, p99, errors, worker CPU
    per request, how wrk's connections were shared between the two workers (the hotline's and
    the ceiling's: each keeps those it accepted for the whole row) and the ratio to the ceiling
-   measured just before. Beside the new call, its
-   floor (bench.floor): the least any new call costs, a signature, a pseudonym and one INSERT.
+   measured just before. Beside the new call, its floor (bench.floor): the least any new call
+   costs, a signature, a pseudonym and one INSERT.
 2. routing: the whole routing decision at 10, 100 and 1,000 on-duty counsellors (bench.routing).
 3. crowd: 200 simultaneous whole calls through gunicorn on PostgreSQL (bench.crowd).
 4. callbacks: 1,000 callbacks through the worker against the emulator, beside 1,000 bare RQ
