@@ -66,6 +66,32 @@ def test_a_wait_that_runs_out_leaves_the_queue() -> None:
     assert turns.take(0) is False  # the turn was not handed to the caller who gave up
 
 
+def test_no_turn_is_lost_or_doubled_when_waits_run_out_as_turns_are_handed_over() -> None:
+    turns = Turns(2)
+    holding = 0
+    most = 0
+    counting = threading.Lock()
+
+    def busy() -> None:
+        nonlocal holding, most
+        for _ in range(300):
+            if turns.take(0.0005) is None:  # waits this short often end as a turn is handed
+                continue
+            with counting:
+                holding += 1
+                most = max(most, holding)
+            time.sleep(0)
+            with counting:
+                holding -= 1
+            turns.give_back()
+
+    with ThreadPoolExecutor(12) as pool:
+        for done in [pool.submit(busy) for _ in range(12)]:
+            done.result()
+    assert most == 2
+    assert [turns.take(0), turns.take(0), turns.take(0)] == [False, False, None]
+
+
 @pytest.fixture
 def one_at_a_time(make_app: AppMaker) -> Flask:
     """An app with one turn, and a line."""
