@@ -30,6 +30,7 @@ class Gunicorn:
 
     def __init__(self, app: str, env: dict[str, str], workers: int = 2) -> None:
         self.port = free_port()
+        self.worker_count = workers
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", app],
@@ -53,9 +54,13 @@ class Gunicorn:
                 raise RuntimeError(f"gunicorn exited at start (code {self.process.returncode})")
             try:
                 requests.get(self.url + "/", timeout=1)
-                return
             except requests.RequestException:
                 time.sleep(0.1)
+                continue
+            # One worker answered; the master may not have forked the others yet.
+            if len(self.workers()) >= self.worker_count:
+                return
+            time.sleep(0.05)
         raise RuntimeError("gunicorn did not start within 60 s")
 
     def workers(self) -> list[psutil.Process]:
