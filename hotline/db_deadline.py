@@ -46,6 +46,7 @@ class _Watch:
     connection: Any  # a DBAPI connection (psycopg or sqlite3)
     deadline: float  # time.monotonic()
     breaker: Breaker  # told when the connection had to be broken
+    thread: int  # the thread that checked it out: a web thread serves one request at a time
 
 
 class Breaker:
@@ -90,7 +91,7 @@ class Watchdog:
 
     def watch(self, connection: Any, deadline: float, breaker: Breaker) -> _Watch:
         """Watch `connection` until `release`; break it if it is still out at `deadline`."""
-        watch = _Watch(connection, deadline, breaker)
+        watch = _Watch(connection, deadline, breaker, threading.get_ident())
         with self._lock:
             self._watched.add(watch)
             if self._thread is None or self._pid != os.getpid():  # none yet, or forked
@@ -98,6 +99,13 @@ class Watchdog:
                 self._thread = threading.Thread(target=self._run, name="db-deadline", daemon=True)
                 self._thread.start()
         return watch
+
+    def move_deadlines(self, thread: int, deadline: float) -> None:
+        """The connections `thread` has out are watched against `deadline` from now on."""
+        with self._lock:
+            for watch in self._watched:
+                if watch.thread == thread:
+                    watch.deadline = deadline
 
     def release(self, watch: _Watch) -> bool:
         """The connection went back to the pool; True if it did in time (it was not broken)."""
@@ -167,10 +175,12 @@ def _close_late_connection(future: Future[Any]) -> None:
 def start_again() -> None:
     """A new deadline for what this request does next. For a webhook that does the work of two
     (a menu step, then the hunt), so each part has the time it had as a request of its own;
-    connections checked out from now on are watched against it."""
+    connections it has out (the step's, which the hunt goes on with) and checks out from now on
+    are watched against it."""
     restart = current_app.extensions.get(_CLOCK_KEY)
     if restart is not None:
         restart()
+        WATCHDOG.move_deadlines(threading.get_ident(), g.db_deadline)
 
 
 def install(app: Flask, *engines: Engine) -> None:

@@ -23,7 +23,7 @@ from flask import Flask, g
 from sqlalchemy import Engine, make_url, select, text
 
 from hotline import db_deadline
-from hotline.db import engine, session_scope
+from hotline.db import call_steps, engine, session_scope
 from hotline.db_deadline import PROBE_SHARE
 from hotline.models import Callback, CallbackState
 from hotline.simulator import WebhookResponse, WsgiTransport
@@ -128,6 +128,22 @@ def test_a_webhook_that_goes_on_to_hunt_gives_the_hunt_a_deadline_of_its_own(app
         time.sleep(0.3)  # a slow menu step
         db_deadline.start_again()
         assert 0.3 <= g.db_deadline - menu_step < DEADLINE  # moved on by the step's time
+
+
+def test_the_steps_connection_goes_on_to_the_hunt_with_the_hunts_deadline(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A menu step and its hunt share one connection: the new deadline the hunt starts covers
+    it, so the watchdog does not break it when the step's deadline passes."""
+    with app.test_request_context("/voice/menu", method="POST"):
+        app.preprocess_request()
+        with call_steps() as connection:
+            connection.execute(text("SELECT 1"))
+            time.sleep(DEADLINE * 0.6)  # a slow menu step
+            db_deadline.start_again()
+            time.sleep(DEADLINE * 0.6)  # past the step's deadline, within the hunt's
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+    assert "past its deadline" not in caplog.text
 
 
 def test_a_locked_call_row_holds_only_that_call(

@@ -13,7 +13,7 @@ from hotline.calls.log import Heard, MenuStep
 from hotline.db import call_steps, get_session
 from hotline.extensions import default_region, get_keyring, now, setting
 from hotline.ivr import safety, twiml
-from hotline.ivr.connect import hunt_at_once
+from hotline.ivr.connect import hunt_after_step
 from hotline.ivr.prompts import audio_content_type
 from hotline.ivr.turn import (
     TwilioForm,
@@ -31,7 +31,7 @@ from hotline.webhooks import twilio_webhook, xml
 bp = Blueprint("answer", __name__)
 logger = logging.getLogger(__name__)
 
-COUNSELLOR_NOW = "ivr.connect.hunt"  # hunted in the menu's own answer (`hunt_at_once`)
+COUNSELLOR_NOW = "ivr.connect.hunt"  # hunted in the menu's own answer (`hunt_after_step`)
 MAIN_MENU = {
     "1": COUNSELLOR_NOW,
     "2": "ivr.callback_request.consent",
@@ -126,11 +126,10 @@ def menu() -> Response:
 def step_and_hunt(form: TwilioForm, step: MenuStep) -> Response:
     """Record this request's menu step and hunt in the same answer; the step reads back what
     the hunt reads of the call and its line."""
-    with call_steps() as connection:
-        found = hunting.record_step_and_read(connection, form.call_sid, step, now())
-    if found is None:
-        raise LookupError("a voice webhook for a call we have no record of")
-    return hunt_at_once(form.call_sid, found)  # it remembers the line before any hunting
+    return hunt_after_step(
+        form.call_sid,
+        lambda connection: hunting.record_step_and_read(connection, form.call_sid, step, now()),
+    )
 
 
 def menu_step(form: TwilioForm, step: MenuStep) -> Heard:

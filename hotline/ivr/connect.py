@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Response, request, url_for
+from sqlalchemy import Connection
 
 from hotline import db_deadline
 from hotline.calls import ending, log
@@ -27,6 +30,9 @@ from hotline.webhooks import twilio_webhook, xml
 
 bp = Blueprint("connect", __name__)
 
+# What reads the call and its line for a hunt, on the hunt's connection (None: no such call).
+Reading = Callable[[Connection], hunting.Hunting | None]
+
 # A holding caller hears "still trying" every this many turns of hold music (about 30 s).
 HOLD_REMINDER_TURNS = 4
 AFTER_HUNT_MENU = {
@@ -43,19 +49,34 @@ def hunt() -> Response:
     return _hunt_answer(TwilioForm.parse().call_sid)
 
 
-def hunt_at_once(call_sid: str, found: hunting.Hunting | None = None) -> Response:
-    """The hunt's answer from a webhook that has done its own step first (a menu, when the
-    caller asks for a counsellor; the dial action, when one did not answer): a Redirect to
-    /voice/hunt would cost the caller a round trip more to Twilio before the next ring. The
-    hunt gets the database time it had as a request of its own. `found`: the call and line
-    as the step read them for the hunt (`hunting.record_step_and_read`, `read_after_dial`)."""
+def hunt_at_once(call_sid: str, found: hunting.Hunting) -> Response:
+    """The hunt's answer from a webhook that has done its own step first (the dial action, when
+    nobody answered): a Redirect to /voice/hunt would cost the caller a round trip more to
+    Twilio before the next ring. The hunt gets the database time it had as a request of its
+    own. `found`: the call and line as the step read them (`hunting.read_after_dial`)."""
     db_deadline.start_again()
-    return _hunt_answer(call_sid, found)
+    return _hunt_answer(call_sid, lambda connection: found)
 
 
-def _hunt_answer(call_sid: str, found: hunting.Hunting | None = None) -> Response:
+def hunt_after_step(call_sid: str, step: Reading) -> Response:
+    """The hunt's answer from a menu step that goes on to hunt (a caller who asks for a
+    counsellor), as `hunt_at_once`, but with the step run first on the hunt's own connection:
+    one checkout from the pool, not two. `step` records it and reads the call and line for the
+    hunt (`hunting.record_step_and_read`); the hunt then gets the database time it had as a
+    request of its own, on that connection too."""
+
+    def step_then_hunt(connection: Connection) -> hunting.Hunting | None:
+        found = step(connection)
+        db_deadline.start_again()
+        return found
+
+    return _hunt_answer(call_sid, step_then_hunt)
+
+
+def _hunt_answer(call_sid: str, read: Reading | None = None) -> Response:
     """Routing's decision for the call, answered: a ring, a turn on hold, or the menu after
-    nobody could answer.
+    nobody could answer. `read`: what reads the call and its line for the hunt, on the hunt's
+    connection (by default `hunting.read_for_hunt`).
 
     The look at the roster, and a hunt that rings nobody (a caller on hold comes back every
     few seconds), are steps of the call (`call_steps`): no transaction around them, and on
@@ -63,8 +84,7 @@ def _hunt_answer(call_sid: str, found: hunting.Hunting | None = None) -> Respons
     does not wait for the disk. Only an offer takes a transaction, and waits: it reserves
     counsellors."""
     with call_steps() as connection:
-        if found is None:
-            found = hunting.read_for_hunt(connection, call_sid)
+        found = read(connection) if read else hunting.read_for_hunt(connection, call_sid)
         if found is None:
             raise LookupError("a voice webhook for a call we have no record of")
         call, line = found
