@@ -151,6 +151,19 @@ def statements_alone(app: Flask | None = None) -> Iterator[Connection]:
 
 
 @contextmanager
+def written_at_once(app: Flask | None = None) -> Iterator[Connection]:
+    """A Core connection for a write that PostgreSQL does in one statement, standing alone as
+    in `statements_alone` (its commit waits for the disk), and SQLite in several: in a
+    transaction there, committed at the end and rolled back on an error."""
+    if engine(app).dialect.name == "postgresql":
+        with statements_alone(app) as connection:
+            yield connection
+    else:
+        with engine(app).begin() as connection:
+            yield connection
+
+
+@contextmanager
 def call_steps(app: Flask | None = None) -> Iterator[Connection]:
     """A Core connection for a voice call's steps as the call log records them (a new call, a
     language or key chosen, a hunt's look at the roster and a turn on hold): statements that

@@ -13,14 +13,19 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import (
     Boolean,
+    Connection,
     Integer,
     String,
     and_,
     bindparam,
     case,
+    cast,
+    extract,
+    func,
     literal,
     null,
     or_,
+    select,
     update,
 )
 from sqlalchemy.orm import Session
@@ -121,6 +126,31 @@ _FREE = (
 )
 _FREED = ["on_call_sid", "wrap_up_until", "last_answered_at", "reserved_for", "reserved_until"]
 
+# PostgreSQL: the call's end in one statement (data-modifying CTEs): the close, its offers still
+# ringing ended as canceled with how long each rang (as `seconds_between` counts it), and its
+# counsellors freed, all only if the call is ours. A status callback sent BEGIN, three
+# statements and COMMIT before.
+_CLOSED = _CLOSE.cte("closed")
+_RANG_SECONDS = func.greatest(
+    0, cast(func.trunc(extract("epoch", _NOW - CallAttempt.offered_at)), Integer)
+)
+_CANCELED = (
+    update(CallAttempt)
+    .where(
+        CallAttempt.call_id == select(_CLOSED.c.id).scalar_subquery(),
+        CallAttempt.result == AttemptResult.RINGING,
+    )
+    .values(result=AttemptResult.CANCELED, ring_seconds=_RANG_SECONDS)
+    .returning(CallAttempt.id)
+    .cte("canceled")
+)
+_FREED_AT_END = _FREE.where(select(_CLOSED.c.id).exists()).cte("freed")
+_END_CALL = select(
+    _CLOSED.c.id,
+    select(func.count()).select_from(_CANCELED).scalar_subquery(),
+    select(func.count()).select_from(_FREED_AT_END).scalar_subquery(),
+)
+
 
 def end_dial(
     session: Session, dialled: Dialled, dial_status: str, now: datetime, wrap_up: int
@@ -129,7 +159,7 @@ def end_dial(
     and are free again; one who talked gets a wrap-up pause."""
     if dialled.offers:
         ended_as = DIAL_RESULTS.get(dial_status, AttemptResult.NO_ANSWER)
-        rang = _end_ringing(session, dialled.call_id, ended_as, now)
+        rang = _end_ringing(session.connection(), dialled.call_id, ended_as, now)
         if rang and not dialled.answered:  # else all are freed below
             reservations.release(session, dialled.call_sid, rang)
     if dialled.answered:
@@ -137,7 +167,7 @@ def end_dial(
 
 
 def end_call(
-    session: Session,
+    connection: Connection,
     call_sid: str,
     twilio_status: str,
     duration: int | None,
@@ -145,29 +175,34 @@ def end_call(
     wrap_up: int,
 ) -> bool:
     """Twilio says the call is over: close its record, end offers still ringing, free its
-    counsellors. False for a call we have no record of (nothing is written)."""
+    counsellors. False for a call we have no record of (nothing is written).
+
+    On PostgreSQL one statement does it all, so it may stand alone (`db.written_at_once`);
+    elsewhere its statements need the connection's transaction around them."""
     values = {
         "sid": call_sid,
         "now": now,
         "duration": duration,
         "never_answered": twilio_status in CALL_NEVER_ANSWERED,
+        "wrap_up_ends": now + timedelta(seconds=wrap_up),
     }
-    closed = run(session.connection(), _CLOSE, values).first()
+    if connection.dialect.name == "postgresql":
+        return run(connection, _END_CALL, values).first() is not None
+    closed = run(connection, _CLOSE, values).first()
     if closed is None:
         return False
     call_id, offers = closed
     if offers:  # a call that never reached the hunt has no offers to end
-        _end_ringing(session, call_id, AttemptResult.CANCELED, now)
-    release_counsellor(session, call_sid, now, wrap_up)
+        _end_ringing(connection, call_id, AttemptResult.CANCELED, now)
+    run(connection, _FREE, values)
     return True
 
 
 def _end_ringing(
-    session: Session, call_id: int, ended_as: AttemptResult, now: datetime
+    connection: Connection, call_id: int, ended_as: AttemptResult, now: datetime
 ) -> list[int]:
     """The call's offers still ringing end `ended_as`, each with how long it rang: their
     counsellors."""
-    connection = session.connection()
     values = {"ended_call": call_id, "ended_as": ended_as}
     rang = run(connection, _RINGING_ENDED, values).all()
     if rang:

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from hotline.calls import ending, log
 from hotline.calls import hunt as hunting
 from hotline.calls.log import Heard, MenuStep
-from hotline.db import call_steps, get_session
+from hotline.db import call_steps, written_at_once
 from hotline.extensions import default_region, get_keyring, now, setting
 from hotline.ivr import safety, twiml
 from hotline.ivr.connect import hunt_after_step
@@ -149,10 +149,11 @@ def status() -> ResponseReturnValue:
     """Twilio's status callback closes the record and frees the counsellor."""
     form = TwilioForm.parse()
     if form.call_status in CALL_ENDED:
-        session = get_session()
         wrap_up = setting("HOTLINE_WRAP_UP_SECONDS")
-        ending.end_call(session, form.call_sid, form.call_status, form.duration, now(), wrap_up)
-        session.commit()
+        with written_at_once() as connection:
+            ending.end_call(
+                connection, form.call_sid, form.call_status, form.duration, now(), wrap_up
+            )
     return "", 204
 
 
