@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Flask
 from redis import Redis
 from rq.registry import ScheduledJobRegistry
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from hotline.extensions import get_queue
@@ -127,3 +127,19 @@ def test_a_callback_counsellor_s_yes_dials_the_caller_once(
     accepted = counsellor_call.requests_to("/voice/callback/accept")[0]
     assert all(verbs(body) == ["Hangup"] for body in replay(app, accepted))
     assert the_callback(session).attempts == 1
+
+
+def test_the_dial_s_end_gives_the_counsellor_who_talked_her_wrap_up_before_the_call_s_end(
+    app: Flask, hotline: Hotline, emulator: TwilioEmulator, session: Session
+) -> None:
+    hotline.line()
+    hotline.counsellor("Aigul", AIGUL)
+    record = emulator.call(CALLER, LINE, keys=["1", "1"])
+    sid = record.requests_to("/voice/dial-done")[-1].params["CallSid"]
+    # As she was while they talked, before the Dial ended: on the call, no pause yet.
+    session.execute(update(Counsellor).values(on_call_sid=sid, wrap_up_until=None))
+    session.commit()
+    replay(app, record.requests_to("/voice/dial-done")[-1], times=1)
+    session.expire_all()
+    aigul = session.scalars(select(Counsellor)).one()
+    assert aigul.on_call_sid is None and aigul.wrap_up_until is not None

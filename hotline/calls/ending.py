@@ -106,10 +106,10 @@ _CLOSE = (
     .returning(Call.id, Call.attempt_count)
 )  # fmt: skip
 # Whoever talked on the call gets a wrap-up pause; every reservation the call held ends. The
-# cases read each row as it was, so one statement does both.
+# cases read each row as it was, so one statement does both. Values: sid, now, wrap_up_ends.
 _TALKED = Counsellor.on_call_sid == _SID
 _HELD = Counsellor.reserved_for == _SID
-_FREE = (
+FREE = (
     update(Counsellor)
     .where(or_(_TALKED, _HELD))
     .values(
@@ -127,11 +127,11 @@ _FREE = (
 _FREED = ["on_call_sid", "wrap_up_until", "last_answered_at", "reserved_for", "reserved_until"]
 
 # PostgreSQL: the call's end in one statement (data-modifying CTEs): the close, its offers still
-# ringing ended as canceled with how long each rang (as `seconds_between` counts it), and its
-# counsellors freed, all only if the call is ours. A status callback sent BEGIN, three
-# statements and COMMIT before.
+# ringing ended as canceled with how long each rang, and its counsellors freed, all only if the
+# call is ours. A status callback sent BEGIN, three statements and COMMIT before.
 _CLOSED = _CLOSE.cte("closed")
-_RANG_SECONDS = func.greatest(
+# How long an offer rang until `now`, in whole seconds, as `seconds_between` counts them.
+RANG_SECONDS = func.greatest(
     0, cast(func.trunc(extract("epoch", _NOW - CallAttempt.offered_at)), Integer)
 )
 _CANCELED = (
@@ -140,11 +140,11 @@ _CANCELED = (
         CallAttempt.call_id == select(_CLOSED.c.id).scalar_subquery(),
         CallAttempt.result == AttemptResult.RINGING,
     )
-    .values(result=AttemptResult.CANCELED, ring_seconds=_RANG_SECONDS)
+    .values(result=AttemptResult.CANCELED, ring_seconds=RANG_SECONDS)
     .returning(CallAttempt.id)
     .cte("canceled")
 )
-_FREED_AT_END = _FREE.where(select(_CLOSED.c.id).exists()).cte("freed")
+_FREED_AT_END = FREE.where(select(_CLOSED.c.id).exists()).cte("freed")
 _END_CALL = select(
     _CLOSED.c.id,
     select(func.count()).select_from(_CANCELED).scalar_subquery(),
@@ -153,17 +153,29 @@ _END_CALL = select(
 
 
 def end_dial(
-    session: Session, dialled: Dialled, dial_status: str, now: datetime, wrap_up: int
+    connection: Connection, dialled: Dialled, dial_status: str, now: datetime, wrap_up: int
 ) -> None:
     """A `<Dial>` ended: the counsellors still ringing did not take the call (Twilio says how)
-    and are free again; one who talked gets a wrap-up pause."""
+    and are free again; one who talked gets a wrap-up pause. Statement by statement, in the
+    connection's transaction (on PostgreSQL the dial action does it in one statement:
+    `hunt.end_dial_and_read`)."""
     if dialled.offers:
-        ended_as = DIAL_RESULTS.get(dial_status, AttemptResult.NO_ANSWER)
-        rang = _end_ringing(session.connection(), dialled.call_id, ended_as, now)
+        ended_as = dial_ended_as(dial_status)
+        rang = _end_ringing(connection, dialled.call_id, ended_as, now)
         if rang and not dialled.answered:  # else all are freed below
-            reservations.release(session, dialled.call_sid, rang)
+            reservations.release_these(connection, dialled.call_sid, rang)
     if dialled.answered:
-        release_counsellor(session, dialled.call_sid, now, wrap_up)
+        run(connection, FREE, free_values(dialled.call_sid, now, wrap_up))
+
+
+def dial_ended_as(dial_status: str) -> AttemptResult:
+    """How the offers still ringing when a `<Dial>` ended end, by Twilio's DialCallStatus."""
+    return DIAL_RESULTS.get(dial_status, AttemptResult.NO_ANSWER)
+
+
+def free_values(call_sid: str, now: datetime, wrap_up: int) -> dict[str, object]:
+    """The values of `FREE` for the call's end at `now`."""
+    return {"sid": call_sid, "now": now, "wrap_up_ends": now + timedelta(seconds=wrap_up)}
 
 
 def end_call(
@@ -180,11 +192,9 @@ def end_call(
     On PostgreSQL one statement does it all, so it may stand alone (`db.written_at_once`);
     elsewhere its statements need the connection's transaction around them."""
     values = {
-        "sid": call_sid,
-        "now": now,
+        **free_values(call_sid, now, wrap_up),
         "duration": duration,
         "never_answered": twilio_status in CALL_NEVER_ANSWERED,
-        "wrap_up_ends": now + timedelta(seconds=wrap_up),
     }
     if connection.dialect.name == "postgresql":
         return run(connection, _END_CALL, values).first() is not None
@@ -194,7 +204,7 @@ def end_call(
     call_id, offers = closed
     if offers:  # a call that never reached the hunt has no offers to end
         _end_ringing(connection, call_id, AttemptResult.CANCELED, now)
-    run(connection, _FREE, values)
+    run(connection, FREE, values)
     return True
 
 
@@ -213,9 +223,8 @@ def _end_ringing(
 
 def release_counsellor(session: Session, call_sid: str, now: datetime, wrap_up: int) -> None:
     """The call is over: whoever talked gets a wrap-up pause; every reservation it held ends."""
-    values = {"sid": call_sid, "now": now, "wrap_up_ends": now + timedelta(seconds=wrap_up)}
     session.flush()  # changes made so far go first, as before any statement of the ORM's
-    freed = run(session.connection(), _FREE, values)
+    freed = run(session.connection(), FREE, free_values(call_sid, now, wrap_up))
     reservations.forget_held(session, [counsellor_id for (counsellor_id,) in freed], _FREED)
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    not_,
     null,
     select,
     true,
@@ -28,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, selectinload
 
 from hotline.callbacks.state import THIS_CLAIM
-from hotline.calls import log, reservations
+from hotline.calls import ending, log, reservations
 from hotline.calls.candidates import Candidates, first_free_alike, hunt_candidates
 from hotline.calls.ending import RANG, Dialled, seconds_between
 from hotline.calls.log import MenuStep
@@ -175,14 +176,64 @@ def read_for_hunt(connection: Connection, call_sid: str) -> Hunting | None:
     return _hunting(run(connection, _HUNTING, {"sid": call_sid}).first())
 
 
-def read_after_dial(session: Session, call_sid: str) -> tuple[Dialled, Hunting] | None:
-    """The call with this CallSid as its `<Dial>`'s end needs it, and with its line as a hunt
-    reads them (`read_for_hunt`); None: no such call."""
-    row = run(session.connection(), _DIALLED_AND_HUNTING, {"sid": call_sid}).first()
+def end_dial_and_read(
+    connection: Connection, call_sid: str, dial_status: str, now: datetime, wrap_up: int
+) -> tuple[Dialled, Hunting] | None:
+    """The dial action's work: the call with this CallSid as its `<Dial>`'s end needs it, and
+    with its line as a hunt reads them (`read_for_hunt`, as before the offers ended: ending them
+    changes neither), and the `<Dial>` ended (`ending.end_dial`). None: no such call, nothing
+    written.
+
+    On PostgreSQL in one statement, which may stand alone (`db.written_at_once`); elsewhere in
+    the connection's transaction, statement by statement."""
+    if connection.dialect.name == "postgresql":
+        values = {
+            **ending.free_values(call_sid, now, wrap_up),
+            "holder": call_sid,
+            "ended_as": ending.dial_ended_as(dial_status),
+        }
+        row = run(connection, _DIAL_ENDED_AND_HUNTING, values).first()
+        return None if row is None else _dialled(row[:_DIALLED_WIDTH])
+    row = run(connection, _DIALLED_AND_HUNTING, {"sid": call_sid}).first()
     if row is None:
         return None
+    dialled, found = _dialled(row)
+    ending.end_dial(connection, dialled, dial_status, now, wrap_up)
+    return dialled, found
+
+
+def _dialled(row: Sequence[Any]) -> tuple[Dialled, Hunting]:
     call, line = HuntingCall(*row[:6]), HuntingLine.read(row[6:-1])
     return Dialled(call.id, call.call_sid, call.attempt_count, bool(row[-1])), (call, line)
+
+
+# PostgreSQL: the dial action in one statement (data-modifying CTEs): its read, the offers
+# still ringing ended as Twilio says with how long each rang, and then, if nobody took the
+# call, those offers' counsellors freed; if someone did, every counsellor the call held (a
+# wrap-up pause for whoever talked). It sent BEGIN, four statements and COMMIT before.
+_DIALLED = _DIALLED_AND_HUNTING.cte("dialled")
+_DIALLED_WIDTH = len(_DIALLED.c)
+_DIALLED_CALL = select(_DIALLED.c[0]).scalar_subquery()
+_TAKEN = select(_DIALLED.c[_DIALLED_WIDTH - 1]).scalar_subquery()
+_RINGING_ENDED = (
+    update(CallAttempt)
+    .where(CallAttempt.call_id == _DIALLED_CALL, CallAttempt.result == AttemptResult.RINGING)
+    .values(
+        result=bindparam("ended_as", type_=CallAttempt.__table__.c.result.type),
+        ring_seconds=ending.RANG_SECONDS,
+    )
+    .returning(CallAttempt.counsellor_id)
+    .cte("ringing_ended")
+)
+_NOT_TAKEN_FREED = reservations.RELEASE.where(
+    Counsellor.id.in_(select(_RINGING_ENDED.c.counsellor_id)), not_(_TAKEN)
+).cte("not_taken_freed")
+_TAKEN_FREED = ending.FREE.where(_TAKEN).cte("taken_freed")
+_DIAL_ENDED_AND_HUNTING = select(
+    *_DIALLED.c,
+    select(func.count()).select_from(_NOT_TAKEN_FREED).scalar_subquery(),
+    select(func.count()).select_from(_TAKEN_FREED).scalar_subquery(),
+)
 
 
 def record_step_and_read(

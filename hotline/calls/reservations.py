@@ -9,7 +9,16 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, Update, bindparam, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Select,
+    Update,
+    bindparam,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -145,17 +154,26 @@ def release(session: Session, holder: str, counsellor_ids: Collection[int] | Non
     """Free the counsellors `holder` has (these, or all of them); others' are untouched."""
     session.flush()  # changes made so far go first, as before any statement of the ORM's
     if counsellor_ids is None:
-        freed = run(session.connection(), _RELEASE, {"holder": holder})
+        freed = [freed_id for (freed_id,) in run(session.connection(), RELEASE, {"holder": holder})]
     else:
-        values = {"holder": holder, "counsellors": list(counsellor_ids)}
-        freed = run(session.connection(), _RELEASE_THESE, values)
-    forget_held(session, [freed_id for (freed_id,) in freed], ["reserved_for", "reserved_until"])
+        freed = release_these(session.connection(), holder, counsellor_ids)
+    forget_held(session, freed, ["reserved_for", "reserved_until"])
 
 
-_RELEASE = (
+def release_these(
+    connection: Connection, holder: str, counsellor_ids: Collection[int]
+) -> list[int]:
+    """Free these counsellors if `holder` has them (a Core connection: no session to update);
+    those freed."""
+    values = {"holder": holder, "counsellors": list(counsellor_ids)}
+    return [freed_id for (freed_id,) in run(connection, _RELEASE_THESE, values)]
+
+
+# Every reservation `holder` has ends. Values: holder.
+RELEASE = (
     update(Counsellor)
     .where(Counsellor.reserved_for == bindparam("holder"))
     .values(reserved_for=None, reserved_until=None)
     .returning(Counsellor.id)
 )
-_RELEASE_THESE = _RELEASE.where(Counsellor.id.in_(bindparam("counsellors", expanding=True)))
+_RELEASE_THESE = RELEASE.where(Counsellor.id.in_(bindparam("counsellors", expanding=True)))

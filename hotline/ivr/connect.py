@@ -8,10 +8,10 @@ from flask import Blueprint, Response, request, url_for
 from sqlalchemy import Connection
 
 from hotline import db_deadline
-from hotline.calls import ending, log
 from hotline.calls import hunt as hunting
+from hotline.calls import log
 from hotline.calls.reservations import CALL_TIME_LIMIT_SECONDS
-from hotline.db import call_steps, get_session
+from hotline.db import call_steps, get_session, written_at_once
 from hotline.extensions import get_keyring, local_zone, now, setting
 from hotline.ivr import twiml
 from hotline.ivr.safety import Leg, runs_on
@@ -53,7 +53,7 @@ def hunt_at_once(call_sid: str, found: hunting.Hunting) -> Response:
     """The hunt's answer from a webhook that has done its own step first (the dial action, when
     nobody answered): a Redirect to /voice/hunt would cost the caller a round trip more to
     Twilio before the next ring. The hunt gets the database time it had as a request of its
-    own. `found`: the call and line as the step read them (`hunting.read_after_dial`)."""
+    own. `found`: the call and line as the step read them (`hunting.end_dial_and_read`)."""
     db_deadline.start_again()
     return _hunt_answer(call_sid, lambda connection: found)
 
@@ -131,15 +131,15 @@ def _hold(lang: str) -> str:
 def dial_done() -> Response:
     """The <Dial> ended: after a conversation say goodbye, otherwise try the next counsellor."""
     form = TwilioForm.parse()
-    session = get_session()
     wrap_up = setting("HOTLINE_WRAP_UP_SECONDS")
-    found = hunting.read_after_dial(session, form.call_sid)
+    with written_at_once() as connection:
+        found = hunting.end_dial_and_read(
+            connection, form.call_sid, form.dial_status, now(), wrap_up
+        )
     if found is None:
         raise LookupError("a voice webhook for a call we have no record of")
     dialled, (call, line) = found
     remember_line(line.number)
-    ending.end_dial(session, dialled, form.dial_status, now(), wrap_up)
-    session.commit()
     if dialled.answered:
         return xml(twiml.say_and_hang_up(voice(), call.language, ["goodbye"]))
     # The call and line as read before the offers ended: ending them changes neither.
