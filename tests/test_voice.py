@@ -419,15 +419,20 @@ def post_signed(app: Flask, path: str, sid: str, **extra: str) -> str:
     return answer.get_data(as_text=True)
 
 
-def test_a_caller_hanging_up_while_a_counsellor_rings_ends_the_offer_and_frees_her(
-    hotline: Hotline, emulator: TwilioEmulator, app: Flask, session: Session
-) -> None:
+def ring_aigul(hotline: Hotline, app: Flask, sid: str) -> None:
+    """A line with Aigul alone on it, and a caller in Russian whose hunt is ringing her."""
     hotline.line()
     hotline.counsellor("Aigul", AIGUL)
-    sid = "CA" + "a" * 32
     post_signed(app, "/voice/incoming", sid, CallStatus="ringing")
     post_signed(app, "/voice/language?tries=0", sid, Digits=DIGIT["ru"])
     assert twiml(post_signed(app, "/voice/hunt", sid)).findtext("Dial/Number") == AIGUL
+
+
+def test_a_caller_hanging_up_while_a_counsellor_rings_ends_the_offer_and_frees_her(
+    hotline: Hotline, emulator: TwilioEmulator, app: Flask, session: Session
+) -> None:
+    sid = "CA" + "a" * 32
+    ring_aigul(hotline, app, sid)
     emulator.clock.advance(12)  # she is still ringing when the caller hangs up
     post_signed(app, "/voice/status", sid, CallStatus="completed", CallDuration="31")
 
@@ -471,12 +476,8 @@ def test_a_dial_nobody_took_records_each_ring_and_frees_the_counsellors(
 def test_a_counsellor_who_did_not_answer_is_free_for_other_callers_at_once(
     hotline: Hotline, app: Flask, session: Session
 ) -> None:
-    hotline.line()
-    hotline.counsellor("Aigul", AIGUL)
     sid = "CA" + "e" * 32
-    post_signed(app, "/voice/incoming", sid, CallStatus="ringing")
-    post_signed(app, "/voice/language?tries=0", sid, Digits=DIGIT["ru"])
-    assert twiml(post_signed(app, "/voice/hunt", sid)).findtext("Dial/Number") == AIGUL
+    ring_aigul(hotline, app, sid)
     aigul = session.scalars(select(Counsellor)).one()
     assert aigul.reserved_for == sid
 
