@@ -135,11 +135,12 @@ def test_the_dial_s_end_gives_the_counsellor_who_talked_her_wrap_up_before_the_c
     hotline.line()
     hotline.counsellor("Aigul", AIGUL)
     record = emulator.call(CALLER, LINE, keys=["1", "1"])
-    sid = record.requests_to("/voice/dial-done")[-1].params["CallSid"]
+    dial_end = record.requests_to("/voice/dial-done")[-1]
     # As she was while they talked, before the Dial ended: on the call, no pause yet.
-    session.execute(update(Counsellor).values(on_call_sid=sid, wrap_up_until=None))
+    on_call = update(Counsellor).values(on_call_sid=dial_end.params["CallSid"], wrap_up_until=None)
+    session.execute(on_call)
     session.commit()
-    replay(app, record.requests_to("/voice/dial-done")[-1], times=1)
+    replay(app, dial_end, times=1)
     session.expire_all()
     aigul = session.scalars(select(Counsellor)).one()
     assert aigul.on_call_sid is None and aigul.wrap_up_until is not None
