@@ -52,7 +52,11 @@ def make_engine(
     """
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": busy_seconds}, pool_size=pool_size)
+        # Named parameters, which sqlite3 takes as well as "?": statements then run direct
+        # (hotline.db_direct), as on PostgreSQL, not each through SQLAlchemy's execution.
+        engine = create_engine(
+            url, connect_args={"timeout": busy_seconds}, pool_size=pool_size, paramstyle="named"
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     connect_args: dict[str, Any] = {}

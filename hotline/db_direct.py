@@ -1,4 +1,4 @@
-"""Statements built once, run on PostgreSQL straight through the driver.
+"""Statements built once, run straight through the driver (psycopg, or sqlite3).
 
 `Connection.execute` looks a statement up in SQLAlchemy's compiled cache by a key made from its
 whole structure, then wraps each run in an execution context and a result: a fifth of the
@@ -6,14 +6,15 @@ instructions of a menu step that hunts (docs/performance.md, "Statements run dir
 statements of a call's webhooks are built once (module constants, or cached by shape), so their
 compiled form can be kept with them. `run` compiles each once, as `Connection.execute` would
 (same SQL, same types), and then binds the values through the types' own processors, sends the
-SQL through the connection's psycopg cursor and reads the rows back through the types' result
+SQL through the connection's driver cursor and reads the rows back through the types' result
 processors.
 
 It runs on the same connection, in the same transaction (begun as `Connection.execute` would
 begin it), watched by the same deadline; the engine's cursor events fire; a driver's error is
 raised as SQLAlchemy raises it. What it cannot take this way goes to `Connection.execute`:
-SQLite, and statements with execution options, literal-execute parameters, or column defaults
-worked out for each row.
+positional parameters (SQLite's default "?": the hotline's SQLite engine uses named ones,
+`hotline.db.make_engine`), and statements with execution options, literal-execute parameters,
+or column defaults worked out for each row.
 
 It uses a few of SQLAlchemy's attributes that are not public API (the compiler's bind
 processors, result columns and expansion of IN lists; the types' result processors; the
@@ -125,7 +126,7 @@ class _Compiled:
             types = [column[3] for column in self.compiled._result_columns]
             dialect = self.compiled.dialect
             self.results = [
-                type_._cached_result_processor(dialect, column.type_code)
+                type_._cached_result_processor(dialect, column[1])  # DB-API: its type_code
                 for type_, column in zip(types, cursor.description, strict=True)
             ]
         processors = self.results
@@ -141,9 +142,10 @@ class _Compiled:
         ]
 
 
-# By the statement's id and the keys of its values; the statement is kept beside its compiled
-# form (None: `run` cannot take it), so that an id is never taken for another's.
-_compiled: dict[tuple[int, tuple[str, ...]], tuple[Executable, _Compiled | None]] = {}
+# By the statement's id, the keys of its values and the dialect (one process may have both, as
+# the benchmarks do); the statement is kept beside its compiled form (None: `run` cannot take
+# it), so that an id is never taken for another's.
+_compiled: dict[tuple[int, tuple[str, ...], str], tuple[Executable, _Compiled | None]] = {}
 
 
 def run(
@@ -187,10 +189,8 @@ def _compile(
     connection: Connection, statement: Executable, values: Mapping[str, Any]
 ) -> _Compiled | None:
     """The statement's compiled form on this connection, or None if `run` cannot take it."""
-    if connection.dialect.name != "postgresql":
-        return None
     # The keys, as SQLAlchemy's cache has them: an INSERT or UPDATE sets the columns named.
-    key = (id(statement), tuple(values))
+    key = (id(statement), tuple(values), connection.dialect.name)
     kept = _compiled.get(key)
     if kept is not None and kept[0] is statement:
         return kept[1]

@@ -1,5 +1,5 @@
-"""Statements run direct (hotline.db_direct): on PostgreSQL through the driver itself, with the
-same rows, writes, transactions, errors and events as `Connection.execute`; on SQLite through
+"""Statements run direct (hotline.db_direct): through the driver itself (psycopg, or sqlite3 with
+named parameters), with the same rows, writes, transactions, errors and events as
 `Connection.execute`. The webhooks' and jobs' own tests run every statement of the call path
 this way too."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,9 +15,9 @@ from flask import Flask
 from sqlalchemy import Connection, bindparam, event, func, insert, select, text, union_all, update
 from sqlalchemy.exc import IntegrityError, MultipleResultsFound, NoResultFound, OperationalError
 
-from hotline.db import engine
+from hotline.db import engine, make_engine
 from hotline.db_direct import run
-from hotline.models import Call, CallOutcome, Line
+from hotline.models import Base, Call, CallOutcome, Line
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 LINE = "+996312000111"
@@ -166,8 +167,8 @@ def test_errors_raised_as_sqlalchemy_raises_them(
 def test_cursor_events_see_every_statement(
     app: Flask, connection: Connection, line_id: int
 ) -> None:
-    """The engine's cursor events fire as for `Connection.execute`; on PostgreSQL with no
-    execution context, since the statement goes to the driver direct."""
+    """The engine's cursor events fire as for `Connection.execute`, with no execution context,
+    since the statement goes to the driver direct."""
     seen: list[tuple[str, str, bool]] = []
 
     def before(_c: Any, _cursor: Any, statement: str, _p: Any, context: Any, _m: bool) -> None:
@@ -183,5 +184,24 @@ def test_cursor_events_see_every_statement(
     finally:
         event.remove(engine(app), "before_cursor_execute", before)
         event.remove(engine(app), "after_cursor_execute", after)
-    direct = is_postgresql(connection)
-    assert seen == [("before", "INSERT", direct), ("after", "INSERT", direct)]
+    assert seen == [("before", "INSERT", True), ("after", "INSERT", True)]
+
+
+def test_one_statement_runs_on_both_backends_in_one_process(
+    connection: Connection, line_id: int, tmp_path: Path
+) -> None:
+    """A statement's compiled form is kept for each dialect: the benchmarks stage PostgreSQL and
+    SQLite in one process, and each must get its own SQL."""
+    new_call(connection, line_id, "CA-here")
+    connection.commit()
+    other = make_engine(f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    Base.metadata.create_all(other)
+    with other.connect() as sqlite:
+        values = {"number": "+996312000222", "language": "ru", "strategy": "linear"}
+        other_line = sqlite.execute(insert(Line).values(**values).returning(Line.id)).scalar_one()
+        new_call(sqlite, other_line, "CA-there")
+        assert [r.call_sid for r in run(sqlite, CALLS_OF_LINE, {"line": other_line})] == [
+            "CA-there"
+        ]
+    other.dispose()
+    assert [r.call_sid for r in run(connection, CALLS_OF_LINE, {"line": line_id})] == ["CA-here"]
