@@ -60,10 +60,14 @@ def connection(app: Flask) -> Iterator[Connection]:
 
 @pytest.fixture
 def line_id(connection: Connection) -> int:
-    values = {"number": LINE, "language": "ky", "strategy": "linear"}
-    found = connection.execute(insert(Line).values(**values).returning(Line.id)).scalar_one()
+    found = add_line(connection, LINE)
     connection.commit()
-    return int(found)
+    return found
+
+
+def add_line(connection: Connection, number: str) -> int:
+    values = {"number": number, "language": "ky", "strategy": "linear"}
+    return int(connection.execute(insert(Line).values(**values).returning(Line.id)).scalar_one())
 
 
 def new_call(connection: Connection, line_id: int, sid: str, minutes: int = 0) -> Any:
@@ -197,8 +201,7 @@ def test_one_statement_runs_on_both_backends_in_one_process(
     other = make_engine(f"sqlite:///{tmp_path / 'other.sqlite3'}")
     Base.metadata.create_all(other)
     with other.connect() as sqlite:
-        values = {"number": "+996312000222", "language": "ru", "strategy": "linear"}
-        other_line = sqlite.execute(insert(Line).values(**values).returning(Line.id)).scalar_one()
+        other_line = add_line(sqlite, "+996312000222")
         new_call(sqlite, other_line, "CA-there")
         assert [r.call_sid for r in run(sqlite, CALLS_OF_LINE, {"line": other_line})] == [
             "CA-there"
