@@ -14,10 +14,13 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask import Flask
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from hotline.calls.candidates import WALK_AT_MOST, hunt_candidates
 from hotline.calls.hunt import roster_states
+from hotline.db import engine
 from hotline.models import Call, CallAttempt, Centre, Counsellor, DutyOverride, Shift, Strategy
 from hotline.routing import HuntRequest, Offer, next_offer
 
@@ -194,3 +197,55 @@ def test_past_the_walks_reach_the_first_free_is_still_the_one_offered(session: S
     decision = next_offer(hunt_candidates(session.connection(), hunt, None, None).states, hunt)
     assert decision == next_offer(roster_states(session, BEGIN), hunt)
     assert isinstance(decision, Offer) and decision.counsellor_ids == (people[WALK_AT_MOST + 3].id,)
+
+
+def test_after_a_walk_in_vain_the_groups_are_read_at_once_until_someone_is_free(
+    app: Flask, session: Session
+) -> None:
+    """Everyone busy: one walk finds nobody, and the hunts after it read only the groups. Once
+    the groups show someone free, they are offered, and the next hunt walks again."""
+    if engine(app).dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite reads the candidates in one statement always")
+    people = [
+        Counsellor(
+            name=f"C{n}",
+            phone_sealed="sealed",
+            phone_pseudonym=f"p{n}",
+            phone_hint="+996***",
+            languages=["ru"],
+            duty=DutyOverride.ON,
+        )
+        for n in range(3)
+    ]
+    session.add_all(people)
+    session.flush()
+    hunt = national_hunt(last_offered=None)
+    run: list[str] = []
+
+    def note(*cursor_run: object) -> None:
+        statement = str(cursor_run[2])
+        run.append("walk" if "first_free" in statement else "groups")
+
+    def look() -> tuple[object, list[str]]:
+        run.clear()
+        shown = hunt_candidates(session.connection(), hunt, None, None)
+        return next_offer(shown.states, hunt), list(run)
+
+    event.listen(engine(app), "before_cursor_execute", note)
+    try:
+        first, _ = look()  # someone free: whatever an earlier test left, the walk is back on
+        assert isinstance(first, Offer) and first.counsellor_ids == (people[0].id,)
+        for person in people:
+            person.reserved_until = BEGIN + timedelta(minutes=5)
+        session.flush()
+        for statements in (["walk", "groups"], ["groups"]):
+            decision, run_now = look()
+            assert not isinstance(decision, Offer) and run_now == statements
+        people[2].reserved_until = None
+        session.flush()
+        offered, statements = look()
+        assert statements == ["groups"]
+        assert isinstance(offered, Offer) and offered.counsellor_ids == (people[2].id,)
+        assert look()[1] == ["walk"]
+    finally:
+        event.remove(engine(app), "before_cursor_execute", note)

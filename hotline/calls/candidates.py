@@ -21,7 +21,8 @@ local tier comes first: a centre's line, or a caller whose area is known). For r
 PostgreSQL walks the ids' index in its order and stops at the first such counsellor: a row or
 two read instead of every counsellor on duty (linear, with no index of its order, sorts only
 its first few dozen). The groups are read only when the walk finds nobody among the first
-few dozen (everyone busy, in wrap-up or tried).
+few dozen (everyone busy, in wrap-up or tried); after such a walk, hunts of its kind read the
+groups at once until they show someone free again (a busy line: one statement a hunt).
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ from hotline.routing import (
     CounsellorState,
     HuntRequest,
     WeeklyShift,
+    is_on_call,
 )
 
 # LIMIT 1 written into the statement, not bound: a prepared statement's generic plan, not
@@ -108,11 +110,38 @@ def hunt_candidates(
         return _candidates(run(connection, _query(shape), values), hunt.now)
     # Not after a lost race: the groups show who is next of those alike, and each list of the
     # lost would be one more statement to prepare (under load, slower than the groups).
-    if shape.strategy in WALKED and not (shape.centre_line or shape.local_by_area or lost):
+    if shape.strategy not in WALKED or shape.centre_line or shape.local_by_area or lost:
+        return _candidates(run(connection, _grouped_query(shape), values), hunt.now)
+    walk = (shape, hunt.language)
+    if walk not in _WALKS_IN_VAIN:
         first_free = _candidates(run(connection, _walk_query(shape), values), hunt.now)
         if first_free.states:
             return first_free
-    return _candidates(run(connection, _grouped_query(shape), values), hunt.now)
+        _WALKS_IN_VAIN.add(walk)
+    groups = _candidates(run(connection, _grouped_query(shape), values), hunt.now)
+    if _walk_would_find(groups, hunt):
+        _WALKS_IN_VAIN.discard(walk)
+    return groups
+
+
+_WALKS_IN_VAIN: set[tuple[Shape, str]] = set()
+"""Hunts (their shape and the caller's language) whose last walk in this process found nobody
+free: the next such hunt reads the groups at once, until they show someone the walk would find.
+A busy line's hunts (every turn on hold, every new caller) then make one statement, not two.
+Only which statement runs first depends on it, never the decision: the groups show everyone
+routing could choose (test_hunt_candidates)."""
+
+
+def _walk_would_find(groups: Candidates, hunt: HuntRequest) -> bool:
+    """Someone free, untried and on call who speaks the caller's own language: the walk's kind
+    (if among its first WALK_AT_MOST, which the groups cannot tell)."""
+    return any(
+        state.id not in groups.tried
+        and hunt.language in state.languages
+        and state.is_free(hunt.now)
+        and is_on_call(state, hunt.now, hunt.shift_zone)
+        for state in groups.states
+    )
 
 
 def first_free_alike(
