@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import http.client
 import time
+from dataclasses import replace
 
+from bench.__main__ import Result, _split, one_worker_held_all
 from bench.servers import Gunicorn
 
 
@@ -30,3 +32,12 @@ def test_connections_per_worker_counts_each_open_client_connection_once() -> Non
         while sum(server.connections_per_worker()) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert server.connections_per_worker() == [0, 0]
+
+
+def test_a_run_on_one_worker_alone_is_marked() -> None:
+    """A row whose connections all went to one worker measured one process, not two."""
+    run = Result(1000, 1.0, 0, 1.0, 2.0, 0.5, (0, 16))
+    assert one_worker_held_all(run) and _split(run) == "0/16*"
+    shared = replace(run, split=(7, 9))
+    assert not one_worker_held_all(shared) and _split(shared) == "7/9"
+    assert not one_worker_held_all(replace(run, split=()))  # the split was not looked at
