@@ -5,10 +5,10 @@
    connections, wrk sending a distinct signed CallSid per request, each webhook warmed for a
    second first (the calls it warmed then end). One table: req/s, p50, p99, errors, worker CPU
    per request, how wrk's connections were shared between the two workers (the hotline's and
-   the ceiling's: each keeps those it accepted for the whole row; * when one held them all, and
-   the ceiling is then run again, up to three runs) and the ratio to the ceiling measured just
-   before. Beside the new call, its floor (bench.floor): the least any new call costs, a
-   signature, a pseudonym and one INSERT.
+   the ceiling's: each keeps those it accepted for the whole row; a run one worker took alone
+   is made again, up to three runs, and marked * if the last was too) and the ratio to the
+   ceiling measured just before. Beside the new call, its floor (bench.floor): the least any
+   new call costs, a signature, a pseudonym and one INSERT.
 2. routing: the whole routing decision at 10, 100 and 1,000 on-duty counsellors (bench.routing).
 3. crowd: 200 simultaneous whole calls through gunicorn on PostgreSQL (bench.crowd).
 4. callbacks: 1,000 callbacks through the worker against the emulator, beside 1,000 bare RQ
@@ -31,6 +31,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +51,7 @@ COUNSELLORS = 100
 PARTS = ("webhooks", "routing", "crowd", "callbacks")
 CROWD_CALLS = 200
 CALLBACKS = 1000
-CEILING_RUNS = 3  # the ceiling's runs at most, for one row (ceiling_run)
+RUNS = 3  # a run made again while one worker held every connection (shared_run): at most
 
 
 @dataclass(frozen=True)
@@ -106,17 +107,45 @@ def one_worker_held_all(result: Result) -> bool:
     return len(result.split) > 1 and result.split[0] == 0
 
 
-def ceiling_run(bare: Gunicorn, requests_file: Path, connections: int, seconds: float) -> Result:
-    """The ceiling's run, made again (up to CEILING_RUNS in all) while one worker holds every
-    connection: a ceiling at half its height would double the ratios beside it. Bare Flask keeps
-    no state, so a run again measures the same. (The hotline's rows are not run again: their
-    calls and counsellors moved on; a row of theirs on one worker is marked instead.)"""
-    result = wrk(bare, requests_file, connections, seconds)
-    for _ in range(CEILING_RUNS - 1):
+def shared_run(
+    server: Gunicorn,
+    requests_file: Path,
+    connections: int,
+    seconds: float,
+    again: Callable[[int, Result], Path] | None = None,
+) -> Result:
+    """A run of `server`, made again (up to RUNS in all) while one worker holds every
+    connection: such a run measured one process, not the Procfile's two, and a ceiling at half
+    its height would double the ratios beside it. `again(run, last)`: the requests of a run made
+    again, once what the last one changed is undone (`calls_again`); without it, the same file
+    (bare Flask keeps nothing)."""
+    result = wrk(server, requests_file, connections, seconds)
+    for run in range(1, RUNS):
         if not one_worker_held_all(result):
             break
-        result = wrk(bare, requests_file, connections, seconds)
+        taken = f"one worker took all {connections} connections"
+        print(f"  {server.app}: {taken}; the run made again", flush=True)
+        if again is not None:
+            requests_file = again(run, result)
+        result = wrk(server, requests_file, connections, seconds)
     return result
+
+
+def calls_again(
+    stage: staging.Stage, webhook: Webhook, prefix: str, budget: int, out: Path,
+    server: Gunicorn | None = None,
+) -> Callable[[int, Result], Path]:  # fmt: skip
+    """For a run of `webhook` made again: calls of its own (`prefix` and a letter), and first,
+    as after a warm-up, the last run's calls ended on `server` (if given), which frees the
+    counsellors they rang: the menu's run again rings the 100 before it holds."""
+
+    def again(run: int, last: Result) -> Path:
+        if server is not None:
+            ended = prefix + "abc"[run - 2] if run > 1 else prefix
+            hang_up(server, ended, min(last.requests + sum(last.split), WARM_UP))
+        return write_requests(stage, webhook, prefix + "abc"[run - 1], budget, out)
+
+    return again
 
 
 def hang_up(server: Gunicorn, prefix: str, count: int) -> None:
@@ -170,13 +199,15 @@ def measure_backend(
             for level, count in enumerate(connections):
                 prefix = f"{index}{level}"
                 requests_file = write_requests(stage, webhook, prefix, budget, folder / "r.tsv")
-                ceiling = ceiling_run(bare, ceiling_file, count, seconds)
+                ceiling = shared_run(bare, ceiling_file, count, seconds)
                 if webhook is WEBHOOKS[0]:  # the same requests, other CallSids than the rows'
                     least_file = write_requests(stage, webhook, f"e{level}", budget, folder / "e")
-                    least_of = wrk(least, least_file, count, seconds)
+                    least_again = calls_again(stage, webhook, f"e{level}", budget, folder / "e")
+                    least_of = shared_run(least, least_file, count, seconds, least_again)
                     rows.append(("floor", count, least_of, ceiling))
                     print(_row(stage.backend, "floor", count, least_of, ceiling), flush=True)
-                measured = wrk(hotline, requests_file, count, seconds)
+                again = calls_again(stage, webhook, prefix, budget, folder / "r.tsv", hotline)
+                measured = shared_run(hotline, requests_file, count, seconds, again)
                 rows.append((webhook.name, count, measured, ceiling))
                 print(_row(stage.backend, webhook.name, count, measured, ceiling), flush=True)
         print(f"  largest web worker: {hotline.worker_rss_mb():.0f} MB RSS", flush=True)
@@ -207,7 +238,7 @@ def _row(backend: str, name: str, count: int, measured: Result, ceiling: Result)
 
 def _split(result: Result) -> str:
     """How wrk's connections were shared between the workers, e.g. 7/9, or 0/64* when one
-    worker held them all."""
+    worker held them all (in each run of the row: shared_run)."""
     return "/".join(str(n) for n in result.split) + ("*" if one_worker_held_all(result) else "")
 
 

@@ -29,6 +29,7 @@ class Gunicorn:
     """`gunicorn --config gunicorn.conf.py APP` on a free loopback port, until closed."""
 
     def __init__(self, app: str, env: dict[str, str], workers: int = 2) -> None:
+        self.app = app
         self.port = free_port()
         self.worker_count = workers
         self.url = f"http://127.0.0.1:{self.port}"
