@@ -151,6 +151,25 @@ def national_hunt(last_offered: int | None) -> HuntRequest:
     )
 
 
+def russian_speakers_on_duty(session: Session, count: int, busy: int) -> list[Counsellor]:
+    """`count` alike counsellors on duty who speak Russian, the first `busy` on a call at BEGIN."""
+    people = [
+        Counsellor(
+            name=f"C{n}",
+            phone_sealed="sealed",
+            phone_pseudonym=f"p{n}",
+            phone_hint="+996***",
+            languages=["ru"],
+            duty=DutyOverride.ON,
+            reserved_until=BEGIN + timedelta(minutes=5) if n < busy else None,
+        )
+        for n in range(count)
+    ]
+    session.add_all(people)
+    session.flush()
+    return people
+
+
 def test_of_alike_counsellors_in_wrap_up_the_first_to_be_free_is_the_one_shown(
     session: Session,
 ) -> None:
@@ -179,20 +198,7 @@ def test_of_alike_counsellors_in_wrap_up_the_first_to_be_free_is_the_one_shown(
 def test_past_the_walks_reach_the_first_free_is_still_the_one_offered(session: Session) -> None:
     """More busy counsellors on call than the walk reads before the first free one: the walk
     gives up and the groups are read; routing offers the same as from the whole roster."""
-    people = [
-        Counsellor(
-            name=f"C{n}",
-            phone_sealed="sealed",
-            phone_pseudonym=f"p{n}",
-            phone_hint="+996***",
-            languages=["ru"],
-            duty=DutyOverride.ON,
-            reserved_until=BEGIN + timedelta(minutes=5) if n < WALK_AT_MOST + 3 else None,
-        )
-        for n in range(WALK_AT_MOST + 5)
-    ]
-    session.add_all(people)
-    session.flush()
+    people = russian_speakers_on_duty(session, WALK_AT_MOST + 5, busy=WALK_AT_MOST + 3)
     hunt = national_hunt(last_offered=people[1].id)
     decision = next_offer(hunt_candidates(session.connection(), hunt, None, None).states, hunt)
     assert decision == next_offer(roster_states(session, BEGIN), hunt)
@@ -206,19 +212,7 @@ def test_after_a_walk_in_vain_the_groups_are_read_at_once_until_someone_is_free(
     the groups show someone free, they are offered, and the next hunt walks again."""
     if engine(app).dialect.name != "postgresql":
         pytest.skip("PostgreSQL only: SQLite reads the candidates in one statement always")
-    people = [
-        Counsellor(
-            name=f"C{n}",
-            phone_sealed="sealed",
-            phone_pseudonym=f"p{n}",
-            phone_hint="+996***",
-            languages=["ru"],
-            duty=DutyOverride.ON,
-        )
-        for n in range(3)
-    ]
-    session.add_all(people)
-    session.flush()
+    people = russian_speakers_on_duty(session, 3, busy=0)
     hunt = national_hunt(last_offered=None)
     run: list[str] = []
 
