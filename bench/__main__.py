@@ -51,7 +51,7 @@ COUNSELLORS = 100
 PARTS = ("webhooks", "routing", "crowd", "callbacks")
 CROWD_CALLS = 200
 CALLBACKS = 1000
-RUNS = 3  # a run made again while one worker held every connection (shared_run): at most
+RUNS = 3  # a row's runs at most, while one worker takes every connection (shared_run)
 
 
 @dataclass(frozen=True)
