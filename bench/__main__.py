@@ -138,12 +138,12 @@ def calls_again(
     """For a run of `webhook` made again: calls of its own (`prefix` and a letter), and first,
     as after a warm-up, the last run's calls ended on `server` (if given), which frees the
     counsellors they rang: the menu's run again rings the 100 before it holds."""
+    prefixes = [prefix, *(prefix + letter for letter in "abcdefgh"[: RUNS - 1])]
 
     def again(run: int, last: Result) -> Path:
         if server is not None:
-            ended = prefix + "abc"[run - 2] if run > 1 else prefix
-            hang_up(server, ended, min(last.requests + sum(last.split), WARM_UP))
-        return write_requests(stage, webhook, prefix + "abc"[run - 1], budget, out)
+            hang_up(server, prefixes[run - 1], min(last.requests + sum(last.split), WARM_UP))
+        return write_requests(stage, webhook, prefixes[run], budget, out)
 
     return again
 
