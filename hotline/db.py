@@ -8,12 +8,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline import db_cursor, db_deadline
+from hotline.context import this_app, this_g
 
 EXTENSION = "hotline.db"
 STEPS_EXTENSION = "hotline.db.steps"
@@ -113,7 +114,7 @@ def init_app(app: Flask) -> None:
 
 def session_factory(app: Flask | None = None) -> sessionmaker[Session]:
     """The app's session factory (for jobs and commands that manage their own sessions)."""
-    factory: sessionmaker[Session] = (app or current_app).extensions[EXTENSION]
+    factory: sessionmaker[Session] = (app or this_app()).extensions[EXTENSION]
     return factory
 
 
@@ -132,15 +133,16 @@ def dispose(app: Flask, close: bool = True) -> None:
 
 def steps_engine(app: Flask | None = None) -> Engine:
     """The engine of a call's steps (`call_steps`); on SQLite the app's engine."""
-    steps: Engine = (app or current_app).extensions[STEPS_EXTENSION]
+    steps: Engine = (app or this_app()).extensions[STEPS_EXTENSION]
     return steps
 
 
 def get_session() -> Session:
     """The session of the current request or app context, made on first use."""
-    if "db_session" not in g:
-        g.db_session = session_factory()()
-    session: Session = g.db_session
+    context = this_g()
+    session: Session | None = context.get("db_session")
+    if session is None:
+        session = context.db_session = session_factory()()
     return session
 
 
@@ -202,7 +204,7 @@ def session_scope(app: Flask | None = None) -> Iterator[Session]:
 
 def discard_session() -> None:
     """Roll back the request's session after a failure; a database that is down is no error."""
-    session: Session | None = g.get("db_session")
+    session: Session | None = this_g().get("db_session")
     if session is None:
         return
     try:
@@ -212,6 +214,6 @@ def discard_session() -> None:
 
 
 def _close_session(exc: BaseException | None) -> None:
-    session: Session | None = g.pop("db_session", None)
+    session: Session | None = this_g().pop("db_session", None)
     if session is not None:
         session.close()

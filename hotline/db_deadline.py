@@ -29,8 +29,10 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context
+from flask import Flask, has_request_context
 from sqlalchemy import Engine, event
+
+from hotline.context import this_app, this_g
 
 log = logging.getLogger(__name__)
 
@@ -177,10 +179,18 @@ def start_again() -> None:
     (a menu step, then the hunt), so each part has the time it had as a request of its own;
     connections it has out (the step's, which the hunt goes on with) and checks out from now on
     are watched against it."""
-    restart = current_app.extensions.get(_CLOCK_KEY)
+    restart = this_app().extensions.get(_CLOCK_KEY)
     if restart is not None:
         restart()
-        WATCHDOG.move_deadlines(threading.get_ident(), g.db_deadline)
+        WATCHDOG.move_deadlines(threading.get_ident(), this_g().db_deadline)
+
+
+def _deadline() -> float | None:
+    """The current request's deadline; None outside a request (jobs, commands)."""
+    if not has_request_context():
+        return None
+    deadline: float | None = this_g().get("db_deadline")
+    return deadline
 
 
 def install(app: Flask, *engines: Engine) -> None:
@@ -193,7 +203,7 @@ def install(app: Flask, *engines: Engine) -> None:
 
     @app.before_request
     def _start_the_clock() -> None:
-        g.db_deadline = breaker.deadline(seconds)
+        this_g().db_deadline = breaker.deadline(seconds)
 
     app.extensions[_CLOCK_KEY] = _start_the_clock
     for engine in dict.fromkeys(engines):  # an engine given twice is watched once
@@ -203,19 +213,21 @@ def install(app: Flask, *engines: Engine) -> None:
 def _watch_engine(engine: Engine, breaker: Breaker) -> None:
     @event.listens_for(engine, "do_connect")
     def _connect_in_time(dialect: Any, record: Any, cargs: Any, cparams: Any) -> Any:
-        if dialect.name == "sqlite" or not (has_request_context() and "db_deadline" in g):
+        deadline = _deadline()
+        if dialect.name == "sqlite" or deadline is None:
             return None  # a file opens at once; jobs and commands connect as usual
 
         def connect() -> Any:
             return dialect.connect(*cargs, **cparams)
 
         error = dialect.loaded_dbapi.OperationalError
-        return connect_by(g.db_deadline, connect, error, breaker)
+        return connect_by(deadline, connect, error, breaker)
 
     @event.listens_for(engine, "checkout")
     def _watch(connection: Any, record: Any, proxy: Any) -> None:
-        if has_request_context() and "db_deadline" in g:
-            record.info[_RECORD_KEY] = WATCHDOG.watch(connection, g.db_deadline, breaker)
+        deadline = _deadline()
+        if deadline is not None:
+            record.info[_RECORD_KEY] = WATCHDOG.watch(connection, deadline, breaker)
 
     @event.listens_for(engine, "checkin")
     def _release(connection: Any, record: Any) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import Flask
 from redis import Redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -23,6 +23,7 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from hotline import embedded_redis
+from hotline.context import this_app
 from hotline.privacy import Keyring
 
 if TYPE_CHECKING:
@@ -108,19 +109,19 @@ def init_app(app: Flask) -> None:
 
 def get_keyring(app: Flask | None = None) -> Keyring:
     """The app's keyring: pseudonyms and sealed numbers."""
-    keyring: Keyring = (app or current_app).extensions[KEYRING]
+    keyring: Keyring = (app or this_app()).extensions[KEYRING]
     return keyring
 
 
 def redis_url(app: Flask | None = None) -> str:
     """The URL of the app's Redis (the worker opens its own blocking connection to it)."""
-    lazy: LazyRedis = (app or current_app).extensions[REDIS]
+    lazy: LazyRedis = (app or this_app()).extensions[REDIS]
     return lazy.url
 
 
 def get_redis(app: Flask | None = None) -> Redis:
     """The app's Redis client (short timeouts, no retries)."""
-    lazy: LazyRedis = (app or current_app).extensions[REDIS]
+    lazy: LazyRedis = (app or this_app()).extensions[REDIS]
     return lazy.client()
 
 
@@ -131,32 +132,32 @@ def get_queue(app: Flask | None = None, connection: Redis | None = None) -> Queu
 
 def get_twilio(app: Flask | None = None) -> Client:
     """The app's Twilio REST client."""
-    lazy: LazyTwilio = (app or current_app).extensions[TWILIO]
+    lazy: LazyTwilio = (app or this_app()).extensions[TWILIO]
     return lazy.client()
 
 
 def now(app: Flask | None = None) -> datetime:
     """The current time, aware, in UTC: real time, or the clock a test injects (HOTLINE_CLOCK)."""
-    clock: Callable[[], datetime] | None = (app or current_app).config.get("HOTLINE_CLOCK")
+    clock: Callable[[], datetime] | None = (app or this_app()).config.get("HOTLINE_CLOCK")
     return clock() if clock else datetime.now(UTC)
 
 
 def local_zone(app: Flask | None = None) -> ZoneInfo:
     """HOTLINE_TIMEZONE: the zone shifts and safe callback windows are written in."""
-    return ZoneInfo((app or current_app).config["HOTLINE_TIMEZONE"])
+    return ZoneInfo((app or this_app()).config["HOTLINE_TIMEZONE"])
 
 
 def daily_at(app: Flask | None = None) -> time:
     """HOTLINE_DAILY_AT: the local time the worker's daily jobs run."""
-    return time.fromisoformat((app or current_app).config["HOTLINE_DAILY_AT"])
+    return time.fromisoformat((app or this_app()).config["HOTLINE_DAILY_AT"])
 
 
 def default_region(app: Flask | None = None) -> str:
     """HOTLINE_DEFAULT_REGION: how a number without a country code is read."""
-    region: str = (app or current_app).config["HOTLINE_DEFAULT_REGION"]
+    region: str = (app or this_app()).config["HOTLINE_DEFAULT_REGION"]
     return region
 
 
 def setting(name: str, app: Flask | None = None) -> Any:
     """One setting of the running app."""
-    return (app or current_app).config[name]
+    return (app or this_app()).config[name]

@@ -556,3 +556,27 @@ def test_a_caller_who_presses_nothing_reaches_a_counsellor_in_the_lines_language
     assert spoken(hunt_answers(record)[0]) == ["/voice/prompts/uz/connecting.wav"]
     call = the_call(session, record)
     assert (call.language, call.menu_path, call.outcome) == ("uz", "L-", CallOutcome.ANSWERED)
+
+
+def test_a_menus_action_is_under_the_path_the_hotline_is_served_at(
+    app: Flask, hotline: Hotline
+) -> None:
+    """The menus' actions are built once and kept (`twiml_url`): kept for each path the app is
+    served under, so a hotline behind a prefix never hands Twilio another's URL."""
+    hotline.line()
+    client = app.test_client()
+    for n, (root, action) in enumerate(
+        [
+            ("", "/voice/language?tries=0"),
+            ("/hotline", "/hotline/voice/language?tries=0"),
+            ("", "/voice/language?tries=0"),
+        ]
+    ):
+        form = voice_form(f"CA{n:032d}", CALLER, CallStatus="ringing")
+        answer = client.post(
+            "/voice/incoming",
+            data=form,
+            headers=signed("/voice/incoming", form),
+            base_url="http://localhost" + root,
+        )
+        assert twiml(answer.get_data(as_text=True)).find("Gather").get("action") == action  # type: ignore[union-attr]

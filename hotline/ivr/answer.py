@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, abort, send_file, url_for
+from flask import Blueprint, Response, abort, send_file
 from flask.typing import ResponseReturnValue
 
 from hotline.calls import ending, log
@@ -22,6 +22,7 @@ from hotline.ivr.turn import (
     may_ask_again,
     remember_line,
     this_turn,
+    twiml_url,
     voice,
 )
 from hotline.privacy import mask_number
@@ -62,7 +63,7 @@ def incoming() -> Response:
     known = arrived.known_language
     if known in order:  # a returning caller hears their language first; digits never move
         order = [known, *(lang for lang in order if lang != known)]
-    action = url_for(".language", tries=0)
+    action = twiml_url(".language", tries=0)
     return xml(twiml.language_menu(voice(), arrived.line_language, order, action))
 
 
@@ -93,7 +94,7 @@ def language() -> Response:
         )
         return xml(menu)
     menu_step(form, MenuStep(key=f"L{digits}", language=chosen))
-    return xml(twiml.main_menu(voice(), chosen, url_for(".menu", tries=0)))
+    return xml(twiml.main_menu(voice(), chosen, twiml_url(".menu", tries=0)))
 
 
 @bp.post("/main-menu")
@@ -101,7 +102,7 @@ def language() -> Response:
 def main_menu() -> Response:
     """Back to the main menu (after information, or a callback not made)."""
     turn = this_turn()
-    return xml(twiml.main_menu(voice(), turn.lang, url_for(".menu", tries=0)))
+    return xml(twiml.main_menu(voice(), turn.lang, twiml_url(".menu", tries=0)))
 
 
 @bp.post("/menu")
@@ -115,7 +116,7 @@ def menu() -> Response:
         return step_and_hunt(form, MenuStep(key=f"M{digits or '-'}"))
     if target is not None:
         menu_step(form, MenuStep(key=f"M{digits}"))
-        return xml(twiml.go(url_for(target)))
+        return xml(twiml.go(twiml_url(target)))
     if not may_ask_again():
         return step_and_hunt(form, MenuStep(wrong_key=True))
     heard = menu_step(form, MenuStep(wrong_key=True))

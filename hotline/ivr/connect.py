@@ -11,6 +11,7 @@ from hotline import db_deadline
 from hotline.calls import hunt as hunting
 from hotline.calls import log
 from hotline.calls.reservations import CALL_TIME_LIMIT_SECONDS
+from hotline.context import this_request
 from hotline.db import call_steps, get_session, written_at_once
 from hotline.extensions import get_keyring, local_zone, now, setting
 from hotline.ivr import twiml
@@ -22,6 +23,7 @@ from hotline.ivr.turn import (
     may_ask_again,
     remember_line,
     this_turn,
+    twiml_url,
     voice,
 )
 from hotline.models import CallOutcome
@@ -101,7 +103,7 @@ def _hunt_answer(call_sid: str, read: Reading | None = None) -> Response:
     if isinstance(decision, Hold):
         return xml(_hold(call.language))
     if isinstance(decision, NoOffer):
-        after = url_for("ivr.connect.after_hunt")
+        after = twiml_url("ivr.connect.after_hunt")
         return xml(twiml.menu(voice(), call.language, ["no_counsellor"], after))
     keyring = get_keyring()
     legs = [
@@ -112,18 +114,18 @@ def _hunt_answer(call_sid: str, read: Reading | None = None) -> Response:
         for r in rings
     ]
     prompt = "connecting" if call.attempt_count == 0 else "still_trying"
-    done = url_for("ivr.connect.dial_done")
+    done = twiml_url("ivr.connect.dial_done")
     ringing = twiml.Ringing(decision.ring_timeout, CALL_TIME_LIMIT_SECONDS, done)
     return xml(twiml.ring_counsellors(voice(), call.language, prompt, legs, line.number, ringing))
 
 
 def _hold(lang: str) -> str:
     """One turn on hold: the hold prompt first, a reminder now and then, music between."""
-    raw = request.args.get("held", "")
+    raw = this_request().args.get("held", "")
     held = int(raw) if raw.isdigit() else 0
     keys = ["hold"] if held == 0 else ["still_trying"] if held % HOLD_REMINDER_TURNS == 0 else []
-    music = url_for("ivr.answer.hold_music") if catalog().hold_music() else None
-    return twiml.hold(voice(), lang, keys, music, url_for("ivr.connect.hunt", held=held + 1))
+    music = twiml_url("ivr.answer.hold_music") if catalog().hold_music() else None
+    return twiml.hold(voice(), lang, keys, music, twiml_url("ivr.connect.hunt", held=held + 1))
 
 
 @bp.post("/dial-done")
@@ -190,7 +192,7 @@ def after_hunt() -> Response:
     if target is not None:
         log.note_key(turn.call, f"N{turn.digits}")
         turn.session.commit()
-        return xml(twiml.go(url_for(target)))
+        return xml(twiml.go(twiml_url(target)))
     if turn.digits and may_ask_again():
         return xml(
             twiml.menu(voice(), turn.lang, ["no_counsellor"], again(".after_hunt"), invalid=True)

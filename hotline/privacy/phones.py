@@ -63,9 +63,12 @@ def _check_usable(number: PhoneNumber, region: str) -> None:
         if where in (phonenumbers.UNKNOWN_REGION, phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY):
             where = region
         raise InvalidNumber(f"not a possible number for {where}")
-    if not phonenumbers.is_valid_number(number):
+    # A number's type is UNKNOWN exactly when it is not valid (is_valid_number works the type
+    # out, then drops it): one look through the country's patterns, not two.
+    kind = phonenumbers.number_type(number)
+    if kind == PhoneNumberType.UNKNOWN:
         raise InvalidNumber("not a valid phone number")
-    if phonenumbers.number_type(number) == PhoneNumberType.PREMIUM_RATE:
+    if kind == PhoneNumberType.PREMIUM_RATE:
         raise InvalidNumber("premium-rate number not allowed")
 
 
