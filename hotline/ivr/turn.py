@@ -42,7 +42,9 @@ class TwilioForm:
     @classmethod
     def parse(cls) -> TwilioForm:
         """Read the current request's form; a request without CallSid is not Twilio's."""
-        form = this_request().form
+        # A plain dict of each parameter's first value, as the form's `get` gives: werkzeug's
+        # form makes and catches an error for each name it lacks (1 µs; a new call lacks four).
+        form = this_request().form.to_dict()
         call_sid = form.get("CallSid", "")
         if not call_sid:
             abort(400)
