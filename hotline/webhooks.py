@@ -14,7 +14,7 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, Request, Response, abort, request
+from flask import Flask, Response, abort, request
 from twilio.request_validator import RequestValidator, compare
 from werkzeug.datastructures import MultiDict
 
@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 def signature_is_valid() -> bool:
     """Check X-Twilio-Signature over the public URL and every POST parameter that arrived."""
-    app, req = _this_request()
+    app, req = this_app(), this_request()  # each read once: hotline.context
     validator = RequestValidator(app.config["TWILIO_AUTH_TOKEN"])
     # A missing header must be "" (None makes twilio raise TypeError, i.e. a 500).
     signature = req.headers.get("X-Twilio-Signature", "")
@@ -51,11 +51,6 @@ def signature_is_valid() -> bool:
     if compare(validator.compute_signature(url, _SignedForm(req.form)), signature):
         return True
     return bool(validator.validate(url, req.form, signature))
-
-
-def _this_request() -> tuple[Flask, Request]:
-    """The app and the request, each read once (hotline.context): the guard reads them often."""
-    return this_app(), this_request()
 
 
 class _SignedForm:
@@ -95,8 +90,7 @@ def twilio_webhook(view: Callable[P, R]) -> Callable[P, R]:
             abort(400)
         if not takes_turn:
             return view(*args, **kwargs)
-        app, _ = _this_request()
-        with turns.turn_of(app) as queued:
+        with turns.turn_of(this_app()) as queued:
             if queued:  # the database's deadline counts from the turn, not from the queue
                 db_deadline.start_again()
             return view(*args, **kwargs)
@@ -113,7 +107,7 @@ def out_of_turn(view: Callable[P, R]) -> Callable[P, R]:
 
 def sent_by_our_account() -> bool:
     """Every parameter Twilio always sends is there, and AccountSid is ours."""
-    app, req = _this_request()
+    app, req = this_app(), this_request()
     form = req.form
     required = next(
         (names for prefix, names in ALWAYS_SENT.items() if req.path.startswith(prefix)), ()
