@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, current_app, url_for
+from flask import Flask, abort, url_for
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
@@ -113,7 +113,7 @@ def registered_line(number: str | None) -> str | None:
     A line it has seen answers for itself. Before it has seen any (just started, database
     down), Twilio's signed To of one of our numbers is trusted if it has a number's shape.
     """
-    lines: set[str] = current_app.extensions[LINES_SEEN]
+    lines: set[str] = this_app().extensions[LINES_SEEN]
     if number in lines or (not lines and number is not None and is_e164(number)):
         return number
     return None
