@@ -11,7 +11,15 @@ from sqlalchemy.orm import Session
 
 from hotline.db import engine
 from hotline.extensions import get_keyring
-from hotline.models import AttemptResult, Block, Call, CallAttempt, CallOutcome, Counsellor
+from hotline.models import (
+    AttemptResult,
+    Block,
+    Call,
+    CallAttempt,
+    CallOutcome,
+    Counsellor,
+    Strategy,
+)
 from hotline.simulator import (
     HANGUP,
     Behaviour,
@@ -447,6 +455,40 @@ def test_a_caller_hanging_up_while_a_counsellor_rings_ends_the_offer_and_frees_h
     assert aigul.wrap_up_until is None  # she never talked: no pause
     other = emulator.call("+996700999888", LINE, keys=["2", "1"])
     assert dials(other) == [[(AIGUL, LegResult.ACCEPTED)]]  # free for the next caller at once
+
+
+def test_each_ring_dials_its_own_counsellors_with_its_lines_number_as_caller_id(
+    hotline: Hotline, app: Flask, session: Session
+) -> None:
+    """The ringing answer's frame is built once for each line (`twiml._ring_frame`), its
+    numbers for each offer: a line never lends another its caller ID, an offer never another's
+    counsellors."""
+    second_line = "+996312900200"
+    hotline.line(second_line, strategy=Strategy.LINEAR)
+    hotline.line(strategy=Strategy.RINGALL)
+    for n, (name, phone) in enumerate([("Aigul", AIGUL), ("Bakyt", BAKYT), ("Cholpon", CHOLPON)]):
+        hotline.counsellor(name, phone, position=n + 1)
+    dials = {}
+    for sid, line in [("CA" + "1" * 32, second_line), ("CA" + "2" * 32, LINE)]:
+        post_signed(app, "/voice/incoming", sid, To=line, CallStatus="ringing")
+        post_signed(app, "/voice/language?tries=0", sid, To=line, Digits=DIGIT["ru"])
+        dials[line] = twiml(post_signed(app, "/voice/hunt", sid, To=line)).find("Dial")
+
+    rows = session.execute(
+        select(Counsellor.phone_sealed, CallAttempt.id).join(
+            CallAttempt, CallAttempt.counsellor_id == Counsellor.id
+        )
+    ).all()
+    keyring = get_keyring(app)
+    attempts = {keyring.unseal(sealed): attempt for sealed, attempt in rows}
+    for line, phones in [(second_line, [AIGUL]), (LINE, [BAKYT, CHOLPON])]:
+        dial = dials[line]
+        assert dial is not None and dial.get("callerId") == line
+        assert [number.text for number in dial] == phones  # Aigul rings for the first caller
+        assert [(n.get("url"), n.get("method")) for n in dial] == [
+            (f"/voice/screen?attempt={attempts[phone]}&offer=ru", "POST") for phone in phones
+        ]
+        assert (dial.get("answerOnBridge"), dial.get("record")) == ("true", "do-not-record")
 
 
 def test_a_dial_nobody_took_records_each_ring_and_frees_the_counsellors(

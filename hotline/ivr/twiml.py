@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
+from twilio.twiml.voice_response import Dial, Gather, Number, VoiceResponse
 
 from hotline.ivr.prompts import GATHER_SECONDS, Prompt, PromptCatalog
 
@@ -183,6 +183,24 @@ def ring_counsellors(
     ringing: Ringing,
 ) -> str:
     """A prompt, then one <Dial> ringing the counsellors; the line's number as caller ID."""
+    before, after = _ring_frame(voice, lang, prompt_key, caller_id, ringing)
+    numbers = (
+        Number(leg.number, url=leg.screen_url, method="POST").to_xml(xml_declaration=False)
+        for leg in legs
+    )
+    return before + "".join(numbers) + after
+
+
+_NUMBERS_GO_HERE = "<Number>+0</Number>"
+
+
+@lru_cache(maxsize=_BUILT_AT_MOST)
+def _ring_frame(
+    voice: Voice, lang: str, prompt_key: str, caller_id: str, ringing: Ringing
+) -> tuple[str, str]:
+    """The ringing document before and after its <Number>s: the same for every offer on a line
+    but for the numbers and their screens' URLs, so only those are built each time (the whole
+    document cost 70 us, a <Number> 20 us)."""
     response = VoiceResponse()
     voice.speak(response, lang, prompt_key)
     dial = Dial(
@@ -194,10 +212,10 @@ def ring_counsellors(
         action=ringing.action,
         method="POST",
     )
-    for leg in legs:
-        dial.number(leg.number, url=leg.screen_url, method="POST")
+    dial.number("+0")
     response.append(dial)
-    return str(response)
+    before, after = str(response).split(_NUMBERS_GO_HERE)
+    return before, after
 
 
 def hold(voice: Voice, lang: str, keys: Sequence[str], music: str | None, then: str) -> str:
