@@ -3,7 +3,7 @@ may see."""
 
 from __future__ import annotations
 
-from flask import Flask, Request, Response, render_template, request
+from flask import Flask, Request, Response, render_template
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -19,7 +19,8 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 def protect(response: Response) -> Response:
     """Add the console's security headers; pages with data are never stored by a cache."""
-    if not this_request().path.startswith(CONSOLE):  # every webhook's answer passes here
+    req = this_request()
+    if not req.path.startswith(CONSOLE):  # every webhook's answer passes here
         return response
     headers = response.headers
     headers["Content-Security-Policy"] = POLICY
@@ -27,9 +28,9 @@ def protect(response: Response) -> Response:
     headers["X-Frame-Options"] = "DENY"
     # same-origin, not no-referrer: Flask-WTF refuses an https form posted without a Referer.
     headers["Referrer-Policy"] = "same-origin"
-    if request.is_secure:
+    if req.is_secure:
         headers["Strict-Transport-Security"] = HSTS
-    if request.endpoint != "supervisor.static":
+    if req.endpoint != "supervisor.static":
         headers["Cache-Control"] = "no-store"
     return response
 
