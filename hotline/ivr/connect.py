@@ -10,9 +10,9 @@ from sqlalchemy import Connection
 from hotline import db_deadline
 from hotline.calls import hunt as hunting
 from hotline.calls import log
-from hotline.calls.reservations import CALL_TIME_LIMIT_SECONDS
+from hotline.calls.reservations import CALL_TIME_LIMIT_SECONDS, Taking
 from hotline.context import this_request
-from hotline.db import call_steps, get_session, written_at_once
+from hotline.db import call_steps, get_session, offers_taken, written_at_once
 from hotline.extensions import get_keyring, local_zone, now, setting
 from hotline.ivr import twiml
 from hotline.ivr.safety import Leg, runs_on
@@ -83,8 +83,8 @@ def _hunt_answer(call_sid: str, read: Reading | None = None) -> Response:
     The look at the roster, and a hunt that rings nobody (a caller on hold comes back every
     few seconds), are steps of the call (`call_steps`): no transaction around them, and on
     PostgreSQL their one write (when the caller began holding, or that nobody can answer)
-    does not wait for the disk. Only an offer takes a transaction, and waits: it reserves
-    counsellors."""
+    does not wait for the disk. Only an offer takes a transaction (`offers_taken`), and waits:
+    it reserves counsellors."""
     with call_steps() as connection:
         found = read(connection) if read else hunting.read_for_hunt(connection, call_sid)
         if found is None:
@@ -97,9 +97,8 @@ def _hunt_answer(call_sid: str, read: Reading | None = None) -> Response:
     decision = looked.decision
     rings: list[hunting.Ring] = []
     if isinstance(decision, Offer):
-        session = get_session()
-        decision, rings = hunting.take_offer(session, call, line, looked)
-        session.commit()
+        with offers_taken() as connection:
+            decision, rings = hunting.take_offer(Taking(connection), call, line, looked)
     if isinstance(decision, Hold):
         return xml(_hold(call.language))
     if isinstance(decision, NoOffer):
