@@ -8,9 +8,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from hotline.db import engine
 from hotline.extensions import get_keyring
+from hotline.ivr.turn import voice
+from hotline.ivr.twiml import CounsellorLeg, Ringing, ring_counsellors
 from hotline.models import (
     AttemptResult,
     Block,
@@ -486,9 +489,38 @@ def test_each_ring_dials_its_own_counsellors_with_its_lines_number_as_caller_id(
         assert dial is not None and dial.get("callerId") == line
         assert [number.text for number in dial] == phones  # Aigul rings for the first caller
         assert [(n.get("url"), n.get("method")) for n in dial] == [
-            (f"/voice/screen?attempt={attempts[phone]}&offer=ru", "POST") for phone in phones
+            (f"/voice/screen?offer=ru&attempt={attempts[phone]}", "POST") for phone in phones
         ]
         assert (dial.get("answerOnBridge"), dial.get("record")) == ("true", "do-not-record")
+
+
+def test_the_ringing_answer_is_the_document_twilio_builds_whole(app: Flask) -> None:
+    """Its frame is kept and its <Number>s are written by hand (`twiml.ring_counsellors`): the
+    answer must still be, byte for byte, what twilio's library writes for the whole, also for a
+    URL with characters XML escapes."""
+    legs = [
+        CounsellorLeg(AIGUL, "/voice/screen?offer=ru&attempt=7"),
+        CounsellorLeg(BAKYT, '/voice/screen?offer="ru"&attempt=<8>\t\n'),
+    ]
+    ringing = Ringing(20, 4 * 3600, "/voice/dial-done")
+    with app.test_request_context():
+        spoken = voice()
+        built = ring_counsellors(spoken, "ru", "connecting", legs, LINE, ringing)
+        whole = VoiceResponse()
+        spoken.speak(whole, "ru", "connecting")
+    dial = Dial(
+        caller_id=LINE,
+        answer_on_bridge=True,
+        record="do-not-record",
+        timeout=20,
+        time_limit=4 * 3600,
+        action="/voice/dial-done",
+        method="POST",
+    )
+    for leg in legs:
+        dial.number(leg.number, url=leg.screen_url, method="POST")
+    whole.append(dial)
+    assert built == str(whole)
 
 
 def test_a_dial_nobody_took_records_each_ring_and_frees_the_counsellors(

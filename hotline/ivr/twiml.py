@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from xml.sax.saxutils import escape
 
-from twilio.twiml.voice_response import Dial, Gather, Number, VoiceResponse
+from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from hotline.ivr.prompts import GATHER_SECONDS, Prompt, PromptCatalog
 
@@ -187,11 +188,18 @@ def ring_counsellors(
 ) -> str:
     """A prompt, then one <Dial> ringing the counsellors; the line's number as caller ID."""
     before, after = _ring_frame(voice, lang, prompt_key, caller_id, ringing)
-    numbers = (
-        Number(leg.number, url=leg.screen_url, method="POST").to_xml(xml_declaration=False)
-        for leg in legs
-    )
-    return before + "".join(numbers) + after
+    return before + "".join(_number(leg) for leg in legs) + after
+
+
+def _number(leg: CounsellorLeg) -> str:
+    """A leg's <Number> as twilio's `Number` writes it (`to_xml`; tests hold the two alike),
+    written here: twilio's took 20 us, two of them a tenth of the ringing answer's CPU."""
+    url = escape(leg.screen_url, _IN_ATTRIBUTE)
+    return f'<Number method="POST" url="{url}">{escape(leg.number)}</Number>'
+
+
+# What ElementTree escapes in an attribute's value besides &, < and >.
+_IN_ATTRIBUTE = {'"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"}
 
 
 _NUMBERS_GO_HERE = "<Number>+0</Number>"
