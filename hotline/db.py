@@ -173,7 +173,7 @@ def written_at_once(app: Flask | None = None) -> Iterator[Connection]:
 def offers_taken(app: Flask | None = None) -> Iterator[Connection]:
     """A Core transaction for a hunt's offer (`hunting.take_offer`), committed at the end and
     rolled back on an error: no ORM session, whose transaction and connection bookkeeping
-    cost a ringing hunt 6% of its instructions (docs/performance.md)."""
+    cost a ringing hunt 7 to 8% of its instructions (docs/performance.md)."""
     with engine(app).begin() as connection:
         yield connection
 
