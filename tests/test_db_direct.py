@@ -12,7 +12,18 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import Connection, bindparam, event, func, insert, select, text, union_all, update
+from sqlalchemy import (
+    Connection,
+    bindparam,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, MultipleResultsFound, NoResultFound, OperationalError
 
 from hotline.db import engine, make_engine
@@ -109,6 +120,39 @@ def test_rows_read_as_execute_reads_them(connection: Connection, line_id: int) -
     with pytest.raises(NoResultFound):
         run(connection, THESE_CALLS, {"ids": [-1]}).one()
     assert run(connection, THESE_CALLS, {"ids": [-1]}).one_or_none() is None
+
+
+def test_lists_of_every_length_read_as_execute_reads_them(
+    connection: Connection, line_id: int
+) -> None:
+    """Each list's placeholders are kept for its length: lists of other lengths, in any order,
+    an empty one, two lists in one statement, and lists of tuples (never kept) read what
+    `Connection.execute` reads."""
+    ids = [new_call(connection, line_id, f"CA{n}", minutes=n).id for n in range(4)]
+    sids = [f"CA{n}" for n in range(4)]
+    both = THESE_CALLS.where(Call.call_sid.in_(bindparam("sids", expanding=True)))
+    pairs = select(Call.call_sid).where(
+        tuple_(Call.id, Call.call_sid).in_(bindparam("pairs", expanding=True))
+    )
+    for statement, values in [
+        (THESE_CALLS, {"ids": ids[:1]}),
+        (THESE_CALLS, {"ids": ids[1:3]}),
+        (THESE_CALLS, {"ids": ids[3:]}),  # the length of the first, other items
+        (THESE_CALLS, {"ids": []}),
+        (THESE_CALLS, {"ids": ids}),
+        (THESE_CALLS, {"ids": [-1, ids[2]]}),
+        (both, {"ids": ids[:1], "sids": sids[:2]}),
+        (both, {"ids": ids[:2], "sids": sids[1:2]}),  # the same lengths, the other way round
+        (both, {"ids": ids, "sids": sids[2:]}),
+        (pairs, {"pairs": [(ids[0], "CA0"), (ids[1], "CA-none")]}),
+        (pairs, {"pairs": [(ids[2], "CA2"), (ids[3], "CA3")]}),
+    ]:
+        direct = run(connection, statement, values).all()
+        assert sorted(direct) == sorted(connection.execute(statement, values).all())
+    assert sorted(run(connection, both, {"ids": ids, "sids": sids[2:]}).all()) == [
+        ("CA2",),
+        ("CA3",),
+    ]
 
 
 def test_writes_as_execute_writes(connection: Connection, line_id: int) -> None:
