@@ -153,7 +153,7 @@ def _offer(
     """A hunt that offers the call, as the webhook makes it: look, then take the offer."""
     looked = look_for_counsellor(session.connection(), call, line, now, zone)
     assert isinstance(looked.decision, Offer), looked.decision
-    return take_offer(reservations.Taking.in_session(session), call, line, looked)
+    return take_offer(session.connection(), call, line, looked)
 
 
 def _as_the_hunt_reads(session: Session, sid: str) -> tuple[HuntingCall, HuntingLine]:

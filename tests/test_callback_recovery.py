@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from hotline import callbacks, embedded_redis
 from hotline.callbacks.delivery import SWEEPER_JOB_ID, job_id
-from hotline.db import session_scope
+from hotline.db import offers_taken
 from hotline.extensions import connect
 from hotline.models import Callback, CallbackState
 from hotline.simulator import Behaviour, RestFault, TwilioEmulator
@@ -86,8 +86,8 @@ def test_a_claim_whose_worker_died_before_calling_twilio_is_released(
     emulator.add_phone(CALLER)
     ask(emulator)
     callback_id = the_callback(session).id
-    with session_scope(app) as scope:  # exactly what a worker commits before its REST request
-        assert callbacks.claim(scope, callback_id, emulator.clock.now())
+    with offers_taken(app) as connection:  # what a worker commits before its REST request
+        assert callbacks.claim(connection, callback_id, emulator.clock.now())
     emulator.clock.advance(11 * 60)
     # Released; its job still waits in Redis, so the sweeper adds no second one.
     assert sweep(app) == "expired 0, recovered 1, queued 0"

@@ -13,13 +13,13 @@ from datetime import datetime, timedelta
 
 from flask import Flask
 from requests import RequestException
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 
 from hotline import callbacks
 from hotline.calls import hunt
-from hotline.db import call_steps, session_scope
+from hotline.db import call_steps, offers_taken, session_scope
 from hotline.db_direct import run
 from hotline.extensions import get_keyring, get_queue, get_twilio
 from hotline.extensions import now as clock_now
@@ -37,41 +37,43 @@ def place(app: Flask, callback_id: int) -> str:
     moment = clock_now(app)
     policy = callbacks.policy_from(app.config)
     # The claim and the counsellor in one transaction: committed together before the REST
-    # request, or not at all (the callback stays open for the next job or the sweeper).
-    with session_scope(app) as session:
-        claimed = _claim(session, callback_id, moment)
+    # request, or not at all (the callback stays open for the next job or the sweeper). A
+    # Core transaction, as a webhook's offer is taken (`offers_taken`): an ORM session is
+    # made on it only for the verbs that take one, none of them on a callback that rings.
+    with offers_taken(app) as connection:
+        claimed = _claim(connection, callback_id, moment)
         if claimed is None:
-            return callbacks.why_not_claimed(session, callback_id)
+            return callbacks.why_not_claimed(connection, callback_id)
         callback, line = claimed
         if not callbacks.is_open(callback.safe_window, moment, policy.zone):
             # Not now: from the claim to the window's next opening, in the same transaction.
             source = CallbackState.RINGING_COUNSELLOR
-            callbacks.retry_later(session, callback, source, moment, policy.zone)
+            with Session(bind=connection) as session:
+                callbacks.retry_later(session, callback, source, moment, policy.zone)
             later = callbacks.next_opening(callback.safe_window, moment, policy.zone)
             _deliver(app, callback_id, later)
             return "outside-window"
         if line is None:  # the claim is rolled back and the job fails: no line to ring from
             raise LookupError(f"callback {callback_id} has no line")
-        ring = _choose_counsellor(app, session, callback, line, moment)
+        ring = _choose_counsellor(app, connection, callback, line, moment)
         if ring is None:
             return "no-counsellor"
     return _ring_counsellor(app, callback_id, moment, *ring)
 
 
 def _claim(
-    session: Session, callback_id: int, now: datetime
+    connection: Connection, callback_id: int, now: datetime
 ) -> tuple[callbacks.Claimed, hunt.HuntingLine | None] | None:
     """Claim the callback (`callbacks.claim`) and read its line as routing does: on PostgreSQL
     in the claim's own statement. None: not claimed; a line of None: the callback has none."""
-    if session.connection().dialect.name != "postgresql":
-        claimed = callbacks.claim(session, callback_id, now)
+    if connection.dialect.name != "postgresql":
+        claimed = callbacks.claim(connection, callback_id, now)
         if claimed is None:
             return None
-        found = run(session.connection(), _LINE, {"line": claimed.line_id}).first()
+        found = run(connection, _LINE, {"line": claimed.line_id}).first()
         return claimed, None if found is None else hunt.HuntingLine.read(found)
-    session.flush()
     values = {"callback": callback_id, "now": now}
-    row = run(session.connection(), _CLAIM_AND_LINE, values).first()
+    row = run(connection, _CLAIM_AND_LINE, values).first()
     if row is None:
         return None
     claimed = callbacks.Claimed(*row[:_CLAIMED_WIDTH])
@@ -99,7 +101,7 @@ _CLAIM_AND_LINE = (
 
 def _choose_counsellor(
     app: Flask,
-    session: Session,
+    connection: Connection,
     callback: callbacks.Claimed,
     line: hunt.HuntingLine,
     claimed_at: datetime,
@@ -108,7 +110,7 @@ def _choose_counsellor(
     None when nobody is free (the callback is then looked at again later)."""
     policy = callbacks.policy_from(app.config)
     reserved = hunt.choose_for_callback(
-        session,
+        connection,
         line,
         callback.id,
         callback.language,
@@ -118,11 +120,13 @@ def _choose_counsellor(
     )
     if reserved is None:
         later = claimed_at + timedelta(minutes=policy.no_counsellor_minutes)
-        callbacks.nobody_free(session, callback, later, policy.zone)
+        with Session(bind=connection) as session:
+            callbacks.nobody_free(session, callback, later, policy.zone)
         _deliver(app, callback.id, later)
         return None
     if not reserved.noted:
-        callbacks.counsellor_chosen(session, callback.id, claimed_at, reserved.counsellor_id)
+        with Session(bind=connection) as session:
+            callbacks.counsellor_chosen(session, callback.id, claimed_at, reserved.counsellor_id)
     return get_keyring(app).unseal(reserved.phone_sealed), line.number
 
 

@@ -98,18 +98,17 @@ class Claimed:
     counsellors_tried: list[int]
 
 
-def claim(session: Session, callback_id: int, now: datetime) -> Claimed | None:
+def claim(connection: Connection, callback_id: int, now: datetime) -> Claimed | None:
     """Take a due callback for placing, and read it in the same statement; None if it is not
     due, not open, or taken already."""
-    session.flush()
-    row = run(session.connection(), CLAIM_READING, {"callback": callback_id, "now": now})
+    row = run(connection, CLAIM_READING, {"callback": callback_id, "now": now})
     found = row.first()
     return None if found is None else Claimed(*found)
 
 
-def why_not_claimed(session: Session, callback_id: int) -> str:
+def why_not_claimed(connection: Connection, callback_id: int) -> str:
     """Why `claim` took nothing, in a word: "not-open" (or no such callback), or "not-due"."""
-    state = session.scalar(select(Callback.state).where(Callback.id == callback_id))
+    state = connection.scalar(select(Callback.state).where(Callback.id == callback_id))
     return "not-due" if state in OPEN_STATES else "not-open"
 
 

@@ -33,7 +33,6 @@ from hotline.calls import ending, log, reservations
 from hotline.calls.candidates import Candidates, first_free_alike, hunt_candidates
 from hotline.calls.ending import RANG, Dialled, seconds_between
 from hotline.calls.log import MenuStep
-from hotline.calls.reservations import Taking
 from hotline.db_direct import run
 from hotline.directory import catchment
 from hotline.models import (
@@ -339,20 +338,20 @@ def ring_nobody(connection: Connection, call: HuntingCall, looked: Looked) -> No
 
 
 def take_offer(
-    taking: Taking, call: HuntingCall, line: HuntingLine, looked: Looked
+    connection: Connection, call: HuntingCall, line: HuntingLine, looked: Looked
 ) -> tuple[Offer | Hold | NoOffer, list[Ring]]:
     """Reserve whom `looked` offers the call to and record a RINGING attempt for each; others'
     offers may take them first, and the call then rings the next alike, or holds
     (`ring_nobody`, in the same transaction)."""
     recording = Recording(call.id, looked.hunt.started_at)
-    decision, phones, attempts = _reserve_offer(taking, line, looked, call.call_sid, recording)
+    decision, phones, attempts = _reserve_offer(connection, line, looked, call.call_sid, recording)
     if not isinstance(decision, Offer):
-        ring_nobody(taking.connection, call, replace(looked, decision=decision))
+        ring_nobody(connection, call, replace(looked, decision=decision))
         return decision, []
     unrecorded = [c for c in decision.counsellor_ids if c not in attempts]
     if unrecorded:
         started, now = looked.hunt.started_at, looked.hunt.now
-        attempts = {**attempts, **_record_offer(taking, call.id, unrecorded, started, now)}
+        attempts = {**attempts, **_record_offer(connection, call.id, unrecorded, started, now)}
     return decision, [Ring(attempts[c], phones[c]) for c in decision.counsellor_ids]
 
 
@@ -530,11 +529,14 @@ _REMEMBER_RESERVE_AND_RECORD = {kind: _remembered_and_recorded(kind) for kind in
 
 
 def _record_offer(
-    taking: Taking, call_id: int, counsellor_ids: list[int], started: datetime, now: datetime
+    connection: Connection,
+    call_id: int,
+    counsellor_ids: list[int],
+    started: datetime,
+    now: datetime,
 ) -> dict[int, int]:
     """A RINGING attempt for each counsellor offered and the call's count and start, in two Core
     statements (no unit of work). The attempts' ids by counsellor."""
-    connection = taking.connection
     inserted = connection.execute(
         _ATTEMPTS,
         [{"call_id": call_id, "counsellor_id": c, "offered_at": now} for c in counsellor_ids],
@@ -546,7 +548,7 @@ def _record_offer(
 
 
 def _reserve(
-    taking: Taking,
+    connection: Connection,
     counsellor_ids: tuple[int, ...],
     holder: str,
     until: datetime,
@@ -555,15 +557,15 @@ def _reserve(
 ) -> Reservation:
     """Reserve the offer's counsellors: their sealed phones and (PostgreSQL) the offer recorded
     in the same statement, a call's attempts by counsellor."""
-    if recording is None or taking.connection.dialect.name != "postgresql":
-        return reservations.reserve_for_offer(taking, counsellor_ids, holder, until, now), {}
+    if recording is None or connection.dialect.name != "postgresql":
+        return reservations.reserve_for_offer(connection, counsellor_ids, holder, until, now), {}
     values = {"ids": list(counsellor_ids), "holder": holder, "until": until}
     statement = _RESERVE_AND_RECORD[type(recording)]
-    return _reserved_and_recorded(taking, statement, values, now, recording)
+    return _reserved_and_recorded(connection, statement, values, now, recording)
 
 
 def _reserve_chosen(
-    taking: Taking,
+    connection: Connection,
     chosen: tuple[Select[Any], dict[str, Any]],
     holder: str,
     until: datetime,
@@ -573,11 +575,11 @@ def _reserve_chosen(
     """Reserve the counsellor `chosen` (a query and its values) selects, as `_reserve` does
     those named."""
     query, values = chosen
-    if recording is None or taking.connection.dialect.name != "postgresql":
-        return reservations.reserve_chosen(taking, query, values, holder, until, now), {}
+    if recording is None or connection.dialect.name != "postgresql":
+        return reservations.reserve_chosen(connection, query, values, holder, until, now), {}
     values = {**values, "holder": holder, "until": until}
     statement = _recorded_chosen(query, isinstance(recording, Claim))
-    return _reserved_and_recorded(taking, statement, values, now, recording)
+    return _reserved_and_recorded(connection, statement, values, now, recording)
 
 
 @lru_cache(maxsize=64)
@@ -588,7 +590,7 @@ def _recorded_chosen(query: Select[Any], for_claim: bool) -> Select[Any]:
 
 
 def _reserved_and_recorded(
-    taking: Taking,
+    connection: Connection,
     statement: Select[Any],
     values: dict[str, Any],
     now: datetime,
@@ -596,26 +598,23 @@ def _reserved_and_recorded(
 ) -> Reservation:
     """Run a `_recorded` statement: the sealed phones and attempt ids of those taken."""
     values = {**values, "now": now, **recording.values()}
-    return _reservation(taking, run(taking.connection, statement, values))
+    return _reservation(run(connection, statement, values))
 
 
-def _reservation(
-    taking: Taking, taken: Iterable[tuple[int | None, str | None, int | None]]
-) -> Reservation:
+def _reservation(taken: Iterable[tuple[int | None, str | None, int | None]]) -> Reservation:
     """The reservation of rows of id, sealed phone and attempt id (an id of None: nobody; an
-    attempt id of None: a callback's); the counsellors a session holds read theirs again."""
+    attempt id of None: a callback's)."""
     phones, attempts = {}, {}
     for counsellor_id, phone, attempt_id in taken:
         if counsellor_id is not None and phone is not None:
             phones[counsellor_id] = phone
             if attempt_id is not None:
                 attempts[counsellor_id] = attempt_id
-    taking.forget(phones)
     return phones, attempts
 
 
 def _reserve_offer(
-    taking: Taking,
+    connection: Connection,
     line: HuntingLine,
     looked: Looked,
     holder: str,
@@ -635,7 +634,6 @@ def _reserve_offer(
     hunt, candidates, decision = looked.hunt, looked.candidates, looked.decision
     if not isinstance(decision, Offer):
         return decision, {}, {}
-    connection = taking.connection
     # rrmemory's memory of the line moves to this offer's last in the statement that takes the
     # line's lock, if no other offer moved it since the candidates were read (the usual case).
     # The lock is never waited for (a caller must not queue behind another caller's offer),
@@ -645,13 +643,13 @@ def _reserve_offer(
     first: Reservation | None = None  # made for this decision with the memory's move
     if recording is not None and connection.dialect.name == "postgresql":
         holds_line, memory, first = _remember_and_reserve(
-            taking, line, hunt, decision, holder, recording
+            connection, line, hunt, decision, holder, recording
         )
         if holds_line and memory != hunt.last_offered_on_line:  # moved first by another offer
             remembered, first = memory, None
             hunt = replace(hunt, last_offered_on_line=remembered)
             candidates = hunt_candidates(connection, hunt, line.centre_id, call_id)
-    elif not _remember_if_unmoved(taking, line, remembered, hunt.last_offered_on_line):
+    elif not _remember_if_unmoved(connection, line, remembered, hunt.last_offered_on_line):
         locked = run(connection, _MEMORY_IF_FREE, {"line": line.id}).first()
         if locked is None:  # another offer has the line: go ahead, leave the memory to it
             holds_line = False
@@ -672,7 +670,7 @@ def _reserve_offer(
             (phones, attempts), first = first, None
         else:
             phones, attempts = _reserve(
-                taking, decision.counsellor_ids, holder, until, hunt.now, recording
+                connection, decision.counsellor_ids, holder, until, hunt.now, recording
             )
         if not phones and len(decision.counsellor_ids) == 1:
             # Callers hunting this same moment all tried the one routing shows first: take the
@@ -680,23 +678,25 @@ def _reserve_offer(
             (taken_first,) = decision.counsellor_ids
             lost.add(taken_first)
             alike = first_free_alike(hunt, line.centre_id, call_id, taken_first, frozenset(lost))
-            phones, attempts = _reserve_chosen(taking, alike, holder, until, hunt.now, recording)
+            phones, attempts = _reserve_chosen(
+                connection, alike, holder, until, hunt.now, recording
+            )
             decision = replace(decision, counsellor_ids=tuple(phones) or decision.counsellor_ids)
         won = tuple(c for c in decision.counsellor_ids if c in phones)  # routing's order
         if won:
             if holds_line and remembered != won[-1]:
-                _remember(taking, line, won[-1])
+                _remember(connection, line, won[-1])
             return replace(decision, counsellor_ids=won), phones, attempts
         lost.update(decision.counsellor_ids)
     else:  # a crowd of callers is after the same counsellors this very moment: hold one turn
         decision = Hold(hunt.deadline)
     if holds_line and remembered != hunt.last_offered_on_line:  # nobody rung: as it was
-        _remember(taking, line, hunt.last_offered_on_line)
+        _remember(connection, line, hunt.last_offered_on_line)
     return decision, {}, {}
 
 
 def _remember_and_reserve(
-    taking: Taking,
+    connection: Connection,
     line: HuntingLine,
     hunt: HuntRequest,
     decision: Offer,
@@ -717,28 +717,30 @@ def _remember_and_reserve(
         **recording.values(),
     }
     statement = _REMEMBER_RESERVE_AND_RECORD[type(recording)]
-    rows = run(taking.connection, statement, values).all()
+    rows = run(connection, statement, values).all()
     held, memory = rows[0][0], rows[0][1]
-    return held == 1, memory, _reservation(taking, (row[2:] for row in rows))
+    return held == 1, memory, _reservation(row[2:] for row in rows)
 
 
-def _remember(taking: Taking, line: HuntingLine, counsellor_id: int | None) -> None:
+def _remember(connection: Connection, line: HuntingLine, counsellor_id: int | None) -> None:
     """Set rrmemory's memory of the line (which also locks the line's row till the commit)."""
-    _set_memory(taking, line, _REMEMBER, {"remembered": counsellor_id})
+    _set_memory(connection, line, _REMEMBER, {"remembered": counsellor_id})
 
 
 def _remember_if_unmoved(
-    taking: Taking, line: HuntingLine, counsellor_id: int | None, was: int | None
+    connection: Connection, line: HuntingLine, counsellor_id: int | None, was: int | None
 ) -> bool:
     """Set the memory only if it is still `was` and no other offer holds the line's row (SQLite,
     one writer at a time, has no row locks): whether it was set."""
     values = {"remembered": counsellor_id, "was": was}
-    return _set_memory(taking, line, _REMEMBER_IF_UNMOVED, values)
+    return _set_memory(connection, line, _REMEMBER_IF_UNMOVED, values)
 
 
-def _set_memory(taking: Taking, line: HuntingLine, statement: Any, values: dict[str, Any]) -> bool:
+def _set_memory(
+    connection: Connection, line: HuntingLine, statement: Any, values: dict[str, Any]
+) -> bool:
     """Run one of the memory's UPDATEs: whether it changed the line."""
-    moved = run(taking.connection, statement, {"line": line.id, **values})
+    moved = run(connection, statement, {"line": line.id, **values})
     return bool(moved.rowcount == 1)
 
 
@@ -874,7 +876,7 @@ def mark_on_call(
 
 
 def choose_for_callback(
-    session: Session,
+    connection: Connection,
     line: HuntingLine,
     callback_id: int,
     language: str,
@@ -884,7 +886,8 @@ def choose_for_callback(
 ) -> Reserved | None:
     """One on-call counsellor for a callback, by the line's own strategy and rules, reserved
     for it (their own language only: a callback is placed when one is free). `now`: when the
-    callback was claimed; on PostgreSQL the counsellor is noted on it for that claim."""
+    callback was claimed; on PostgreSQL the counsellor is noted on it for that claim. On
+    `connection`, in its transaction (the claim's)."""
     hunt = HuntRequest(
         strategy=line.strategy,
         language=language,
@@ -899,12 +902,11 @@ def choose_for_callback(
     )
     holder = reservations.callback_holder(callback_id)
     claim = Claim(callback_id, now)
-    taking = Taking.in_session(session)
-    looked = _look(taking.connection, hunt, line.centre_id, None)
-    decision, phones, _ = _reserve_offer(taking, line, looked, holder, claim)
+    looked = _look(connection, hunt, line.centre_id, None)
+    decision, phones, _ = _reserve_offer(connection, line, looked, holder, claim)
     if not isinstance(decision, Offer):
         return None
     (chosen,) = decision.counsellor_ids  # the phone came with the reservation: no reload
     # Every reservation with a record notes it on PostgreSQL (`_recorded`), none elsewhere.
-    noted = session.connection().dialect.name == "postgresql"
+    noted = connection.dialect.name == "postgresql"
     return Reserved(chosen, phones[chosen], noted)

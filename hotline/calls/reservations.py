@@ -5,7 +5,6 @@ callback that never comes cannot keep a counsellor from the next caller for long
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -39,38 +38,21 @@ def callback_holder(callback_id: int) -> str:
     return f"callback:{callback_id}"
 
 
-@dataclass(frozen=True)
-class Taking:
-    """Where counsellors are reserved: a connection in a transaction and, for a reservation made
-    in an ORM session (a callback's), that session, whose counsellors then read theirs again. A
-    webhook's offer needs no session: its transaction is Core's (the session's bookkeeping cost
-    a ringing hunt 7 to 8% of its instructions)."""
-
-    connection: Connection
-    session: Session | None = None
-
-    @classmethod
-    def in_session(cls, session: Session) -> Taking:
-        """Reservations made on `session`'s connection, in its transaction."""
-        return cls(session.connection(), session)
-
-    def forget(self, counsellor_ids: Iterable[int]) -> None:
-        """Counsellors just reserved: those the session holds read their reservation again."""
-        if self.session is not None:
-            forget_taken(self.session, counsellor_ids)
-
-
 def reserve_for_offer(
-    taking: Taking, counsellor_ids: tuple[int, ...], holder: str, until: datetime, now: datetime
+    connection: Connection,
+    counsellor_ids: tuple[int, ...],
+    holder: str,
+    until: datetime,
+    now: datetime,
 ) -> dict[int, str]:
     """Take each of the counsellors for `holder` unless another holder has them (each row its
     own compare-and-set) and note the offer: the sealed phones of those taken, by id."""
     values = {"ids": list(counsellor_ids), "holder": holder, "until": until, "now": now}
-    return _taken(taking, run(taking.connection, RESERVE_OFFERED, values))
+    return _taken(run(connection, RESERVE_OFFERED, values))
 
 
 def reserve_chosen(
-    taking: Taking,
+    connection: Connection,
     chosen: Select[Any],
     values: dict[str, Any],
     holder: str,
@@ -79,14 +61,13 @@ def reserve_chosen(
 ) -> dict[int, str]:
     """Take the counsellors `chosen` selects (and locks; its `values` bound) for `holder`, each
     that is still free when its row is updated: the sealed phones of those taken, by id."""
-    # Core, not the ORM's bulk update: one round trip and no unit of work; the few counsellors
-    # a session may hold are brought up to date below.
+    # Core, not the ORM's bulk update: one round trip and no unit of work.
     taken = run(
-        taking.connection,
+        connection,
         chosen_reservation(chosen),
         {**values, "holder": holder, "until": until, "now": now},
     )
-    return _taken(taking, taken)
+    return _taken(taken)
 
 
 @lru_cache(maxsize=64)
@@ -106,18 +87,9 @@ def chosen_reservation(chosen: Select[Any]) -> Update:
     )
 
 
-def _taken(taking: Taking, taken: Rows) -> dict[int, str]:
-    """The sealed phones of the counsellors a reservation took, by id; the few a session may
-    hold are brought up to date."""
-    phones = {counsellor_id: phone for counsellor_id, phone in taken}
-    taking.forget(phones)
-    return phones
-
-
-def forget_taken(session: Session, counsellor_ids: Iterable[int]) -> None:
-    """Counsellors just reserved by a Core statement: those this session holds read their
-    reservation again when next asked for."""
-    forget_held(session, counsellor_ids, ["reserved_for", "reserved_until", "last_offered_at"])
+def _taken(taken: Rows) -> dict[int, str]:
+    """The sealed phones of the counsellors a reservation took, by id."""
+    return {counsellor_id: phone for counsellor_id, phone in taken}
 
 
 def forget_held(session: Session, counsellor_ids: Iterable[int], changed: list[str]) -> None:

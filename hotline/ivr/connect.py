@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 from hotline import db_deadline
 from hotline.calls import hunt as hunting
 from hotline.calls import log
-from hotline.calls.reservations import CALL_TIME_LIMIT_SECONDS, Taking
+from hotline.calls.reservations import CALL_TIME_LIMIT_SECONDS
 from hotline.context import this_request
 from hotline.db import call_steps, get_session, offers_taken, written_at_once
 from hotline.extensions import get_keyring, local_zone, now, setting
@@ -98,7 +98,7 @@ def _hunt_answer(call_sid: str, read: Reading | None = None) -> Response:
     rings: list[hunting.Ring] = []
     if isinstance(decision, Offer):
         with offers_taken() as connection:
-            decision, rings = hunting.take_offer(Taking(connection), call, line, looked)
+            decision, rings = hunting.take_offer(connection, call, line, looked)
     if isinstance(decision, Hold):
         return xml(_hold(call.language))
     if isinstance(decision, NoOffer):
