@@ -17,18 +17,17 @@ timeout = 20
 # Two servers on one machine would share the default control socket and take it from each
 # other; the hotline does not use it.
 control_socket_disable = True
+# The master loads the app once and forks each worker from it, so the workers share what it
+# loaded (the libraries and the app, about 90 MB) page by page, until one writes to a page. A
+# worker that dies is replaced with nothing to import, and a bad setting stops the master at
+# start instead of failing every worker's boot. Safe because create_app opens no connection and
+# starts no thread: each worker opens its own (tests/test_web_process.py).
+preload_app = True
 
 
-def post_fork(server: object, worker: object) -> None:
-    """The cyclic garbage collector is held off while the worker loads the app: it would walk
-    the objects of the imports and the app again and again as they come (0.2 s of a start)."""
-    gc.disable()
-
-
-def post_worker_init(worker: object) -> None:
-    """What a worker has loaded by now (the app, its libraries) lives as long as it does: move it
-    out of the cyclic garbage collector's sight, then let the collector run. Else each full
-    collection walks all of it again (about 120,000 objects, 50 to 65 ms holding the GIL: no
-    other thread of the worker runs)."""
+def pre_fork(server: object, worker: object) -> None:
+    """What the master loaded lives as long as the workers forked from it: move it out of the
+    cyclic garbage collector's sight before each fork. Else each full collection in a worker
+    walks it again (about 120,000 objects, 50 to 65 ms holding the GIL: no other thread of the
+    worker runs), writing to every object's header and so copying the pages it shares."""
     gc.freeze()
-    gc.enable()

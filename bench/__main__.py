@@ -210,7 +210,12 @@ def measure_backend(
                 measured = shared_run(hotline, requests_file, count, seconds, again)
                 rows.append((webhook.name, count, measured, ceiling))
                 print(_row(stage.backend, webhook.name, count, measured, ceiling), flush=True)
-        print(f"  largest web worker: {hotline.worker_rss_mb():.0f} MB RSS", flush=True)
+        memory = hotline.memory()
+        print(
+            f"  largest web worker: {memory.rss:.0f} MB RSS ({memory.pss:.0f} MB PSS, its own"
+            f" {memory.uss:.0f} MB); master and workers: {memory.server:.0f} MB PSS",
+            flush=True,
+        )
     return rows
 
 

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -23,6 +24,18 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Memory:
+    """A server's memory in MB: its largest worker's resident set (RSS, counting every page it
+    shares with the master and the other worker), its share of those pages (PSS) and the pages
+    it alone holds (USS); and the PSS of the master and the workers together, the server's all."""
+
+    rss: float
+    pss: float
+    uss: float
+    server: float
 
 
 class Gunicorn:
@@ -89,9 +102,13 @@ class Gunicorn:
             for worker in self.workers()
         )
 
-    def worker_rss_mb(self) -> float:
-        """The largest worker's resident memory, in MB."""
-        return max((w.memory_info().rss for w in self.workers()), default=0) / 1e6
+    def memory(self) -> Memory:
+        """Its memory now, read from each process's smaps."""
+        workers = [worker.memory_full_info() for worker in self.workers()]
+        largest = max(workers, key=lambda memory: memory.rss)
+        master = psutil.Process(self.process.pid).memory_full_info()
+        server = master.pss + sum(memory.pss for memory in workers)
+        return Memory(largest.rss / 1e6, largest.pss / 1e6, largest.uss / 1e6, server / 1e6)
 
     def close(self) -> None:
         """Stop gunicorn and its workers."""

@@ -25,6 +25,8 @@ def test_connections_per_worker_counts_each_open_client_connection_once() -> Non
                 assert answer.status == 200 and len(answer.read()) == 200
             split = server.connections_per_worker()
             assert len(split) == 2 and sum(split) == 5
+            memory = server.memory()  # a worker's own pages, its share, all it maps; the server's
+            assert 0 < memory.uss < memory.pss < memory.rss < memory.server
         finally:
             for client in clients:
                 client.close()

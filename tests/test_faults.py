@@ -4,12 +4,7 @@ again when the database is back, without a restart."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +24,6 @@ from hotline.models import Callback, CallbackState
 from hotline.simulator import WebhookResponse, WsgiTransport
 from tests.conftest import (
     LINE,
-    PUBLIC_URL,
     RESERVE,
     AppMaker,
     Hotline,
@@ -39,6 +33,7 @@ from tests.conftest import (
     voice_form,
 )
 from tests.faults import FreezingProxy
+from tests.web_server import gunicorn_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 CALLER = "+996700123456"
@@ -202,45 +197,13 @@ class Timed:
             self.seconds.append(time.monotonic() - started)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_under_gunicorn_the_fallback_is_answered_while_every_call_waits_on_a_stalled_database(
     proxied: tuple[Flask, FreezingProxy], config: dict[str, Any], tmp_path: Path
 ) -> None:
     app, proxy = proxied
-    port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
-        **{
-            name: str(config[name])
-            for name in (
-                "TWILIO_ACCOUNT_SID",
-                "TWILIO_AUTH_TOKEN",
-                "HOTLINE_PSEUDONYM_KEY",
-                "HOTLINE_ENCRYPTION_KEY",
-                "HOTLINE_BACKUP_NUMBER",
-                "REDIS_URL",
-            )
-        },  # fmt: skip
-        "DATABASE_URL": app.config["DATABASE_URL"],
-        "HOTLINE_PUBLIC_URL": PUBLIC_URL,
-        "HOTLINE_INSTANCE_PATH": str(tmp_path / "instance"),
-        "WEB_HOST": "127.0.0.1",
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "1",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "hotline:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_served(base)
+    instance = tmp_path / "instance"
+    with gunicorn_serving(config, app.config["DATABASE_URL"], instance) as (base, _):
         calls = [f"CA{n:032d}" for n in range(10)]
         for sid in calls:
             assert http_post(base, "/voice/incoming", voice_form(sid))[1] == 200
@@ -260,20 +223,6 @@ def test_under_gunicorn_the_fallback_is_answered_while_every_call_waits_on_a_sta
         assert verbs(http_post(base, "/voice/incoming", voice_form("CA" + "e" * 32))[2]) == [
             "Gather"
         ]
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=15)
-
-
-def wait_until_served(base: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            requests.get(base + "/healthz", timeout=1)
-            return
-        except requests.RequestException:
-            time.sleep(0.1)
-    raise AssertionError("gunicorn did not start")
 
 
 def http_post(base: str, path: str, form: dict[str, str]) -> tuple[float, int, str]:

@@ -1,6 +1,6 @@
-"""The long-lived processes (gunicorn's web workers, `hotline worker`) take what they loaded at
-start out of the cyclic garbage collector's walks: it lives as long as they do, and each full
-collection would walk it again, holding the GIL."""
+"""The long-lived processes (gunicorn's web master and workers, `hotline worker`) take what they
+loaded at start out of the cyclic garbage collector's walks: it lives as long as they do, and
+each full collection would walk it again, holding the GIL."""
 
 from __future__ import annotations
 
@@ -28,10 +28,10 @@ def unfrozen() -> Iterator[None]:
 
 
 @pytest.mark.usefixtures("unfrozen")
-def test_a_web_worker_freezes_what_it_loaded_once_the_app_is_in() -> None:
+def test_the_web_master_freezes_what_it_loaded_before_it_forks_a_worker() -> None:
     settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    assert gc.get_freeze_count() == 0
-    settings["post_worker_init"](None)  # gunicorn calls it when the worker has loaded the app
+    assert settings["preload_app"] is True and gc.get_freeze_count() == 0
+    settings["pre_fork"](None, None)  # gunicorn calls it in the master before each fork
     assert gc.get_freeze_count() > 10_000
 
 
