@@ -29,8 +29,9 @@ def free_port() -> int:
 @dataclass(frozen=True)
 class Memory:
     """A server's memory in MB: its largest worker's resident set (RSS, counting every page it
-    shares with the master and the other worker), its share of those pages (PSS) and the pages
-    it alone holds (USS); and the PSS of the master and the workers together, the server's all."""
+    shares with the master and the other worker), its proportional share (PSS: its own pages and
+    each shared page divided among its sharers) and the pages it alone holds (USS); and the PSS of
+    the master and the workers together, the server's all."""
 
     rss: float
     pss: float

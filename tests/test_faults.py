@@ -35,7 +35,6 @@ from tests.conftest import (
 from tests.faults import FreezingProxy
 from tests.web_server import gunicorn_serving
 
-ROOT = Path(__file__).resolve().parent.parent
 CALLER = "+996700123456"
 AIGUL = "+996555000101"
 DEADLINE = 1.5  # HOTLINE_DB_DEADLINE_SECONDS

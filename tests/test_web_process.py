@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ import requests
 from bench.servers import free_port
 from hotline import create_app, db
 from tests.conftest import Hotline, signed, voice_form
-from tests.web_server import ROOT, gunicorn_serving
+from tests.web_server import GUNICORN, ROOT, gunicorn_serving
 
 NOBODY_LISTENS = "127.0.0.1:9"  # never tried: loading the app must not connect
 
@@ -75,8 +74,7 @@ def test_a_missing_secret_stops_the_web_process_at_start_with_one_line_naming_it
         "PORT": str(free_port()),
     }
     started = subprocess.run(
-        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "hotline:create_app()"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        GUNICORN, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert started.returncode != 0
     assert "HOTLINE_SECRET_KEY" in started.stderr and "Traceback" not in started.stderr

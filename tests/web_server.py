@@ -18,6 +18,10 @@ from bench.servers import free_port
 from tests.conftest import PUBLIC_URL
 
 ROOT = Path(__file__).resolve().parent.parent
+# As the Procfile's web line, run from the repository's root.
+GUNICORN = [
+    sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "hotline:create_app()",
+]  # fmt: skip
 SETTINGS = (
     "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "HOTLINE_PSEUDONYM_KEY", "HOTLINE_ENCRYPTION_KEY",
     "HOTLINE_BACKUP_NUMBER", "REDIS_URL",
@@ -42,9 +46,8 @@ def gunicorn_serving(
         "WEB_CONCURRENCY": str(workers),
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "hotline:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        GUNICORN, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_served(base)
