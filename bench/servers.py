@@ -39,6 +39,11 @@ class Memory:
     server: float
 
 
+def gunicorn_command(app: str) -> list[str]:
+    """The Procfile's web line for `app`, run from the repository's root (ROOT)."""
+    return [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", app]
+
+
 class Gunicorn:
     """`gunicorn --config gunicorn.conf.py APP` on a free loopback port, until closed."""
 
@@ -48,7 +53,7 @@ class Gunicorn:
         self.worker_count = workers
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", app],
+            gunicorn_command(app),
             cwd=ROOT,
             env={
                 **os.environ,

@@ -15,10 +15,10 @@ import psutil
 import pytest
 import requests
 
-from bench.servers import free_port
+from bench.servers import ROOT, free_port
 from hotline import create_app, db
 from tests.conftest import Hotline, signed, voice_form
-from tests.web_server import GUNICORN, ROOT, gunicorn_serving
+from tests.web_server import GUNICORN, gunicorn_serving
 
 NOBODY_LISTENS = "127.0.0.1:9"  # never tried: loading the app must not connect
 
