@@ -45,7 +45,7 @@ from hotline.calls.hunt import (
     ring_nobody,
     take_offer,
 )
-from hotline.db import call_steps, engine, session_factory
+from hotline.db import call_steps, session_factory
 from hotline.extensions import get_keyring, local_zone
 from hotline.models import Call, CallAttempt, Counsellor, DutyOverride, Line, Shift, Strategy
 from hotline.routing import CounsellorState, Hold, HuntRequest, NoOffer, Offer, next_offer
@@ -75,10 +75,7 @@ def _measure_size(stage: staging.Stage, size: int, decisions: int) -> list[str]:
     with factory() as session, session.begin():
         _reset(session)
         line = _roster(session, size)
-    # What autovacuum does after such a change; VACUUM runs outside a transaction.
-    tidy = "VACUUM ANALYZE" if stage.backend == "postgresql" else "ANALYZE"
-    with engine(stage.app).connect() as connection:
-        connection.execution_options(isolation_level="AUTOCOMMIT").execute(text(tidy))
+    staging.settle(stage)  # what autovacuum does after such a change
     sids = [f"CA{size:06d}{n:026d}" for n in range(decisions + 20)]
     staging.calls_in_progress(stage, sids, "ru")
     zone = local_zone(stage.app)

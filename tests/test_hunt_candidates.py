@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from hotline.calls.candidates import WALK_AT_MOST, hunt_candidates
@@ -243,3 +243,25 @@ def test_after_a_walk_in_vain_the_groups_are_read_at_once_until_someone_is_free(
         assert look()[1] == ["walk"]
     finally:
         event.remove(engine(app), "before_cursor_execute", note)
+
+
+def test_the_walk_is_planned_once_not_at_every_hunt(app: Flask, session: Session) -> None:
+    """A roster all on duty by their own word, as the planner's statistics know it: the walk's
+    plan for any caller (PostgreSQL's generic plan) costs what one for this caller does, so
+    PostgreSQL keeps it instead of planning the statement afresh at every hunt. Constants
+    bound as values had made that plan look dear."""
+    if engine(app).dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: its plan cache")
+    russian_speakers_on_duty(session, 1000, busy=0)
+    session.execute(text("ANALYZE counsellor"))  # what autovacuum does after such a change
+    connection = session.connection()
+    connection.execute(text("DEALLOCATE ALL"))  # this test's walk alone: none the pool kept
+    for _ in range(12):  # PostgreSQL weighs its generic plan after five planned for the values
+        hunt_candidates(connection, national_hunt(last_offered=None), None, None)
+    plans = connection.execute(
+        text(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE 'WITH first_free AS %'"
+        )
+    ).one()
+    assert plans.generic_plans > 0, plans
