@@ -120,8 +120,8 @@ def test_a_caller_who_gets_no_turn_in_time_hears_the_reserve_line_and_nothing_el
         }
         text = client.post("/sms/incoming", data=form, headers=signed("/sms/incoming", form))
         # Answered in full while the only turn stayed taken: a text that waited for a turn would
-        # have had none and answered silence, logging its NoTurnInTime. (Not timed: on a loaded
-        # CI machine this reply once took 0.66 s, longer than the voice wait.)
+        # have had none and answered silence, logging its NoTurnInTime. (Not timed: in a CI run
+        # this reply once took 0.66 s, longer than the voice wait.)
         assert [message.tag for message in twiml(text.get_data(as_text=True))] == ["Message"]
     assert "voice webhook /voice/incoming failed: NoTurnInTime" in captured_logs.getvalue()
     assert "sms webhook" not in captured_logs.getvalue()
