@@ -109,8 +109,10 @@ def test_a_caller_who_gets_no_turn_in_time_hears_the_reserve_line_and_nothing_el
         took, status, body = post(client, "/voice/incoming", voice_form("CA" + "1" * 32))
         assert (status, is_reserve_line(body)) == (200, True)
         assert WAIT <= took < WAIT + 0.5
-        took, status, body = post(client, "/voice/fallback", voice_form("CA" + "2" * 32))
-        assert (status, is_reserve_line(body), took < WAIT) == (200, True, True)
+        # Twilio's fallback answers the reserve line whether it waited or not, so the log tells:
+        # one that waited for the taken turn would have logged its NoTurnInTime.
+        _, status, body = post(client, "/voice/fallback", voice_form("CA" + "2" * 32))
+        assert (status, is_reserve_line(body)) == (200, True)
         form = {
             "MessageSid": "SM" + "a" * 32,
             "AccountSid": app.config["TWILIO_ACCOUNT_SID"],
@@ -123,8 +125,10 @@ def test_a_caller_who_gets_no_turn_in_time_hears_the_reserve_line_and_nothing_el
         # have had none and answered silence, logging its NoTurnInTime. (Not timed: in a CI run
         # this reply once took 0.66 s, longer than the voice wait.)
         assert [message.tag for message in twiml(text.get_data(as_text=True))] == ["Message"]
-    assert "voice webhook /voice/incoming failed: NoTurnInTime" in captured_logs.getvalue()
-    assert "sms webhook" not in captured_logs.getvalue()
+    logged = captured_logs.getvalue()
+    assert "voice webhook /voice/incoming failed: NoTurnInTime" in logged
+    assert "/voice/fallback failed" not in logged
+    assert "sms webhook" not in logged
     took, status, body = post(client, "/voice/incoming", voice_form("CA" + "3" * 32))
     assert (status, verbs(body)) == (200, ["Gather"])  # the turn is back: the language menu
 
