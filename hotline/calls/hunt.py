@@ -659,14 +659,17 @@ def _reserve_offer(
             candidates = hunt_candidates(connection, hunt, line.centre_id, call_id)
     lost: set[int] = set()  # taken by another caller's offer since we looked
     for _ in range(LOST_RACES_AT_MOST):
-        if lost:  # of each group of alike counsellors only the first was shown: see who is next
-            candidates = hunt_candidates(connection, hunt, line.centre_id, call_id, frozenset(lost))
-        states = [replace(s, busy=True) if s.id in lost else s for s in candidates.states]
-        decision = next_offer(states, replace(hunt, tried=hunt.tried | candidates.tried))
-        if not isinstance(decision, Offer):
-            break
+        if first is None:  # else `decision` was just reserved: routing, pure, would decide it again
+            if lost:  # of each group of alike counsellors only the first was shown: who is next
+                candidates = hunt_candidates(
+                    connection, hunt, line.centre_id, call_id, frozenset(lost)
+                )
+            states = [replace(s, busy=True) if s.id in lost else s for s in candidates.states]
+            decision = next_offer(states, replace(hunt, tried=hunt.tried | candidates.tried))
+            if not isinstance(decision, Offer):
+                break
         until = reservations.ringing_until(hunt.now, decision.ring_timeout)
-        if first is not None:  # the same candidates and hunt: the same decision, reserved
+        if first is not None:  # reserved for `decision` with the memory's move
             (phones, attempts), first = first, None
         else:
             phones, attempts = _reserve(
