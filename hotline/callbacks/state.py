@@ -185,7 +185,7 @@ def counsellor_chosen(
     session: Session, callback_id: int, claimed_at: datetime, counsellor_id: int
 ) -> bool:
     """The counsellor this claim rings (for the sweeper and the screen), this claim only. (On
-    PostgreSQL the reservation's own statement notes it: `hotline.calls.hunt`.)"""
+    PostgreSQL the reservation's own statement notes it: `hotline.calls.offers`.)"""
     values = {"callback": callback_id, "claimed": claimed_at, "counsellor": counsellor_id}
     kept = _compare_and_set(session, _COUNSELLOR_CHOSEN, values)
     session.expire_all()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request, url_for
 
 from hotline import callbacks
-from hotline.calls import ending, hunt, reservations
+from hotline.calls import answers, ending, reservations
 from hotline.db import get_session
 from hotline.extensions import get_keyring, get_queue, local_zone, now, setting
 from hotline.ivr import twiml
@@ -71,7 +71,7 @@ def accept() -> Response:
         return xml(twiml.hang_up())
     callback = session.get_one(Callback, callback.id)
     if counsellor_id is not None:  # busy for other calls while on this one
-        hunt.mark_on_call(session, counsellor_id, form.call_sid, now())
+        answers.mark_on_call(session, counsellor_id, form.call_sid, now())
     line = session.get_one(Line, callback.line_id)
     number = get_keyring().unseal(callback.number_sealed or "")
     session.commit()

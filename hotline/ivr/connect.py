@@ -8,8 +8,8 @@ from flask import Blueprint, Response, request, url_for
 from sqlalchemy import Connection
 
 from hotline import db_deadline
+from hotline.calls import answers, log
 from hotline.calls import hunt as hunting
-from hotline.calls import log
 from hotline.calls.reservations import CALL_TIME_LIMIT_SECONDS
 from hotline.context import this_request
 from hotline.db import call_steps, get_session, offers_taken, written_at_once
@@ -171,13 +171,13 @@ def screen_answer() -> Response:
     if offer is None:
         return xml(twiml.hang_up())
     lang, caller_lang = _screen_languages(offer)
-    if form.digits == "1" and hunting.accept_offer(session, offer, now()):
+    if form.digits == "1" and answers.accept_offer(session, offer, now()):
         session.commit()
         return xml(twiml.bridge(voice(), lang, "screen_accepted"))
     if form.digits not in ("", "1") and may_ask_again():  # a slip of the finger: once more
         action = again(".screen_answer", attempt=offer.attempt_id, offer=lang)
         return xml(twiml.screen(voice(), lang, caller_lang, action, invalid=True))
-    hunting.decline_offer(session, offer, now())
+    answers.decline_offer(session, offer, now())
     session.commit()
     return xml(twiml.hang_up())
 
@@ -202,13 +202,13 @@ def after_hunt() -> Response:
     return xml(twiml.reserve_line(voice(), [turn.lang], reserve, turn.line.number))
 
 
-def _screen_languages(offer: hunting.RungOffer) -> tuple[str, str]:
+def _screen_languages(offer: answers.RungOffer) -> tuple[str, str]:
     """The language the counsellor was offered the call in, and the caller's."""
     caller_lang = offer.caller_language or "ru"
     offered_in = request.args.get("offer", "")
     return (offered_in if offered_in in catalog().languages else caller_lang), caller_lang
 
 
-def _offer() -> hunting.RungOffer | None:
+def _offer() -> answers.RungOffer | None:
     raw = request.args.get("attempt", "")
-    return hunting.read_offer(get_session(), int(raw)) if raw.isdigit() else None
+    return answers.read_offer(get_session(), int(raw)) if raw.isdigit() else None
