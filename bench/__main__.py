@@ -18,6 +18,10 @@
                     [--seconds 10] [--connections 16,64] [--webhooks incoming,menu]
     python -m bench --figures [--calls 1000000]   # the overview and a year's report instead
 
+Each part but routing stages one national line with its counsellors and the 20,000 calls it
+logged before, analysed as autovacuum would have them (bench.stage): the call log's queries are
+planned for a log in use, not for an empty one.
+
 PostgreSQL: BENCH_DATABASE_URL (default a local `hotline_bench` database, made and wiped);
 Redis: REDIS_URL (the callbacks part flushes it), else an embedded one. Needs wrk.
 """

@@ -1,22 +1,35 @@
 """The stage a benchmark runs on: a database it may wipe, Redis, secrets, a line, counsellors,
-and calls already in progress for the webhooks that come mid-call."""
+the calls it has logged before, and calls already in progress for the webhooks that come
+mid-call."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet
 from flask import Flask
-from sqlalchemy import create_engine, insert, make_url, text
+from sqlalchemy import create_engine, insert, literal, make_url, select, text
+from sqlalchemy.orm import Session
 
 from hotline import create_app, embedded_redis, migrate, roster
 from hotline.db import engine, session_scope
 from hotline.extensions import get_keyring
-from hotline.models import Base, Call, DutyOverride, Line, Strategy
+from hotline.models import (
+    AttemptResult,
+    Base,
+    Call,
+    CallAttempt,
+    CallOutcome,
+    Counsellor,
+    DutyOverride,
+    Line,
+    Strategy,
+)
+from hotline.privacy.keyring import Keyring
 
 LINE = "+996312900100"
 RESERVE = "+996312000111"
@@ -24,6 +37,12 @@ PUBLIC_URL = "https://hotline.example.org"
 ACCOUNT_SID = "AC" + "b" * 32
 AUTH_TOKEN = "bench-" + "0" * 26
 DEFAULT_POSTGRESQL = "postgresql+psycopg://postgres@127.0.0.1:5432/hotline_bench"
+# Calls the line logged before the benchmark: a national line's month, or a centre's years.
+# PostgreSQL plans the call log's queries for the log it has analysed; planned for an empty
+# log, a new call's look for the caller's last language read every row of the log, which
+# grew by every call the benchmark made (docs/performance.md, "A log of its own size").
+HISTORY = 20_000
+HISTORY_SIDS = "CAhistory"  # how their CallSids begin
 
 
 @dataclass(frozen=True)
@@ -65,10 +84,12 @@ def build(database_url: str, redis_url: str | None, folder: Path) -> Stage:
     return Stage(env, app)
 
 
-def add_line_and_counsellors(stage: Stage, counsellors: int, languages: list[str]) -> None:
-    """One national line and `counsellors` counsellors on duty."""
+def add_line_and_counsellors(
+    stage: Stage, counsellors: int, languages: list[str], history: int = HISTORY
+) -> None:
+    """One national line, `counsellors` counsellors on duty, and `history` calls it logged."""
     with session_scope(stage.app) as session:
-        roster.add_line(session, LINE, "ru", None, Strategy.RRMEMORY)
+        line = roster.add_line(session, LINE, "ru", None, Strategy.RRMEMORY)
         for n in range(counsellors):
             added = roster.add_counsellor(
                 session,
@@ -78,7 +99,49 @@ def add_line_and_counsellors(stage: Stage, counsellors: int, languages: list[str
                 languages=languages,
             )
             added.duty = DutyOverride.ON
+        session.flush()
+        _log_history(session, get_keyring(stage.app), line.id, history)
     settle(stage)
+
+
+def _log_history(session: Session, keyring: Keyring, line_id: int, count: int) -> None:
+    """`count` calls that ended over the last 30 days, as a line in use has logged them: each
+    caller's pseudonym made as the hotline makes it (one call in four a caller's second), a
+    fifth of them hung up in the first menu, the rest answered after one counsellor's offer."""
+    now = datetime.now(UTC)
+    counsellors = session.scalars(select(Counsellor.id).order_by(Counsellor.id)).all()
+    calls = []
+    for n in range(count):
+        started = now - timedelta(days=30) * (count - n) / count
+        took = counsellors[n % len(counsellors)] if counsellors and n % 5 else None
+        calls.append(
+            {
+                "call_sid": f"{HISTORY_SIDS}{n:023d}",
+                "line_id": line_id,
+                # Numbers none of the benchmarks' callers have.
+                "caller": keyring.pseudonym(f"+996777{n * 3 // 4:06d}"),
+                "language": ("ky", "ru", "uz")[n % 3] if took else None,
+                "started_at": started,
+                "answered_at": started + timedelta(seconds=30) if took else None,
+                "ended_at": started + timedelta(minutes=12 if took else 1),
+                "duration_seconds": 690 if took else 60,
+                "outcome": CallOutcome.ANSWERED if took else CallOutcome.ABANDONED_IN_MENU,
+                "counsellor_id": took,
+                "attempt_count": 1 if took else 0,
+                "tallied": True,
+            }
+        )
+    # Core's insert, not the ORM's, which splits the rows wherever a None moves.
+    session.execute(insert(Call.__table__), calls)
+    taken = select(
+        Call.id,
+        Call.counsellor_id,
+        Call.started_at,
+        literal(AttemptResult.ACCEPTED, CallAttempt.__table__.c.result.type),
+        literal(8),
+    ).where(Call.call_sid.like(f"{HISTORY_SIDS}%"), Call.counsellor_id.is_not(None))
+    columns = ["call_id", "counsellor_id", "offered_at", "result", "ring_seconds"]
+    session.execute(insert(CallAttempt).from_select(columns, taken))
 
 
 def settle(stage: Stage) -> None:
