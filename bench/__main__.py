@@ -20,7 +20,9 @@
 
 Each part but routing stages one national line with its counsellors and the 20,000 calls it
 logged before, analysed as autovacuum would have them (bench.stage): the call log's queries are
-planned for a log in use, not for an empty one.
+planned for a log in use, not for an empty one. A webhook that comes mid-call meets calls as a
+real call stands when Twilio sends it (bench.stage.calls_in_progress): the hunt, a caller the
+menu put on hold; the dial action, a call whose counsellor's phone rang out.
 
 PostgreSQL: BENCH_DATABASE_URL (default a local `hotline_bench` database, made and wiped);
 Redis: REDIS_URL (the callbacks part flushes it), else an embedded one. Needs wrk.

@@ -102,7 +102,9 @@ def serve_counted(webhook: Webhook, requests: int, counsellors: int, switch: Pat
         staging.add_line_and_counsellors(stage, counsellors, ["ky", "ru"])
         call_sids = sids("i", WARM_UP + requests)
         if webhook.existing:
-            staging.calls_in_progress(stage, call_sids, webhook.language)
+            staging.calls_in_progress(
+                stage, call_sids, webhook.language, webhook.hunting, webhook.rung
+            )
         environs = [
             EnvironBuilder(
                 path=path, method="POST", data=body, headers=list(headers(signature).items()),

@@ -37,6 +37,8 @@ PUBLIC_URL = "https://hotline.example.org"
 ACCOUNT_SID = "AC" + "b" * 32
 AUTH_TOKEN = "bench-" + "0" * 26
 DEFAULT_POSTGRESQL = "postgresql+psycopg://postgres@127.0.0.1:5432/hotline_bench"
+# How long an offer staged as ringing has rung (`calls_in_progress`): a counsellor's whole ring.
+RUNG_FOR = 25
 # Calls the line logged before the benchmark: a national line's month, or a centre's years.
 # PostgreSQL plans the call log's queries for the log it has analysed; planned for an empty
 # log, a new call's look for the caller's last language read every row of the log, which
@@ -153,17 +155,37 @@ def settle(stage: Stage) -> None:
         connection.execution_options(isolation_level="AUTOCOMMIT").execute(text(tidy))
 
 
-def calls_in_progress(stage: Stage, sids: list[str], language: str | None) -> None:
-    """Calls Twilio is in the middle of, as the language menu would have left them."""
+def calls_in_progress(
+    stage: Stage, sids: list[str], language: str | None, hunting: bool = False, rung: bool = False
+) -> None:
+    """Calls Twilio is in the middle of, as the language menu would have left them; `hunting`:
+    as the menu left a caller it put on hold (their hunt began); `rung`: as an offer left them,
+    a counsellor of the stage's ringing for each (in turn), their hunt begun."""
     now = datetime.now(UTC)
+    began = now - timedelta(seconds=RUNG_FOR) if hunting or rung else None
     with session_scope(stage.app) as session:
         line_id = session.query(Line.id).filter(Line.number == LINE).scalar()
         rows: list[dict[str, Any]] = [
-            {"call_sid": sid, "line_id": line_id, "language": language, "started_at": now}
+            {
+                "call_sid": sid,
+                "line_id": line_id,
+                "language": language,
+                "started_at": now,
+                "hunt_started_at": began,
+                "attempt_count": int(rung),
+            }
             for sid in sids
         ]
+        counsellors = session.scalars(select(Counsellor.id).order_by(Counsellor.id)).all()
         for start in range(0, len(rows), 5000):
-            session.execute(insert(Call), rows[start : start + 5000])
+            calls = session.scalars(insert(Call).returning(Call.id), rows[start : start + 5000])
+            if rung:  # an offer ringing for each, the stage's counsellors in turn
+                attempts = [
+                    {"call_id": call_id, "counsellor_id": counsellors[n % len(counsellors)],
+                     "offered_at": began, "result": AttemptResult.RINGING}
+                    for n, call_id in enumerate(calls.all(), start)
+                ]  # fmt: skip
+                session.execute(insert(CallAttempt), attempts)
 
 
 def _create_database(url: str) -> None:

@@ -21,6 +21,8 @@ class Webhook:
     extra: dict[str, str]
     language: str | None  # the call's language beforehand; None: the call is new
     existing: bool = True  # False: the request itself starts the call
+    hunting: bool = False  # its hunt began beforehand: the menu put the caller on hold
+    rung: bool = False  # beforehand, an offer rang a counsellor for it (`calls_in_progress`)
 
 
 # The menu's 1 (a counsellor) and the dial action after no answer hunt in their own answer
@@ -29,8 +31,9 @@ WEBHOOKS = (
     Webhook("incoming", "/voice/incoming", {"CallStatus": "ringing"}, None, existing=False),
     Webhook("language", "/voice/language?tries=0", {"Digits": "2"}, None),
     Webhook("menu", "/voice/menu?tries=0", {"Digits": "1"}, "ru"),
-    Webhook("hunt", "/voice/hunt", {}, "ru"),
-    Webhook("dial action", "/voice/dial-done", {"DialCallStatus": "no-answer"}, "ru"),
+    # A caller's next turn on hold (the menu took their first), as every /voice/hunt is.
+    Webhook("hunt", "/voice/hunt", {}, "ru", hunting=True),
+    Webhook("dial action", "/voice/dial-done", {"DialCallStatus": "no-answer"}, "ru", rung=True),
     Webhook("status", "/voice/status", {"CallStatus": "completed", "CallDuration": "61"}, "ru"),
 )
 
@@ -54,7 +57,7 @@ def write_requests(stage: Stage, webhook: Webhook, prefix: str, count: int, out:
     """Make the calls `webhook` needs and a file of `count` signed requests for wrk."""
     call_sids = sids(prefix, count)
     if webhook.existing:
-        calls_in_progress(stage, call_sids, webhook.language)
+        calls_in_progress(stage, call_sids, webhook.language, webhook.hunting, webhook.rung)
     out.write_text(
         "".join(f"{path}\t{sig}\t{body}\n" for path, sig, body in signed(webhook, call_sids))
     )
