@@ -37,7 +37,8 @@ PUBLIC_URL = "https://hotline.example.org"
 ACCOUNT_SID = "AC" + "b" * 32
 AUTH_TOKEN = "bench-" + "0" * 26
 DEFAULT_POSTGRESQL = "postgresql+psycopg://postgres@127.0.0.1:5432/hotline_bench"
-# How long an offer staged as ringing has rung (`calls_in_progress`): a counsellor's whole ring.
+# How long ago a staged call's hunt began (`calls_in_progress`), and an offer staged as
+# ringing rang: a counsellor's whole ring.
 RUNG_FOR = 25
 # Calls the line logged before the benchmark: a national line's month, or a centre's years.
 # PostgreSQL plans the call log's queries for the log it has analysed; planned for an empty
@@ -176,7 +177,9 @@ def calls_in_progress(
             }
             for sid in sids
         ]
-        counsellors = session.scalars(select(Counsellor.id).order_by(Counsellor.id)).all()
+        counsellors = (
+            session.scalars(select(Counsellor.id).order_by(Counsellor.id)).all() if rung else []
+        )
         for start in range(0, len(rows), 5000):
             calls = session.scalars(insert(Call).returning(Call.id), rows[start : start + 5000])
             if rung:  # an offer ringing for each, the stage's counsellors in turn
