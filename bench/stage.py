@@ -5,6 +5,7 @@ mid-call."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -112,7 +113,7 @@ def _log_history(session: Session, keyring: Keyring, line_id: int, count: int) -
     caller's pseudonym made as the hotline makes it (one call in four a caller's second), a
     fifth of them hung up in the first menu, the rest answered after one counsellor's offer."""
     now = datetime.now(UTC)
-    counsellors = session.scalars(select(Counsellor.id).order_by(Counsellor.id)).all()
+    counsellors = _counsellor_ids(session)
     calls = []
     for n in range(count):
         started = now - timedelta(days=30) * (count - n) / count
@@ -147,6 +148,11 @@ def _log_history(session: Session, keyring: Keyring, line_id: int, count: int) -
     session.execute(insert(CallAttempt).from_select(columns, taken))
 
 
+def _counsellor_ids(session: Session) -> Sequence[int]:
+    """The stage's counsellors, in the order staged calls take them in turn."""
+    return session.scalars(select(Counsellor.id).order_by(Counsellor.id)).all()
+
+
 def settle(stage: Stage) -> None:
     """What autovacuum does soon after rows are added in bulk, so that PostgreSQL plans for
     them: without it, a stage of 2,500 counsellors walked to the first free one through all of
@@ -177,9 +183,7 @@ def calls_in_progress(
             }
             for sid in sids
         ]
-        counsellors = (
-            session.scalars(select(Counsellor.id).order_by(Counsellor.id)).all() if rung else []
-        )
+        counsellors = _counsellor_ids(session) if rung else []
         for start in range(0, len(rows), 5000):
             calls = session.scalars(insert(Call).returning(Call.id), rows[start : start + 5000])
             if rung:  # an offer ringing for each, the stage's counsellors in turn
